@@ -1,0 +1,65 @@
+/** What every command gets: the resolved global flags, the stdout sink and the stderr log. */
+import type { Command } from 'commander';
+import { Log, colorWanted, setLog } from '../output/log.js';
+import { stdout, type Sink } from '../output/sink.js';
+import { resolveDbPath } from '../store/db.js';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { UsageError } from '../errors.js';
+import { isValidZone, localZone } from '../util/time.js';
+
+export interface App {
+  dbPath: string;
+  log: Log;
+  out: Sink;
+  /** chalk for stdout: colour only on a terminal, never with NO_COLOR or --no-color */
+  c: ChalkInstance;
+  quiet: boolean;
+  verbose: boolean;
+}
+
+interface Globals {
+  db?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export function appFor(cmd: Command): App {
+  const g = cmd.optsWithGlobals() as Globals;
+  const log = new Log({ quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: colorWanted(process.stderr, g.color) });
+  setLog(log);
+  const out = stdout();
+  return {
+    dbPath: resolveDbPath(g.db),
+    log,
+    out,
+    c: new Chalk({ level: colorWanted(process.stdout, g.color) ? 1 : 0 }),
+    quiet: Boolean(g.quiet),
+    verbose: Boolean(g.verbose),
+  };
+}
+
+let exitCode = 0;
+
+/** Commands return their exit code (or nothing for 0); main reads it once the action has finished. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    exitCode = (await fn(...args)) ?? 0;
+  };
+}
+
+export function takeExitCode(): number {
+  const c = exitCode;
+  exitCode = 0;
+  return c;
+}
+
+export function zoneOption(tz: string | undefined): string {
+  const zone = tz ?? process.env.TZ ?? localZone();
+  if (!isValidZone(zone)) throw new UsageError(`unknown time zone "${zone}"`, 'use an IANA name such as UTC, Europe/Berlin or America/New_York');
+  return zone === ':/etc/localtime' ? localZone() : zone;
+}
+
+export function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}

@@ -1,0 +1,80 @@
+import type { Command } from 'commander';
+import { action, appFor, examples, zoneOption, type App } from '../app.js';
+import { onInterrupt } from '../interrupt.js';
+import { progressBar } from '../progress.js';
+import { EXIT } from '../../errors.js';
+import type { IngestSummary } from '../../ingest/ingest.js';
+import type { DB } from '../../store/db.js';
+
+export interface IngestFlags {
+  format?: string;
+  tz?: string;
+  force?: boolean;
+}
+
+/** Ingest shared by `ingest` and `hunt`: warnings stream to stderr as they happen. */
+export async function runIngest(app: App, db: DB, inputs: string[], flags: IngestFlags): Promise<IngestSummary> {
+  const { ingest } = await import('../../ingest/ingest.js');
+  const bar = progressBar(app);
+  const sig = onInterrupt();
+  try {
+    return await ingest(db, {
+      inputs,
+      format: flags.format,
+      tz: zoneOption(flags.tz),
+      force: flags.force,
+      onProgress: bar.update,
+      onWarning: (m) => app.log.warn(m),
+      interrupted: sig.interrupted,
+    });
+  } finally {
+    bar.stop();
+    sig.dispose();
+  }
+}
+
+export function ingestExit(s: IngestSummary): number {
+  if (s.interrupted) return EXIT.INTERRUPTED;
+  return s.failed ? EXIT.ERROR : EXIT.OK;
+}
+
+export function register(program: Command): void {
+  program
+    .command('ingest')
+    .summary('read logs into the store, incrementally')
+    .description(
+      'Read log files, folders (recursively), globs or stdin ("-") into the store. Gzip is read transparently and\n' +
+        'formats are detected by content. Re-running reads only what was appended; rotated and compressed copies\n' +
+        'are recognised by a fingerprint of their first 1 KiB, so nothing is stored twice.',
+    )
+    .argument('<inputs...>', 'files, folders, quoted globs, or - for stdin')
+    .option('--format <name>', 'force a parser (see "loghound formats")')
+    .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
+    .option('--force', 'also ingest files that look binary')
+    .option('--json', 'print the summary as one JSON object on stdout')
+    .addHelpText(
+      'after',
+      examples([
+        'loghound ingest /var/log/nginx/',
+        "loghound ingest '/var/log/auth.log*' --tz Europe/Berlin",
+        'zcat old.log.gz | loghound ingest -',
+        'loghound --db case42.db ingest evidence/ --json | jq .by_dataset',
+      ]),
+    )
+    .action(
+      action(async (inputs: string[], flags: IngestFlags & { json?: boolean }, cmd: Command) => {
+        const app = appFor(cmd);
+        const { openDb } = await import('../../store/db.js');
+        const db = openDb(app.dbPath);
+        try {
+          const summary = await runIngest(app, db, inputs, flags);
+          const { summaryJson, summaryText } = await import('../../output/summary.js');
+          if (flags.json) app.out.line(JSON.stringify(summaryJson(summary)));
+          else app.out.line(summaryText(summary, app.c));
+          return ingestExit(summary);
+        } finally {
+          db.close();
+        }
+      }),
+    );
+}

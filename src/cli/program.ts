@@ -1,0 +1,25 @@
+/** The command line: global flags and the command registry (one file per command, one line here). */
+import { Command, Option } from 'commander';
+import { createRequire } from 'node:module';
+import * as ingest from './commands/ingest.js';
+import * as hunt from './commands/hunt.js';
+
+const COMMANDS: { register(program: Command): void }[] = [hunt, ingest];
+
+const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+export function buildProgram(): Command {
+  const program = new Command('loghound')
+    .description('Offline log forensics: ingest logs, parse them to ECS, detect with Sigma rules, investigate.')
+    .version(pkg.version, '-V, --version')
+    .addOption(new Option('--db <path>', 'the store (default: $LOGHOUND_DB, else ./loghound.db)'))
+    .option('-q, --quiet', 'no progress or notes on stderr (warnings and errors still show)')
+    .option('-v, --verbose', 'more detail on stderr')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false })
+    .exitOverride();
+  for (const c of COMMANDS) c.register(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}

@@ -1,0 +1,116 @@
+/**
+ * Bytes to lines, with the byte offset of every line (the resume point after a crash must be exact, so framing
+ * works on bytes, not decoded strings). LF and CRLF; a last line without a newline is kept; a line longer than
+ * maxLineBytes is cut there and flagged, and the rest of it is skipped without being held in memory.
+ */
+import { EventFlag } from '../model/event.js';
+
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+export type LineSink = (line: string, lineNo: number, offset: number, flags: number) => void;
+
+const REPLACEMENT = Buffer.from('\uFFFD', 'utf8');
+
+export class LineFramer {
+  /** absolute offset of the next byte to arrive */
+  position: number;
+  /** lines emitted so far, including those before the resume point */
+  lineNo: number;
+  private parts: Buffer[] = [];
+  private partLen = 0;
+  private lineStart: number;
+  private overflow = false;
+
+  constructor(
+    startOffset: number,
+    startLine: number,
+    private readonly sink: LineSink,
+    private readonly maxLineBytes = MAX_LINE_BYTES,
+  ) {
+    this.position = startOffset;
+    this.lineStart = startOffset;
+    this.lineNo = startLine;
+  }
+
+  /** true while a line is partly read (the bytes since the last newline) */
+  get pending(): boolean {
+    return this.partLen > 0 || this.overflow;
+  }
+
+  /** Offset of the first byte of the line being read. */
+  get pendingStart(): number {
+    return this.lineStart;
+  }
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    const len = chunk.length;
+    while (start < len) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) {
+        this.hold(chunk, start, len);
+        this.position += len - start;
+        return;
+      }
+      this.position += nl + 1 - start;
+      if (this.partLen === 0 && !this.overflow) {
+        this.emit(chunk, start, nl, false);
+      } else {
+        this.hold(chunk, start, nl);
+        const buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partLen);
+        this.emit(buf, 0, buf.length, this.overflow);
+        this.parts = [];
+        this.partLen = 0;
+        this.overflow = false;
+      }
+      this.lineStart = this.position;
+      start = nl + 1;
+    }
+  }
+
+  /** End of stream: a last line without a newline is still a line. */
+  end(): void {
+    if (this.partLen > 0 || this.overflow) {
+      const buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partLen);
+      this.emit(buf, 0, buf.length, this.overflow);
+      this.parts = [];
+      this.partLen = 0;
+      this.overflow = false;
+      this.lineStart = this.position;
+    }
+  }
+
+  private hold(chunk: Buffer, from: number, to: number): void {
+    const room = this.maxLineBytes - this.partLen;
+    if (to - from > room) {
+      this.overflow = true;
+      to = from + Math.max(0, room);
+    }
+    if (to > from) {
+      // copy: the chunk's memory is reused by the stream
+      this.parts.push(Buffer.from(chunk.subarray(from, to)));
+      this.partLen += to - from;
+    }
+  }
+
+  private emit(buf: Buffer, from: number, to: number, truncated: boolean): void {
+    let end = to;
+    if (!truncated && end > from && buf[end - 1] === 13) end--;
+    let flags = truncated ? EventFlag.TRUNCATED : 0;
+    const text = buf.toString('utf8', from, end);
+    if (text.indexOf('\uFFFD') >= 0 && !hasLiteralReplacement(buf, from, end, text)) {
+      flags |= EventFlag.INVALID_UTF8;
+    }
+    this.lineNo++;
+    this.sink(text, this.lineNo, this.lineStart, flags);
+  }
+}
+
+/** U+FFFD can be in the input legitimately; the line is invalid only if the decoder had to add some. */
+function hasLiteralReplacement(buf: Buffer, from: number, to: number, text: string): boolean {
+  let literal = 0;
+  for (let i = buf.indexOf(REPLACEMENT, from); i >= 0 && i < to; i = buf.indexOf(REPLACEMENT, i + 3)) literal++;
+  let decoded = 0;
+  for (let i = text.indexOf('\uFFFD'); i >= 0; i = text.indexOf('\uFFFD', i + 1)) decoded++;
+  return literal === decoded;
+}

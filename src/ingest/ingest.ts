@@ -1,0 +1,438 @@
+/**
+ * Ingest: inputs -> probe -> recognise (fingerprint) -> stream (gunzip) -> frame -> parse -> batched writes.
+ * Events and the committed offset share one transaction, so a kill at any moment followed by a re-run loses
+ * nothing and duplicates nothing.
+ */
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import { Readable, pipeline } from 'node:stream';
+import type { DB } from '../store/db.js';
+import { EventWriter, type EventRow } from '../store/events.js';
+import { Sources, type SourceRow } from '../store/sources.js';
+import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
+import { Dispatcher, SAMPLE_LINES, chooseParser } from '../parsers/dispatch.js';
+import { parserByName } from '../parsers/registry.js';
+import type { Parser } from '../parsers/types.js';
+import { LineFramer, MAX_LINE_BYTES } from './framer.js';
+import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
+import { expandInputs, type InputFile } from './inputs.js';
+import { describeSystemError } from '../errors.js';
+
+export interface IngestOptions {
+  inputs: string[];
+  /** force a parser by name */
+  format?: string;
+  /** zone for timestamps without one */
+  tz: string;
+  /** ingest files that look binary */
+  force?: boolean;
+  /** called with bytes read so far and the total (progress bars) */
+  onProgress?: (done: number, total: number) => void;
+  onWarning?: (message: string) => void;
+  /** checked between chunks: true stops cleanly after committing what was read */
+  interrupted?: () => boolean;
+  /** stdin stream (tests) */
+  stdin?: Readable;
+  /** rows per transaction */
+  batchRows?: number;
+}
+
+export type SourceStatus = 'new' | 'resumed' | 'unchanged' | 'skipped';
+
+export interface SourceSummary {
+  path: string;
+  status: SourceStatus;
+  format?: string;
+  lines: number;
+  events: number;
+  unparsed: number;
+  /** decompressed byte offset reading started at */
+  from?: number;
+}
+
+export interface IngestSummary {
+  files: number;
+  lines_read: number;
+  bytes_read: number;
+  events_stored: number;
+  unparsed: number;
+  by_dataset: Record<string, number>;
+  skipped: { path: string; reason: string }[];
+  sources: SourceSummary[];
+  warnings: string[];
+  tz: string;
+  seconds: number;
+  lines_per_second: number;
+  interrupted: boolean;
+  /** true when something went wrong that should make the exit code 2 */
+  failed: boolean;
+}
+
+const DEFAULT_BATCH = 20_000;
+const BATCH_BYTES = 16 * 1024 * 1024;
+
+export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const summary: IngestSummary = {
+    files: 0,
+    lines_read: 0,
+    bytes_read: 0,
+    events_stored: 0,
+    unparsed: 0,
+    by_dataset: {},
+    skipped: [],
+    sources: [],
+    warnings: [],
+    tz: opts.tz,
+    seconds: 0,
+    lines_per_second: 0,
+    interrupted: false,
+    failed: false,
+  };
+  const warn = (msg: string) => {
+    summary.warnings.push(msg);
+    opts.onWarning?.(msg);
+  };
+  const skip = (path: string, reason: string, error: boolean) => {
+    summary.skipped.push({ path, reason });
+    if (error) summary.failed = true;
+    warn(`${path}: skipped: ${reason}`);
+  };
+  if (opts.format && !parserByName(opts.format)) chooseParser([], opts.format); // throws a usage error
+
+  const { files, skipped } = await expandInputs(opts.inputs);
+  for (const s of skipped) skip(s.path, s.reason, s.error);
+
+  const ctx = new IngestRun(db, opts, summary, warn);
+  ctx.totalBytes = files.reduce((n, f) => n + sizeOf(f.path), 0);
+  for (const file of files) {
+    if (opts.interrupted?.()) {
+      summary.interrupted = true;
+      break;
+    }
+    await ctx.ingestOne(file, skip);
+    if (summary.interrupted) break;
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  summary.lines_per_second = summary.seconds > 0 ? Math.round(summary.lines_read / summary.seconds) : 0;
+  return summary;
+}
+
+function sizeOf(p: string): number {
+  if (p === '-') return 0;
+  try {
+    return fs.statSync(p).size;
+  } catch {
+    return 0;
+  }
+}
+
+interface Resume {
+  source: SourceRow;
+  status: SourceStatus;
+  /** decompressed offset to start at, and the lines before it */
+  offset: number;
+  lines: number;
+  /** an event stored from an unterminated last line, to be replaced by the full line */
+  replaceEventId: number | null;
+}
+
+class IngestRun {
+  totalBytes = 0;
+  private doneBytes = 0;
+  private readonly sources: Sources;
+  private readonly writer: EventWriter;
+  private readonly batchRows: number;
+
+  constructor(
+    private readonly db: DB,
+    private readonly opts: IngestOptions,
+    private readonly summary: IngestSummary,
+    private readonly warn: (m: string) => void,
+  ) {
+    this.sources = new Sources(db);
+    this.writer = new EventWriter(db);
+    this.batchRows = opts.batchRows ?? DEFAULT_BATCH;
+  }
+
+  async ingestOne(file: InputFile, skip: (p: string, r: string, e: boolean) => void): Promise<void> {
+    const isStdin = file.path === '-';
+    const shown = isStdin ? '<stdin>' : file.path;
+    let probe: Probe;
+    let stdinFirst: Buffer[] = [];
+    const stdin = this.opts.stdin ?? process.stdin;
+    try {
+      if (isStdin) ({ probe, first: stdinFirst } = await probeStream(stdin));
+      else probe = probeFile(file.path);
+    } catch (err) {
+      skip(shown, describeSystemError(err), true);
+      return;
+    }
+    if (!this.opts.force && looksBinary(probe.head)) {
+      skip(shown, 'binary file (NUL bytes near the start); pass --force to ingest it anyway', file.explicit);
+      return;
+    }
+    this.summary.files++;
+    const resume = this.recognise(isStdin ? '-' : file.path, probe);
+    const entry: SourceSummary = { path: shown, status: resume.status, lines: 0, events: 0, unparsed: 0, from: resume.offset };
+    this.summary.sources.push(entry);
+    if (resume.status === 'unchanged') {
+      entry.format = resume.source.format ?? undefined;
+      this.doneBytes += probe.size ?? 0;
+      return;
+    }
+
+    let input: Readable;
+    let compressedStream: fs.ReadStream | undefined;
+    if (isStdin) {
+      input = Readable.from(concatIter(stdinFirst, stdin));
+    } else if (probe.compressed) {
+      compressedStream = fs.createReadStream(file.path, { highWaterMark: 1 << 20 });
+      input = compressedStream;
+    } else {
+      input = fs.createReadStream(file.path, { start: resume.offset, highWaterMark: 1 << 20 });
+    }
+    if (probe.compressed) {
+      // pipeline, not pipe: a read error on the file must reach the reader of the gunzip stream
+      input = pipeline(input, zlib.createGunzip({ chunkSize: 1 << 18 }), () => undefined);
+    }
+    const skipTo = probe.compressed || isStdin ? resume.offset : 0;
+    await this.readStream(input, compressedStream, skipTo, resume, probe, entry, shown);
+  }
+
+  /** Which known content is this file, and where to start reading it. */
+  private recognise(path: string, probe: Probe): Resume {
+    const fresh = (): Resume => ({
+      source: this.sources.create({
+        path,
+        dev: probe.dev,
+        ino: probe.ino,
+        size: probe.size,
+        mtime_ms: probe.mtimeMs,
+        compressed: probe.compressed ? 1 : 0,
+        fingerprint: probe.fingerprint,
+        fp_len: probe.fpLen,
+      }),
+      status: 'new',
+      offset: 0,
+      lines: 0,
+      replaceEventId: null,
+    });
+    const match = this.findSource(probe);
+    if (!match) return fresh();
+
+    const sameFile = match.dev === probe.dev && match.ino === probe.ino && probe.dev !== null;
+    const statUnchanged = sameFile && match.size === probe.size && match.mtime_ms === probe.mtimeMs;
+    if (probe.compressed || probe.size === null) {
+      // gzip and stdin: only the decompressed stream tells whether there is more, unless this exact file was read to its end
+      if (statUnchanged && match.complete) return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceEventId: null };
+    } else if (probe.size <= match.offset) {
+      // the same content, no longer than what was read: nothing new (a prefix copy, or an unchanged file)
+      return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceEventId: null };
+    }
+    const tail = match.tail_offset !== null && match.tail_event_id !== null;
+    return {
+      source: match,
+      status: 'resumed',
+      offset: tail ? match.tail_offset! : match.offset,
+      lines: tail ? match.lines - 1 : match.lines,
+      replaceEventId: tail ? match.tail_event_id : null,
+    };
+  }
+
+  private findSource(probe: Probe): SourceRow | undefined {
+    const sameInode = (s: SourceRow) => probe.dev !== null && s.dev === probe.dev && s.ino === probe.ino;
+    const exact = this.sources.withFingerprint(probe.fingerprint).filter((s) => s.fp_len === probe.fpLen);
+    if (exact.length > 0) return exact.find(sameInode) ?? exact.reduce((a, b) => (b.offset > a.offset ? b : a));
+    // first seen while shorter than a full fingerprint: does this file start with that content?
+    for (const s of this.sources.shorterThan(probe.fpLen)) {
+      if (!sameInode(s) && s.fp_len < MIN_CONTENT_MATCH) continue;
+      if (fingerprintOf(probe.head, s.fp_len) === s.fingerprint) return s;
+    }
+    return undefined;
+  }
+
+  private async readStream(
+    input: Readable,
+    compressedStream: fs.ReadStream | undefined,
+    skipTo: number,
+    resume: Resume,
+    probe: Probe,
+    entry: SourceSummary,
+    shown: string,
+  ): Promise<void> {
+    const source = resume.source;
+    const summary = this.summary;
+    const logPath = source.path === '-' ? '-' : shown;
+    const known = this.opts.format ?? source.format ?? undefined;
+    let dispatcher: Dispatcher | undefined;
+    let lastTs = source.last_ts ?? undefined;
+    let rows: EventRow[] = [];
+    let rowBytes = 0;
+    let pendingDelete = resume.replaceEventId;
+    // an unterminated last line: stored now, replaced by the whole line if the file grows
+    let tailOffset: number | null = null;
+    let tailRow: EventRow | undefined;
+    let tailEventId: number | null = null;
+    const sample: { line: string; at: LineRef; flags: number }[] = [];
+    let sampleBytes = 0;
+    let lineFlags = 0;
+
+    const emit = (ev: ParsedEvent, status: number, at: LineRef, raw: string) => {
+      let flags = (ev.flags ?? 0) | lineFlags;
+      let ts = ev.ts;
+      if (ts === undefined || Number.isNaN(ts)) {
+        ts = lastTs ?? probe.mtimeMs;
+        flags |= EventFlag.TS_INFERRED;
+      } else {
+        lastTs = ts;
+      }
+      const row: EventRow = { ts, dataset: ev.dataset, sourceId: source.id, line: at.line, offset: at.offset, status, flags, raw, fields: ev.fields };
+      rows.push(row);
+      rowBytes += raw.length;
+      if (at.offset === tailOffset) tailRow = row;
+      entry.events++;
+      summary.events_stored++;
+      summary.by_dataset[ev.dataset] = (summary.by_dataset[ev.dataset] ?? 0) + 1;
+      if (status === Status.UNPARSED) {
+        entry.unparsed++;
+        summary.unparsed++;
+      }
+    };
+    const startDispatcher = (p: Parser) => {
+      entry.format = p.name;
+      dispatcher = new Dispatcher(p, { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs }, emit);
+    };
+    const replaySample = () => {
+      startDispatcher(chooseParser(sample.map((s) => s.line)));
+      for (const s of sample) {
+        lineFlags = s.flags;
+        dispatcher!.push(s.line, s.at);
+      }
+      sample.length = 0;
+    };
+    if (known) startDispatcher(parserByName(known) ?? chooseParser([]));
+
+    const onLine = (line: string, lineNo: number, offset: number, flags: number) => {
+      entry.lines++;
+      summary.lines_read++;
+      if (dispatcher) {
+        lineFlags = flags;
+        dispatcher.push(line, { line: lineNo, offset });
+        return;
+      }
+      // the parser is chosen from the first lines of the stream
+      sample.push({ line, at: { line: lineNo, offset }, flags });
+      sampleBytes += line.length;
+      if (sample.length >= SAMPLE_LINES || sampleBytes >= 256 * 1024) replaySample();
+    };
+    const framer = new LineFramer(resume.offset, resume.lines, onLine, MAX_LINE_BYTES);
+
+    /** One transaction: the batch's events and the position they bring the source to. */
+    const commit = (final: boolean) => {
+      const held = final ? undefined : dispatcher?.held();
+      const batch = rows;
+      rows = [];
+      rowBytes = 0;
+      this.db.transaction(() => {
+        if (pendingDelete !== null) {
+          this.writer.delete(pendingDelete);
+          pendingDelete = null;
+        }
+        for (const r of batch) {
+          const id = this.writer.write(r);
+          if (r === tailRow) tailEventId = id;
+        }
+        this.sources.saveProgress({
+          id: source.id,
+          offset: held ? held.offset : final ? framer.position : framer.pendingStart,
+          lines: held ? held.line - 1 : framer.lineNo,
+          tail_offset: tailEventId !== null ? tailOffset : null,
+          tail_event_id: tailEventId,
+          last_ts: lastTs ?? null,
+        });
+      })();
+    };
+    const saveIdentity = (complete: boolean) =>
+      this.sources.saveIdentity({
+        id: source.id,
+        path: logPath,
+        dev: probe.dev,
+        ino: probe.ino,
+        size: probe.size,
+        mtime_ms: probe.mtimeMs,
+        compressed: probe.compressed ? 1 : 0,
+        fingerprint: probe.fpLen > source.fp_len ? probe.fingerprint : source.fingerprint,
+        fp_len: Math.max(probe.fpLen, source.fp_len),
+        complete: complete ? 1 : 0,
+        format: entry.format ?? null,
+      });
+
+    let skipped = 0;
+    let failure: string | undefined;
+    try {
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        let buf = chunk;
+        if (skipped < skipTo) {
+          // gzip and stdin restart from their first byte: skip what was read before
+          const need = skipTo - skipped;
+          if (buf.length <= need) {
+            skipped += buf.length;
+            continue;
+          }
+          buf = buf.subarray(need);
+          skipped = skipTo;
+        }
+        framer.push(buf);
+        summary.bytes_read += buf.length;
+        this.reportProgress(compressedStream ? compressedStream.bytesRead : framer.position - resume.offset);
+        if (dispatcher && (rows.length >= this.batchRows || rowBytes >= BATCH_BYTES)) commit(false);
+        if (this.opts.interrupted?.()) {
+          summary.interrupted = true;
+          input.destroy();
+          break;
+        }
+      }
+    } catch (err) {
+      failure = describeStreamError(err);
+    }
+    this.doneBytes += probe.size ?? 0;
+
+    if (summary.interrupted) {
+      // the partial line and any open group are read again next time
+      if (!dispatcher) replaySample();
+      commit(false);
+      saveIdentity(false);
+      return;
+    }
+    if (skipped < skipTo && !failure) {
+      this.warn(`${shown}: ends at byte ${skipped}, before the ${skipTo} bytes already read from this content; nothing new`);
+    }
+    if (framer.pending) tailOffset = framer.pendingStart;
+    framer.end();
+    if (!dispatcher) replaySample();
+    dispatcher!.end();
+    if (failure) {
+      summary.failed = true;
+      this.warn(`${shown}: ${failure} at decompressed byte ${framer.position} (after line ${framer.lineNo}); the lines before it were stored`);
+    }
+    commit(true);
+    saveIdentity(!failure);
+  }
+
+  private reportProgress(current: number): void {
+    this.opts.onProgress?.(this.doneBytes + current, this.totalBytes);
+  }
+}
+
+async function* concatIter(first: Buffer[], rest: Readable): AsyncGenerator<Buffer> {
+  yield* first;
+  for await (const chunk of rest) yield chunk as Buffer;
+}
+
+function describeStreamError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e?.message ?? '')) return 'gzip stream is truncated';
+  if (e?.code === 'Z_DATA_ERROR') return `gzip stream is corrupt (${e.message})`;
+  return describeSystemError(err);
+}

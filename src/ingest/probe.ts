@@ -1,0 +1,153 @@
+/**
+ * What a file is before we read it: identity (device, inode, size, mtime), whether it is gzip (by its magic
+ * bytes, never its name), its first decompressed bytes and their fingerprint. The fingerprint is how a rotated,
+ * renamed or compressed copy is recognised as content already read.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
+
+/** Bytes of decompressed content that identify a file. */
+export const FP_BYTES = 1024;
+/** Bytes of decompressed content looked at for the binary check and format detection start. */
+export const HEAD_BYTES = 4096;
+/** A source fingerprinted over fewer bytes is matched by content alone only from this length (shorter is ambiguous). */
+export const MIN_CONTENT_MATCH = 256;
+
+export interface Probe {
+  dev: number | null;
+  ino: number | null;
+  size: number | null;
+  mtimeMs: number;
+  compressed: boolean;
+  /** the first HEAD_BYTES decompressed bytes (fewer for a short file) */
+  head: Buffer;
+  fingerprint: string;
+  fpLen: number;
+}
+
+export function fingerprintOf(head: Buffer, len: number): string {
+  return crypto.createHash('sha256').update(head.subarray(0, len)).digest('hex');
+}
+
+export function isGzip(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** NUL bytes early on mean a binary file (wtmp, a core dump, an image). */
+export function looksBinary(head: Buffer): boolean {
+  return head.indexOf(0) >= 0;
+}
+
+/** The first decompressed bytes of a gzip file, tolerating a damaged or short stream. */
+function gunzipHead(compressed: Buffer): Buffer {
+  try {
+    return zlib.gunzipSync(compressed, {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      maxOutputLength: 1 << 22,
+    }).subarray(0, HEAD_BYTES);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      // extremely compressible: decompress less input
+      return zlib.gunzipSync(compressed.subarray(0, 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
+    }
+    throw err;
+  }
+}
+
+export function probeFile(file: string): Probe {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const raw = Buffer.alloc(64 * 1024);
+    const n = fs.readSync(fd, raw, 0, raw.length, 0);
+    const start = raw.subarray(0, n);
+    const compressed = isGzip(start);
+    let head: Buffer;
+    if (compressed) {
+      try {
+        head = gunzipHead(start);
+      } catch (err) {
+        throw Object.assign(new Error(`not a readable gzip file (${(err as Error).message})`), { code: 'EBADGZIP' });
+      }
+    } else {
+      head = Buffer.from(start.subarray(0, HEAD_BYTES));
+    }
+    const fpLen = Math.min(FP_BYTES, head.length);
+    return {
+      dev: st.dev,
+      ino: st.ino,
+      size: st.size,
+      mtimeMs: Math.trunc(st.mtimeMs),
+      compressed,
+      head,
+      fingerprint: fingerprintOf(head, fpLen),
+      fpLen,
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * stdin cannot be re-read, so its first bytes are taken off the stream, probed, and handed back with the stream
+ * to be replayed in front of it.
+ */
+export async function probeStream(stream: Readable): Promise<{ probe: Probe; first: Buffer[] }> {
+  const first: Buffer[] = [];
+  let len = 0;
+  for await (const chunk of readUntil(stream, () => len >= 64 * 1024)) {
+    first.push(chunk);
+    len += chunk.length;
+  }
+  const start = Buffer.concat(first);
+  const compressed = isGzip(start);
+  let head = compressed ? gunzipHead(start) : start.subarray(0, HEAD_BYTES);
+  head = Buffer.from(head);
+  const fpLen = Math.min(FP_BYTES, head.length);
+  return {
+    probe: {
+      dev: null,
+      ino: null,
+      size: null,
+      mtimeMs: Date.now(),
+      compressed,
+      head,
+      fingerprint: fingerprintOf(head, fpLen),
+      fpLen,
+    },
+    first,
+  };
+}
+
+/** Reads chunks from a stream until `enough()` or its end, leaving the rest unread. */
+async function* readUntil(stream: Readable, enough: () => boolean): AsyncGenerator<Buffer> {
+  while (!enough()) {
+    const chunk: Buffer | null = stream.read();
+    if (chunk !== null) {
+      yield chunk;
+      continue;
+    }
+    if (stream.readableEnded) return;
+    const more = await new Promise<boolean>((resolve) => {
+      const onReadable = () => done(true);
+      const onEnd = () => done(false);
+      const done = (v: boolean) => {
+        stream.off('readable', onReadable);
+        stream.off('end', onEnd);
+        stream.off('error', onEnd);
+        resolve(v);
+      };
+      stream.on('readable', onReadable);
+      stream.on('end', onEnd);
+      stream.on('error', onEnd);
+    });
+    if (!more) {
+      const last: Buffer | null = stream.read();
+      if (last !== null) yield last;
+      return;
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The ECS field catalogue: the one list that decides which fields are store columns, how search, rules and
+ * export address them, and what README's schema table says. A field without `column` lives in the events.extra
+ * JSON object under its dotted name.
+ */
+export type FieldType = 'keyword' | 'keyword[]' | 'text' | 'long' | 'ip' | 'date' | 'object';
+
+export interface FieldDef {
+  name: string;
+  type: FieldType;
+  /** events table column; absent: stored in events.extra */
+  column?: string;
+  desc: string;
+  /** which parsers fill it (documentation) */
+  filledBy: string;
+}
+
+const col = (name: string) => name.replace(/[.@]/g, '_').replace(/^_/, '');
+
+function f(name: string, type: FieldType, desc: string, filledBy: string, column = true): FieldDef {
+  return column ? { name, type, column: col(name), desc, filledBy } : { name, type, desc, filledBy };
+}
+
+export const FIELDS: FieldDef[] = [
+  { name: '@timestamp', type: 'date', column: 'ts', desc: 'when the event happened, UTC (epoch ms in the store, ISO-8601 in JSON)', filledBy: 'all' },
+  { name: 'event.dataset', type: 'keyword', column: 'dataset', desc: 'which log it came from: web.access, system.auth, ...', filledBy: 'all' },
+  f('event.category', 'keyword[]', 'ECS category: authentication, web, network, iam, process, session, ...', 'all but raw'),
+  f('event.type', 'keyword[]', 'ECS type: access, start, end, denied, allowed, creation, change, info, ...', 'all but raw'),
+  f('event.action', 'keyword', 'what happened, e.g. ssh_login, sudo_command, user_created, firewall_block', 'syslog programs, firewall, auditd, cloudtrail'),
+  f('event.outcome', 'keyword', 'success | failure | unknown', 'all but raw'),
+  f('source.ip', 'ip', 'client / remote address', 'web, sshd, pam, firewall, haproxy, auditd, cloudtrail, vpcflow, json, raw'),
+  f('source.port', 'long', 'client / remote port', 'sshd, firewall, haproxy, vpcflow, web error'),
+  f('destination.ip', 'ip', 'server / local address', 'firewall, haproxy, vpcflow'),
+  f('destination.port', 'long', 'server / local port', 'firewall, haproxy, vpcflow'),
+  f('user.name', 'keyword', 'the acting or authenticating user', 'web (auth user), sshd, sudo, su, pam, auditd, cloudtrail'),
+  f('user.target.name', 'keyword', 'the user acted upon: sudo/su target, created or changed account', 'sudo, su, useradd, usermod, passwd'),
+  f('host.name', 'keyword', 'the host that wrote the log', 'syslog, haproxy, auditd (node=)'),
+  f('process.name', 'keyword', 'program name', 'syslog, web error, auditd (comm)'),
+  f('process.pid', 'long', 'process id', 'syslog, web error, auditd'),
+  f('http.request.method', 'keyword', 'GET, POST, ...', 'web access, haproxy, web error'),
+  f('http.request.referrer', 'keyword', 'Referer header', 'web access, web error'),
+  f('http.version', 'keyword', 'HTTP protocol version, e.g. 1.1', 'web access, haproxy'),
+  f('url.original', 'keyword', 'the request target as sent', 'web access, haproxy, web error'),
+  f('url.path', 'keyword', 'path part of the request target', 'web access, haproxy, web error'),
+  f('url.query', 'keyword', 'query string without the "?"', 'web access, haproxy'),
+  f('http.response.status_code', 'long', 'HTTP status', 'web access, haproxy'),
+  f('http.response.body.bytes', 'long', 'response size in bytes', 'web access, haproxy'),
+  f('user_agent.original', 'keyword', 'User-Agent header', 'web access, cloudtrail, json'),
+  f('network.transport', 'keyword', 'tcp, udp, icmp, ...', 'firewall, vpcflow'),
+  f('network.bytes', 'long', 'bytes transferred', 'vpcflow, haproxy (tcp)'),
+  f('message', 'text', 'the human-readable message (for syslog: the text after the program tag)', 'syslog, web error, json, raw'),
+];
+
+/** Columns that are not ECS fields but belong to every stored event. */
+export const EVENT_META_COLUMNS = ['id', 'source_id', 'line', 'offset', 'status', 'flags', 'raw', 'extra'] as const;
+
+export const COLUMN_FIELDS = FIELDS.filter((d) => d.column && d.column !== 'ts' && d.column !== 'dataset');
+
+const byName = new Map(FIELDS.map((d) => [d.name, d]));
+
+/** Catalogue entries for extra (non-column) fields are added by parsers for documentation and type hints. */
+export function registerFields(defs: FieldDef[]): void {
+  for (const d of defs) {
+    if (!byName.has(d.name)) {
+      FIELDS.push(d);
+      byName.set(d.name, d);
+    }
+  }
+}
+
+export function fieldDef(name: string): FieldDef | undefined {
+  return byName.get(name);
+}

@@ -1,0 +1,56 @@
+/** Tables, CSV and NDJSON lines. Text for a terminal is escaped; JSON escapes control characters itself. */
+import Table from 'cli-table3';
+import { escapeTerminal } from './escape.js';
+
+export function fmtInt(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+export function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+export function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return v.map(cellText).join(',');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** A cli-table3 table whose every cell is escaped; colour is applied by the caller after escaping. */
+export function renderTable(head: string[], rows: unknown[][], opts: { colWidths?: number[]; raw?: Set<number> } = {}): string {
+  const table = new Table({
+    head,
+    style: { head: [], border: [] },
+    wordWrap: false,
+    ...(opts.colWidths ? { colWidths: opts.colWidths } : {}),
+  });
+  for (const r of rows) table.push(r.map((c, i) => (opts.raw?.has(i) ? cellText(c) : escapeTerminal(cellText(c)))));
+  return table.toString();
+}
+
+/**
+ * RFC 4180 CSV. Cells that a spreadsheet would run as a formula (=, +, @, or - followed by a non-digit) are
+ * prefixed with a quote: log data is attacker-controlled (OWASP's CSV injection advice).
+ */
+export function csvCell(v: unknown): string {
+  let s = cellText(v);
+  if (/^[=+@\t\r]/.test(s) || /^-[^\d\s.]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function csvLine(values: unknown[]): string {
+  return values.map(csvCell).join(',');
+}
+
+export function ndjson(obj: unknown): string {
+  return JSON.stringify(obj);
+}

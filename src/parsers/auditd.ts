@@ -1,0 +1,3 @@
+import { notYet } from './stub.js';
+
+export const auditd = notYet('auditd', 'auditd.log');

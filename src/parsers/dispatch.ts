@@ -1,0 +1,89 @@
+/**
+ * Picks a parser for a stream from a sample of its first lines, then runs it line by line, sending any line the
+ * chosen parser rejects to the raw fallback with the reason (counted as unparsed).
+ */
+import { Status, type LineRef, type ParsedEvent } from '../model/event.js';
+import { PARSERS, RAW, parserByName } from './registry.js';
+import type { LineParser, Parser, ParserContext } from './types.js';
+import { UsageError } from '../errors.js';
+
+/** How many leading lines of a stream are sampled to choose its parser. */
+export const SAMPLE_LINES = 200;
+/** Below this share of accepted sample lines a parser is not chosen (the raw fallback takes the stream). */
+const MIN_SCORE = 0.3;
+
+export interface Candidate {
+  parser: Parser;
+  score: number;
+}
+
+export function rankParsers(sample: string[]): Candidate[] {
+  const lines = sample.filter((l) => l.trim() !== '');
+  if (lines.length === 0) return [{ parser: RAW, score: 0 }];
+  return PARSERS.map((parser) => ({ parser, score: parser.detect(lines) }))
+    .sort((a, b) => b.score - a.score);
+}
+
+export function chooseParser(sample: string[], forced?: string): Parser {
+  if (forced) {
+    const p = parserByName(forced);
+    if (!p) throw new UsageError(`unknown format "${forced}"`, `known formats: ${PARSERS.map((x) => x.name).join(', ')}`);
+    return p;
+  }
+  const [best] = rankParsers(sample);
+  return best && best.score >= MIN_SCORE ? best.parser : RAW;
+}
+
+export type Emit = (ev: ParsedEvent, status: number, at: LineRef, raw: string, lines: number) => void;
+
+/** Runs the chosen parser over a stream; every line leads to exactly one emitted event or joins a group. */
+export class Dispatcher {
+  private readonly main: LineParser;
+  private readonly fallback: LineParser;
+
+  constructor(
+    readonly parser: Parser,
+    ctx: ParserContext,
+    private readonly emit: Emit,
+  ) {
+    this.main = parser.create(ctx);
+    this.fallback = parser === RAW ? this.main : RAW.create(ctx);
+  }
+
+  push(line: string, at: LineRef): void {
+    let res;
+    try {
+      res = this.main.parse(line, at);
+    } catch (err) {
+      // A parser bug must never lose the line: keep it raw and say why.
+      res = `parser ${this.parser.name} failed: ${(err as Error).message}`;
+    }
+    if (res === null) return;
+    if (typeof res === 'string') {
+      const ev = this.fallback.parse(line, at) as ParsedEvent;
+      ev.fields['error.message'] = res;
+      this.emit(ev, Status.UNPARSED, at, line, 1);
+    } else if (Array.isArray(res)) {
+      for (const ev of res) this.emitParsed(ev, line, at);
+    } else {
+      this.emitParsed(res, line, at);
+    }
+  }
+
+  end(): void {
+    for (const ev of this.main.flush()) this.emitParsed(ev, '', { line: 0, offset: 0 });
+  }
+
+  held(): LineRef | undefined {
+    return this.main.held?.();
+  }
+
+  private emitParsed(ev: ParsedEvent, line: string, at: LineRef): void {
+    const status = this.parser === RAW ? Status.UNPARSED : Status.PARSED;
+    if (status === Status.UNPARSED && ev.fields['error.message'] === undefined) {
+      ev.fields['error.message'] = 'no parser recognised this input';
+    }
+    if (ev.span) this.emit(ev, status, ev.span.at, ev.span.raw, ev.span.lines);
+    else this.emit(ev, status, at, line, 1);
+  }
+}

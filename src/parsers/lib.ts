@@ -1,0 +1,128 @@
+/** Helpers shared by parsers: timestamps in the usual log shapes and IP addresses. Pure and allocation-light. */
+import { isIP } from 'node:net';
+import { MONTHS, parseOffset, wallToUtc } from '../util/time.js';
+
+/** [10/Oct/2000:13:55:36 -0700] (the brackets excluded), optional fraction after the seconds. NaN when not. */
+export function parseClfTime(s: string): number {
+  // dd/Mon/yyyy:HH:MM:SS[.fff] +zzzz
+  if (s.length < 20 || s.charCodeAt(2) !== 47 /* / */ || s.charCodeAt(6) !== 47) return NaN;
+  const day = num2(s, 0);
+  const mon = MONTHS[s.slice(3, 6).toLowerCase()];
+  const year = Number(s.slice(7, 11));
+  const h = num2(s, 12);
+  const mi = num2(s, 15);
+  const sec = num2(s, 18);
+  if (mon === undefined || !(day >= 1) || !(h >= 0) || !(mi >= 0) || !(sec >= 0) || !(year > 0)) return NaN;
+  let i = 20;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46 /* . */) {
+    let j = i + 1;
+    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+    ms = Number(s.slice(i + 1, j).padEnd(3, '0').slice(0, 3));
+    i = j;
+  }
+  const zone = s.slice(i).trim();
+  const off = zone ? parseOffset(zone) : 0;
+  if (Number.isNaN(off)) return NaN;
+  return Date.UTC(year, mon, day, h, mi, sec, ms) - off;
+}
+
+function num2(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  if (a < 0 || a > 9 || b < 0 || b > 9) return NaN;
+  return a * 10 + b;
+}
+
+const ISO_RE = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d+))?)?\s?(Z|[+-]\d\d(?::?\d\d)?)?$/i;
+
+/**
+ * ISO-8601 / RFC 3339 date-time. Without a zone it is read in `tz` and `zoneless` is reported through the
+ * optional out-parameter so the caller can flag the event.
+ */
+export function parseIsoTime(s: string, tz: string, out?: { zoneless: boolean }): number {
+  const m = ISO_RE.exec(s);
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, sec = '0', frac = '', zone] = m;
+  const ms = frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0;
+  if (+mo < 1 || +mo > 12 || +d < 1 || +d > 31 || +h > 23 || +mi > 59 || +sec > 60) return NaN;
+  if (zone) {
+    const off = parseOffset(zone.toUpperCase());
+    if (Number.isNaN(off)) return NaN;
+    if (out) out.zoneless = false;
+    return Date.UTC(+y, +mo - 1, +d, +h, +mi, +sec, ms) - off;
+  }
+  if (out) out.zoneless = true;
+  return wallToUtc(tz, +y, +mo - 1, +d, +h, +mi, +sec, ms);
+}
+
+/**
+ * The year of an RFC 3164 stamp, which has none. The rule: the latest year that does not put the line in the
+ * future of the reference time (the file's mtime), with a day of slack for zone differences. A December line in a
+ * file last written in January is from the previous year; a file spanning New Year gets both years right.
+ */
+export function inferYear(month0: number, day: number, refMs: number): number {
+  const ref = new Date(refMs);
+  const year = ref.getUTCFullYear();
+  const candidate = Date.UTC(year, month0, day);
+  return candidate > refMs + 86_400_000 ? year - 1 : year;
+}
+
+const SYSLOG_TS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?/;
+
+/** "Nov 14 03:12:01" (and "Nov  4 ..."): returns [utcMs, matchedLength] or undefined. */
+export function parseSyslogTime(s: string, tz: string, refMs: number): [number, number] | undefined {
+  const m = SYSLOG_TS.exec(s);
+  if (!m) return undefined;
+  const mon = MONTHS[m[1].toLowerCase()];
+  if (mon === undefined) return undefined;
+  const day = Number(m[2]);
+  const year = inferYear(mon, day, refMs);
+  const ms = m[6] ? Number(m[6].padEnd(3, '0').slice(0, 3)) : 0;
+  return [wallToUtc(tz, year, mon, day, +m[3], +m[4], +m[5], ms), m[0].length];
+}
+
+const IPV4_IN_TEXT = /(?<![\d.])(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.]*\d)/;
+const IPV6_IN_TEXT = /(?<![\w:])(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?![\w:])/i;
+
+/** The first IPv4 or IPv6 address in free text (IPv4 first: far more common in logs). */
+export function findIp(text: string): string | undefined {
+  const v4 = IPV4_IN_TEXT.exec(text);
+  if (v4) return v4[0];
+  if (text.indexOf(':') < 0) return undefined;
+  const re = new RegExp(IPV6_IN_TEXT.source, 'gi');
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    // a time such as 03:12:01 looks like a short IPv6 address; require a real parse and at least one letter or ::
+    if (isIP(m[0]) === 6 && (/[a-f]/i.test(m[0]) || m[0].includes('::'))) return m[0];
+  }
+  return undefined;
+}
+
+export function isIpAddress(s: string): boolean {
+  return isIP(s) !== 0;
+}
+
+/** A port or count field: a non-negative integer, or undefined for "-" and anything else. */
+export function toInt(s: string | undefined): number | undefined {
+  if (s === undefined || s === '' || s === '-') return undefined;
+  const n = Number(s);
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+const TS_IN_TEXT: { re: RegExp; parse: (m: string, tz: string, ref: number) => number }[] = [
+  { re: /\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?\s?(?:Z|[+-]\d\d:?\d\d)?/i, parse: (m, tz) => parseIsoTime(m, tz) },
+  { re: /\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})?/, parse: (m) => parseClfTime(m) },
+  { re: /\b[A-Z][a-z]{2} {1,2}\d{1,2} \d\d:\d\d:\d\d\b/, parse: (m, tz, ref) => parseSyslogTime(m, tz, ref)?.[0] ?? NaN },
+];
+
+/** The first timestamp of a known shape anywhere in the line (raw fallback, free-text formats). */
+export function findTimestamp(text: string, tz: string, refMs: number): number | undefined {
+  for (const { re, parse } of TS_IN_TEXT) {
+    const m = re.exec(text);
+    if (m) {
+      const t = parse(m[0], tz, refMs);
+      if (!Number.isNaN(t)) return t;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,39 @@
+/**
+ * The parser registry: one line per format. Detection picks the best score; ties go to the earlier entry, so more
+ * specific formats come first (haproxy lines carry a syslog prefix, so haproxy precedes syslog).
+ * A new format is one file plus one line here.
+ */
+import type { Parser } from './types.js';
+import { cloudtrail } from './cloudtrail.js';
+import { vpcflow } from './vpcflow.js';
+import { auditd } from './auditd.js';
+import { access } from './access.js';
+import { nginxError } from './nginx-error.js';
+import { apacheError } from './apache-error.js';
+import { haproxy } from './haproxy.js';
+import { syslog } from './syslog.js';
+import { firewall } from './firewall.js';
+import { json } from './json.js';
+import { logfmt } from './logfmt.js';
+import { raw } from './raw.js';
+
+export const PARSERS: Parser[] = [
+  cloudtrail,
+  vpcflow,
+  auditd,
+  access,
+  nginxError,
+  apacheError,
+  haproxy,
+  syslog,
+  firewall,
+  json,
+  logfmt,
+  raw,
+];
+
+export function parserByName(name: string): Parser | undefined {
+  return PARSERS.find((p) => p.name === name);
+}
+
+export const RAW = raw;

@@ -1,0 +1,50 @@
+/**
+ * Parsing without a store: lines in, ECS documents out. Used by `explain` and the golden-file tests; ingest uses
+ * the same Dispatcher, so what these show is what ingest stores.
+ */
+import { flagTags, type LineRef, type ParsedEvent } from '../model/event.js';
+import { Dispatcher, chooseParser } from './dispatch.js';
+import type { Parser } from './types.js';
+import { setPath, type Doc } from '../output/ecs.js';
+import { isoUtc } from '../util/time.js';
+
+export interface RunOptions {
+  format?: string;
+  tz?: string;
+  /** reference time for year inference (a file's mtime) */
+  mtimeMs?: number;
+  path?: string;
+}
+
+export interface RunResult {
+  parser: Parser;
+  events: { doc: Doc; status: number; at: LineRef; raw: string }[];
+}
+
+export function parseLines(lines: string[], opts: RunOptions = {}): RunResult {
+  const parser = chooseParser(lines.slice(0, 200), opts.format);
+  const events: RunResult['events'] = [];
+  const ctx = { path: opts.path ?? '-', tz: opts.tz ?? 'UTC', mtimeMs: opts.mtimeMs ?? Date.now() };
+  const d = new Dispatcher(parser, ctx, (ev, status, at, raw) => {
+    events.push({ doc: toDoc(ev, status, raw), status, at, raw });
+  });
+  let offset = 0;
+  lines.forEach((line, i) => {
+    d.push(line, { line: i + 1, offset });
+    offset += Buffer.byteLength(line) + 1;
+  });
+  d.end();
+  return { parser, events };
+}
+
+/** A parsed (not yet stored) event as an ECS document. */
+export function toDoc(ev: ParsedEvent, status: number, raw: string): Doc {
+  const doc: Doc = {};
+  if (ev.ts !== undefined && !Number.isNaN(ev.ts)) doc['@timestamp'] = isoUtc(ev.ts);
+  for (const [k, v] of Object.entries(ev.fields)) if (v !== undefined && v !== null) setPath(doc, k, v);
+  setPath(doc, 'event.dataset', ev.dataset);
+  setPath(doc, 'event.original', raw);
+  const tags = flagTags(ev.flags ?? 0, status);
+  if (tags.length) doc.tags = tags;
+  return doc;
+}

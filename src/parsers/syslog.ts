@@ -1,0 +1,3 @@
+import { notYet } from './stub.js';
+
+export const syslog = notYet('syslog', 'system.syslog');

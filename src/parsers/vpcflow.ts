@@ -1,0 +1,3 @@
+import { notYet } from './stub.js';
+
+export const vpcflow = notYet('vpcflow', 'aws.vpcflow');

@@ -1,0 +1,96 @@
+/**
+ * Opening the store: one SQLite file, created mode 0600, WAL, a busy timeout, migrated to the latest schema.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError, describeSystemError } from '../errors.js';
+import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+
+export type DB = Database.Database;
+
+export interface OpenOptions {
+  readonly?: boolean;
+  /** stop migrating at this version (tests of forward migration) */
+  migrateTo?: number;
+}
+
+export function resolveDbPath(flag: string | undefined): string {
+  return path.resolve(flag || process.env.LOGHOUND_DB || 'loghound.db');
+}
+
+export function openDb(file: string, opts: OpenOptions = {}): DB {
+  let db: DB;
+  try {
+    if (opts.readonly) {
+      if (!fs.existsSync(file)) throw new StoreError(`no store at ${file}`, 'run "loghound ingest" or "loghound hunt" first, or pass --db');
+      db = new Database(file, { readonly: true, fileMustExist: true });
+    } else {
+      createPrivately(file);
+      db = new Database(file);
+    }
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`cannot open the store ${file}: ${describeSystemError(err)}`);
+  }
+  try {
+    db.pragma('busy_timeout = 10000');
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('temp_store = MEMORY');
+    db.pragma('cache_size = -65536');
+    db.pragma('mmap_size = 268435456');
+    if (!opts.readonly) migrate(db, file, opts.migrateTo ?? LATEST_VERSION);
+    else checkVersion(db, file);
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`cannot use the store ${file}: ${describeSystemError(err)}`);
+  }
+  return db;
+}
+
+/** The file is created by us, 0600, before SQLite sees it: SQLite gives its -wal and -shm files the same mode. */
+function createPrivately(file: string): void {
+  if (fs.existsSync(file)) return;
+  const dir = path.dirname(file);
+  if (!fs.existsSync(dir)) throw new StoreError(`cannot create the store ${file}: folder ${dir} does not exist`);
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw new StoreError(`cannot create the store ${file}: ${describeSystemError(err)}`);
+  }
+}
+
+function schemaVersion(db: DB): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function checkVersion(db: DB, file: string): number {
+  const v = schemaVersion(db);
+  if (v > LATEST_VERSION) {
+    throw new StoreError(
+      `the store ${file} has schema version ${v}, newer than this loghound understands (${LATEST_VERSION})`,
+      'upgrade loghound',
+    );
+  }
+  return v;
+}
+
+function migrate(db: DB, file: string, target: number): void {
+  const current = checkVersion(db, file);
+  for (const m of MIGRATIONS) {
+    if (m.version <= current || m.version > target) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+}
+
+export function storeVersion(db: DB): number {
+  return schemaVersion(db);
+}

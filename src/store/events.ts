@@ -1,0 +1,120 @@
+/** Writing events in batches and reading them back. */
+import type { Statement } from 'better-sqlite3';
+import type { DB } from './db.js';
+import { COLUMN_FIELDS } from '../model/fields.js';
+import type { Fields, FieldValue, StoredEvent } from '../model/event.js';
+
+const COLS = COLUMN_FIELDS.map((d) => d.column!);
+const COL_INDEX = new Map(COLUMN_FIELDS.map((d, i) => [d.name, i]));
+const ARRAY_COLS = new Set(COLUMN_FIELDS.filter((d) => d.type === 'keyword[]').map((d) => d.name));
+const BASE = ['ts', 'dataset', 'source_id', 'line', 'offset', 'status', 'flags', 'raw'];
+const INSERT_SQL = `INSERT INTO events (${[...BASE, ...COLS, 'extra'].join(', ')}) VALUES (${[...BASE, ...COLS, 'extra']
+  .map(() => '?')
+  .join(', ')})`;
+
+export interface EventRow {
+  ts: number;
+  dataset: string;
+  sourceId: number;
+  line: number;
+  offset: number;
+  status: number;
+  flags: number;
+  raw: string;
+  fields: Fields;
+}
+
+type Param = string | number | null;
+
+function toParam(v: FieldValue | undefined): Param {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return v;
+}
+
+/** One row's parameters in INSERT_SQL order; fields that are not columns go to the extra JSON object. */
+export function rowParams(r: EventRow): Param[] {
+  const out: Param[] = new Array(BASE.length + COLS.length + 1).fill(null);
+  out[0] = r.ts;
+  out[1] = r.dataset;
+  out[2] = r.sourceId;
+  out[3] = r.line;
+  out[4] = r.offset;
+  out[5] = r.status;
+  out[6] = r.flags;
+  out[7] = r.raw;
+  let extra: Record<string, FieldValue> | undefined;
+  for (const key in r.fields) {
+    const v = r.fields[key];
+    if (v === undefined) continue;
+    const idx = COL_INDEX.get(key);
+    if (idx === undefined) {
+      (extra ??= {})[key] = v;
+    } else if (ARRAY_COLS.has(key)) {
+      out[BASE.length + idx] = Array.isArray(v) ? v.join(',') : toParam(v);
+    } else {
+      out[BASE.length + idx] = toParam(v);
+    }
+  }
+  if (extra) out[out.length - 1] = JSON.stringify(extra);
+  return out;
+}
+
+export class EventWriter {
+  private readonly insert: Statement<Param[]>;
+  private readonly remove: Statement<[number]>;
+
+  constructor(db: DB) {
+    this.insert = db.prepare<Param[]>(INSERT_SQL);
+    this.remove = db.prepare<[number]>('DELETE FROM events WHERE id = ?');
+  }
+
+  /** Must run inside a transaction owned by the caller. Returns the new row id. */
+  write(r: EventRow): number {
+    return Number(this.insert.run(...rowParams(r)).lastInsertRowid);
+  }
+
+  delete(id: number): void {
+    this.remove.run(id);
+  }
+}
+
+interface EventDbRow {
+  id: number;
+  ts: number;
+  dataset: string;
+  path: string;
+  line: number;
+  offset: number;
+  status: number;
+  flags: number;
+  raw: string;
+  extra: string | null;
+  [col: string]: unknown;
+}
+
+/** SELECT list that rowToEvent understands; join sources as `s`, events as `e`. */
+export const EVENT_SELECT = `e.id, e.ts, e.dataset, s.path, e.line, e.offset, e.status, e.flags, e.raw, ${COLS.map((c) => `e.${c}`).join(', ')}, e.extra`;
+export const EVENT_FROM = 'events e JOIN sources s ON s.id = e.source_id';
+
+export function rowToEvent(row: EventDbRow): StoredEvent {
+  const fields: Fields = row.extra ? JSON.parse(row.extra) : {};
+  for (const d of COLUMN_FIELDS) {
+    const v = row[d.column!];
+    if (v === null || v === undefined) continue;
+    fields[d.name] = d.type === 'keyword[]' ? String(v).split(',') : (v as FieldValue);
+  }
+  return {
+    id: row.id,
+    ts: row.ts,
+    dataset: row.dataset,
+    sourcePath: row.path,
+    line: row.line,
+    offset: row.offset,
+    status: row.status,
+    flags: row.flags,
+    raw: row.raw,
+    fields,
+  };
+}

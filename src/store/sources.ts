@@ -1,0 +1,86 @@
+/** Rows of the sources table: what it takes to resume a file and to recognise it after rotation. */
+import type { DB } from './db.js';
+
+export interface SourceRow {
+  id: number;
+  path: string;
+  dev: number | null;
+  ino: number | null;
+  size: number | null;
+  mtime_ms: number | null;
+  compressed: number;
+  fingerprint: string;
+  fp_len: number;
+  offset: number;
+  lines: number;
+  tail_offset: number | null;
+  tail_event_id: number | null;
+  complete: number;
+  format: string | null;
+  last_ts: number | null;
+  first_ingest: number;
+  last_ingest: number;
+}
+
+export type NewSource = Pick<SourceRow, 'path' | 'dev' | 'ino' | 'size' | 'mtime_ms' | 'compressed' | 'fingerprint' | 'fp_len'>;
+
+export class Sources {
+  private readonly byFp;
+  private readonly byInode;
+  private readonly small;
+  private readonly insertStmt;
+  private readonly progressStmt;
+  private readonly identityStmt;
+  private readonly byIdStmt;
+
+  constructor(private readonly db: DB) {
+    this.byFp = db.prepare<[string], SourceRow>('SELECT * FROM sources WHERE fingerprint = ? ORDER BY id');
+    this.byInode = db.prepare<[number, number], SourceRow>('SELECT * FROM sources WHERE dev = ? AND ino = ? ORDER BY id DESC');
+    this.small = db.prepare<[number], SourceRow>('SELECT * FROM sources WHERE fp_len < ? ORDER BY id');
+    this.byIdStmt = db.prepare<[number], SourceRow>('SELECT * FROM sources WHERE id = ?');
+    this.insertStmt = db.prepare(
+      `INSERT INTO sources (path, dev, ino, size, mtime_ms, compressed, fingerprint, fp_len, first_ingest, last_ingest)
+       VALUES (@path, @dev, @ino, @size, @mtime_ms, @compressed, @fingerprint, @fp_len, @now, @now)`,
+    );
+    this.progressStmt = db.prepare(
+      `UPDATE sources SET offset = @offset, lines = @lines, tail_offset = @tail_offset, tail_event_id = @tail_event_id,
+       last_ts = @last_ts, last_ingest = @now WHERE id = @id`,
+    );
+    this.identityStmt = db.prepare(
+      `UPDATE sources SET path = @path, dev = @dev, ino = @ino, size = @size, mtime_ms = @mtime_ms, compressed = @compressed,
+       fingerprint = @fingerprint, fp_len = @fp_len, complete = @complete, format = coalesce(@format, format), last_ingest = @now
+       WHERE id = @id`,
+    );
+  }
+
+  withFingerprint(fp: string): SourceRow[] {
+    return this.byFp.all(fp);
+  }
+
+  withInode(dev: number, ino: number): SourceRow[] {
+    return this.byInode.all(dev, ino);
+  }
+
+  /** Sources fingerprinted over fewer bytes than `len` (they were small files when first seen). */
+  shorterThan(len: number): SourceRow[] {
+    return this.small.all(len);
+  }
+
+  get(id: number): SourceRow | undefined {
+    return this.byIdStmt.get(id);
+  }
+
+  create(s: NewSource): SourceRow {
+    const info = this.insertStmt.run({ ...s, now: Date.now() });
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  /** Called inside the batch transaction: the committed position moves with the events. */
+  saveProgress(p: Pick<SourceRow, 'id' | 'offset' | 'lines' | 'tail_offset' | 'tail_event_id' | 'last_ts'>): void {
+    this.progressStmt.run({ ...p, now: Date.now() });
+  }
+
+  saveIdentity(s: NewSource & { id: number; complete: number; format: string | null }): void {
+    this.identityStmt.run({ ...s, now: Date.now() });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Time helpers: wall-clock times in an IANA zone to UTC, ISO output, and the --since/--until syntax.
+ * Zone offsets come from Intl and are cached per zone and hour, so converting millions of syslog stamps is cheap.
+ */
+import { UsageError } from '../errors.js';
+
+export const MONTHS: Record<string, number> = {
+  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+};
+
+export function localZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export function isValidZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, number>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let fmt = formatters.get(tz);
+  if (!fmt) {
+    fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(tz, fmt);
+  }
+  return fmt;
+}
+
+/** Offset of `tz` from UTC in ms at the instant `utcMs` (positive east of Greenwich). */
+export function zoneOffsetAt(tz: string, utcMs: number): number {
+  if (tz === 'UTC' || tz === 'Etc/UTC') return 0;
+  const hourKey = `${tz}|${Math.floor(utcMs / 3_600_000)}`;
+  const cached = offsetCache.get(hourKey);
+  if (cached !== undefined) return cached;
+  const parts = formatter(tz).formatToParts(new Date(utcMs));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const offset = asUtc - Math.floor(utcMs / 1000) * 1000;
+  if (offsetCache.size > 100_000) offsetCache.clear();
+  offsetCache.set(hourKey, offset);
+  return offset;
+}
+
+/**
+ * UTC ms for a wall-clock time in `tz`. In a DST gap the result is shifted forward; in the repeated hour the
+ * earlier instant wins (the usual choice of date libraries).
+ */
+export function wallToUtc(
+  tz: string,
+  year: number,
+  month0: number,
+  day: number,
+  hour = 0,
+  minute = 0,
+  second = 0,
+  ms = 0,
+): number {
+  const naive = Date.UTC(year, month0, day, hour, minute, second, ms);
+  if (tz === 'UTC' || tz === 'Etc/UTC') return naive;
+  const first = naive - zoneOffsetAt(tz, naive);
+  const second2 = naive - zoneOffsetAt(tz, first);
+  return second2;
+}
+
+/** "+0200", "+02:00", "Z", "-05" -> offset in ms; NaN when not an offset. */
+export function parseOffset(text: string): number {
+  if (text === 'Z' || text === 'z') return 0;
+  const m = /^([+-])(\d\d):?(\d\d)?$/.exec(text);
+  if (!m) return NaN;
+  const mins = Number(m[2]) * 60 + Number(m[3] ?? 0);
+  return (m[1] === '-' ? -1 : 1) * mins * 60_000;
+}
+
+export function isoUtc(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** "15m", "2h", "7d" -> ms; undefined when not a duration. */
+export function parseDuration(text: string): number | undefined {
+  const m = DURATION.exec(text.trim());
+  return m ? Number(m[1]) * UNIT_MS[m[2]] : undefined;
+}
+
+/**
+ * --since / --until: an ISO date or date-time (a date-time without a zone is read in `tz`), or a duration meaning
+ * that long before `now`.
+ */
+export function parseTimeArg(text: string, tz: string = 'UTC', now: number = Date.now()): number {
+  const dur = parseDuration(text);
+  if (dur !== undefined) return now - dur;
+  const m = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d\d:?\d\d)?)?$/i.exec(text.trim());
+  if (m) {
+    const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0', zone] = m;
+    const ms = Number(frac.padEnd(3, '0').slice(0, 3));
+    if (zone) return Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms) - parseOffset(zone.toUpperCase());
+    return wallToUtc(tz, +y, +mo - 1, +d, +h, +mi, +s, ms);
+  }
+  if (/^\d{10,13}$/.test(text)) return text.length === 13 ? Number(text) : Number(text) * 1000;
+  throw new UsageError(`cannot read "${text}" as a time`, 'use an ISO date (2026-11-14, 2026-11-14T03:00:00Z) or a duration (15m, 2h, 7d)');
+}

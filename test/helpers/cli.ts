@@ -1,0 +1,62 @@
+/** Runs the real CLI in a child process, as users do: stdout, stderr and the exit code. */
+import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The build this test runs from (dist/ or a private outDir): <root>/test/helpers/cli.js -> <root> */
+export const BUILD_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PROJECT_ROOT = path.resolve(BUILD_ROOT, '..');
+export const ENTRY = path.join(BUILD_ROOT, 'src/bin.js');
+export const FIXTURES = path.join(PROJECT_ROOT, 'fixtures');
+export const SHARED = path.resolve(PROJECT_ROOT, '../shared');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOpts {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  input?: string | Buffer;
+  timeout?: number;
+}
+
+function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TZ: 'UTC', LOGHOUND_DB: undefined, ...extra };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return env;
+}
+
+/** Synchronous run: simple and exact for most tests. */
+export function run(args: string[], opts: RunOpts = {}): RunResult {
+  const res = spawnSync(process.execPath, [ENTRY, ...args], {
+    cwd: opts.cwd,
+    env: childEnv(opts.env),
+    input: opts.input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: opts.timeout ?? 120_000,
+  });
+  if (res.error) throw res.error;
+  return { code: res.status ?? (res.signal ? 128 : -1), stdout: res.stdout, stderr: res.stderr };
+}
+
+/** Asynchronous spawn for tests that kill or race processes. */
+export function start(args: string[], opts: RunOpts & SpawnOptions = {}) {
+  return spawn(process.execPath, [ENTRY, ...args], { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+export function tmpDir(prefix = 'loghound-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function ndjsonLines(text: string): Record<string, any>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
+}
