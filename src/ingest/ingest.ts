@@ -11,7 +11,7 @@ import { EventWriter, type EventRow } from '../store/events.js';
 import { Sources, type SourceRow } from '../store/sources.js';
 import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
 import { Dispatcher, SAMPLE_LINES, chooseParser } from '../parsers/dispatch.js';
-import { parserByName } from '../parsers/registry.js';
+import { PARSERS, parserByName } from '../parsers/registry.js';
 import type { Parser } from '../parsers/types.js';
 import { LineFramer, MAX_LINE_BYTES } from './framer.js';
 import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
@@ -326,7 +326,7 @@ class IngestRun {
       sampleBytes += line.length;
       if (sample.length >= SAMPLE_LINES || sampleBytes >= 256 * 1024) replaySample();
     };
-    const framer = new LineFramer(resume.offset, resume.lines, onLine, MAX_LINE_BYTES);
+    const framer = new LineFramer(resume.offset, resume.lines, onLine, lineLimit(probe.head));
 
     /** One transaction: the batch's events and the position they bring the source to. */
     const commit = (final: boolean) => {
@@ -423,6 +423,14 @@ class IngestRun {
   private reportProgress(current: number): void {
     this.opts.onProgress?.(this.doneBytes + current, this.totalBytes);
   }
+}
+
+/** The line cap: 1 MiB, unless a parser recognises a head that needs longer lines. */
+function lineLimit(head: Buffer): number {
+  const text = head.toString('utf8');
+  let limit = MAX_LINE_BYTES;
+  for (const p of PARSERS) limit = Math.max(limit, p.lineLimit?.(text) ?? 0);
+  return limit;
 }
 
 async function* concatIter(first: Buffer[], rest: Readable): AsyncGenerator<Buffer> {

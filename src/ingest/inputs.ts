@@ -64,15 +64,18 @@ async function walk(dir: string): Promise<string[]> {
   return sortOldestFirst(found);
 }
 
-/** Rotated families read oldest first (access.log.2.gz, access.log.1, access.log), so event ids follow time. */
+/**
+ * Rotated families are read oldest first (access.log.2.gz, access.log.1, access.log), so event ids follow time.
+ * The rotation number decides, not the mtime: a fresh checkout or a copy gives every file the same mtime.
+ */
 function sortOldestFirst(files: string[]): string[] {
-  const mtime = new Map<string, number>();
-  for (const f of files) {
-    try {
-      mtime.set(f, fs.statSync(f).mtimeMs);
-    } catch {
-      mtime.set(f, 0);
-    }
-  }
-  return files.sort((a, b) => mtime.get(a)! - mtime.get(b)! || a.localeCompare(b));
+  const key = (f: string) => {
+    const m = /^(.*?)(?:[.-](\d+))?(\.gz)?$/.exec(f)!;
+    return { base: m[1], n: m[2] === undefined ? -1 : Number(m[2]) };
+  };
+  return files.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    return ka.base < kb.base ? -1 : ka.base > kb.base ? 1 : kb.n - ka.n;
+  });
 }

@@ -12,7 +12,8 @@ export const raw: Parser = {
       parse(line) {
         const ts = findTimestamp(line, ctx.tz, ctx.mtimeMs);
         const ip = findIp(line);
-        return { ts, dataset: 'raw', fields: { message: line, 'source.ip': ip } };
+        // no message field: the raw line is stored anyway (event.original), and search covers both
+        return { ts, dataset: 'raw', fields: { 'source.ip': ip } };
       },
       flush: () => [],
     };

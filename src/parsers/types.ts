@@ -34,6 +34,11 @@ export interface Parser {
   /** Share (0..1) of the sample lines this parser would take. Cheap: a regex test or a prefix check per line. */
   detect(sample: string[]): number;
   create(ctx: ParserContext): LineParser;
+  /**
+   * A longer line cap for streams whose head (first decompressed bytes) shows this format needs it, such as
+   * CloudTrail's one-line {"Records":[...]} files. Other streams keep ingest's 1 MiB cap.
+   */
+  lineLimit?(head: string): number | undefined;
   /** Fields beyond the column catalogue that this parser fills (for documentation and search typing). */
   fields?: FieldDef[];
 }

@@ -63,7 +63,6 @@ CREATE TABLE events (
 CREATE INDEX events_ts ON events (ts);
 CREATE INDEX events_source_ip ON events (source_ip, ts);
 CREATE INDEX events_user_name ON events (user_name, ts);
-CREATE INDEX events_source_line ON events (source_id, line);
 `);
     },
   },

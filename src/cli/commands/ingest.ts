@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { action, appFor, examples, zoneOption, type App } from '../app.js';
 import { onInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
@@ -10,6 +10,7 @@ export interface IngestFlags {
   format?: string;
   tz?: string;
   force?: boolean;
+  batchRows?: string;
 }
 
 /** Ingest shared by `ingest` and `hunt`: warnings stream to stderr as they happen. */
@@ -23,6 +24,7 @@ export async function runIngest(app: App, db: DB, inputs: string[], flags: Inges
       format: flags.format,
       tz: zoneOption(flags.tz),
       force: flags.force,
+      batchRows: flags.batchRows ? Number(flags.batchRows) : undefined,
       onProgress: bar.update,
       onWarning: (m) => app.log.warn(m),
       interrupted: sig.interrupted,
@@ -52,6 +54,7 @@ export function register(program: Command): void {
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--force', 'also ingest files that look binary')
     .option('--json', 'print the summary as one JSON object on stdout')
+    .addOption(new Option('--batch-rows <n>', 'events per transaction (tests)').hideHelp())
     .addHelpText(
       'after',
       examples([

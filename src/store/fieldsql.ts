@@ -1,0 +1,37 @@
+/**
+ * ECS field name -> SQL expression over the events table (alias `e`). Column fields map to their column; any other
+ * name is looked up in the extra JSON, where keys are dotted ECS names whose values may be nested objects
+ * (aws.cloudtrail holds the whole record), so every split of the name into key + path is tried, longest key first.
+ * Names are validated against a strict pattern before they reach SQL text; values are always bound parameters.
+ */
+import { fieldDef, type FieldType } from '../model/fields.js';
+import { UsageError } from '../errors.js';
+
+const NAME = /^@?[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
+
+export function isFieldName(name: string): boolean {
+  return NAME.test(name);
+}
+
+export interface FieldSql {
+  /** SQL expression yielding the value (TEXT, INTEGER or JSON text for objects/arrays) */
+  sql: string;
+  type: FieldType;
+  /** true for a store column (indexable) */
+  column: boolean;
+}
+
+export function fieldSql(name: string, alias = 'e'): FieldSql {
+  if (!isFieldName(name)) throw new UsageError(`"${name}" is not a field name`);
+  const def = fieldDef(name);
+  if (def?.column) return { sql: `${alias}.${def.column}`, type: def.type, column: true };
+  const parts = name.split('.');
+  const paths: string[] = [];
+  for (let k = parts.length; k >= 1; k--) {
+    const key = parts.slice(0, k).join('.');
+    const rest = parts.slice(k);
+    paths.push(`$."${key}"${rest.map((p) => `."${p}"`).join('')}`);
+  }
+  const exprs = paths.map((p) => `json_extract(${alias}.extra, '${p}')`);
+  return { sql: exprs.length === 1 ? exprs[0] : `coalesce(${exprs.join(', ')})`, type: def?.type ?? 'keyword', column: false };
+}

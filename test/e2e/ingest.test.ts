@@ -1,0 +1,245 @@
+/** Ingest end to end through the real CLI: incremental runs, rotation, stdin, bad input, exit codes. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { run, tmpDir } from '../helpers/cli.js';
+import { count, query } from '../helpers/store.js';
+import { accessLines } from '../helpers/logs.js';
+
+function ingest(db: string, args: string[], input?: string | Buffer) {
+  const res = run(['--db', db, 'ingest', '--json', ...args], { input });
+  const summary = res.stdout.trim() ? JSON.parse(res.stdout) : undefined;
+  return { ...res, summary };
+}
+
+test('the same input twice stores 0 new events; appended lines only once', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'access.log');
+  fs.writeFileSync(log, accessLines(500));
+  const first = ingest(db, [log]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal(first.summary.events_stored, 500);
+  for (const key of ['files', 'lines_read', 'events_stored', 'unparsed', 'by_dataset', 'skipped']) assert.ok(key in first.summary, key);
+
+  const second = ingest(db, [log]);
+  assert.equal(second.code, 0);
+  assert.equal(second.summary.events_stored, 0);
+  assert.equal(second.summary.lines_read, 0);
+
+  fs.appendFileSync(log, accessLines(20, 500));
+  const third = ingest(db, [log]);
+  assert.equal(third.summary.events_stored, 20);
+  assert.equal(count(db), 520);
+  const lines = query<{ line: number }>(db, 'SELECT line FROM events ORDER BY id');
+  assert.deepEqual(lines.map((r) => r.line), Array.from({ length: 520 }, (_, i) => i + 1));
+});
+
+test('the store file is created mode 0600', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  fs.writeFileSync(path.join(dir, 'x.log'), 'one line\n');
+  ingest(db, [path.join(dir, 'x.log')]);
+  assert.equal(fs.statSync(db).mode & 0o777, 0o600);
+});
+
+test('logrotate: rename plus a new file, then the renamed file compressed later', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  const log = path.join(logs, 'access.log');
+  fs.writeFileSync(log, accessLines(300));
+  assert.equal(ingest(db, [logs]).summary.events_stored, 300);
+
+  // lines written after the last run, then rotation by rename and a fresh file
+  fs.appendFileSync(log, accessLines(7, 300));
+  fs.renameSync(log, path.join(logs, 'access.log.1'));
+  fs.writeFileSync(log, accessLines(11, 0, 'new'));
+  const afterRotate = ingest(db, [logs]);
+  assert.equal(afterRotate.code, 0, afterRotate.stderr);
+  assert.equal(afterRotate.summary.events_stored, 18, 'the 7 late lines of the renamed file and the 11 of the new one');
+
+  // next rotation: .1 is compressed to .2.gz, access.log becomes .1, a new access.log appears
+  const gz = zlib.gzipSync(fs.readFileSync(path.join(logs, 'access.log.1')));
+  fs.writeFileSync(path.join(logs, 'access.log.2.gz'), gz);
+  fs.rmSync(path.join(logs, 'access.log.1'));
+  fs.renameSync(log, path.join(logs, 'access.log.1'));
+  fs.writeFileSync(log, accessLines(5, 0, 'newer'));
+  const again = ingest(db, [logs]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.summary.events_stored, 5);
+  assert.equal(count(db), 300 + 18 + 5);
+
+  // and nothing at all on an unchanged re-run
+  const idle = ingest(db, [logs]);
+  assert.equal(idle.summary.events_stored, 0);
+  assert.ok(idle.summary.sources.every((s: { status: string }) => s.status === 'unchanged'), JSON.stringify(idle.summary.sources));
+});
+
+test('copytruncate: same inode, new content starts again at offset 0; the copy is recognised', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'app.log');
+  fs.writeFileSync(log, accessLines(100));
+  ingest(db, [log]);
+  fs.appendFileSync(log, accessLines(3, 100));
+  fs.copyFileSync(log, path.join(dir, 'app.log.1'));
+  fs.truncateSync(log, 0);
+  fs.appendFileSync(log, accessLines(4, 0, 'after-truncate'));
+  const res = ingest(db, [path.join(dir, 'app.log'), path.join(dir, 'app.log.1')]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.summary.events_stored, 7, '4 new lines plus the 3 that reached only the copy');
+  assert.equal(count(db, "raw LIKE '%after-truncate%'"), 4);
+});
+
+test('stdin: read once; the same content piped again adds nothing', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const text = accessLines(50);
+  assert.equal(ingest(db, ['-'], text).summary.events_stored, 50);
+  assert.equal(ingest(db, ['-'], text).summary.events_stored, 0);
+  assert.equal(ingest(db, ['-'], text + accessLines(2, 50)).summary.events_stored, 2);
+  const gz = ingest(db, ['-'], zlib.gzipSync(accessLines(3, 0, 'gz')));
+  assert.equal(gz.summary.events_stored, 3);
+  assert.deepEqual(query(db, "SELECT DISTINCT path FROM sources"), [{ path: '-' }]);
+});
+
+test('an unterminated last line is kept, and replaced by the whole line once it is finished', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'x.log');
+  fs.writeFileSync(log, 'first\nsecond half-writ');
+  assert.equal(ingest(db, [log]).summary.events_stored, 2);
+  fs.appendFileSync(log, 'ten\nthird\n');
+  ingest(db, [log]);
+  assert.deepEqual(
+    query(db, 'SELECT line, raw FROM events ORDER BY line'),
+    [
+      { line: 1, raw: 'first' },
+      { line: 2, raw: 'second half-written' },
+      { line: 3, raw: 'third' },
+    ],
+  );
+});
+
+test('missing paths, empty folders and unmatched globs are named; the rest is ingested; exit 2', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  fs.writeFileSync(path.join(dir, 'ok.log'), accessLines(3));
+  fs.mkdirSync(path.join(dir, 'empty'));
+  const res = ingest(db, [path.join(dir, 'nope.log'), path.join(dir, 'ok.log'), path.join(dir, 'empty'), path.join(dir, '*.nothing')]);
+  assert.equal(res.code, 2);
+  assert.equal(res.summary.events_stored, 3);
+  assert.match(res.stderr, /nope\.log: skipped: no such file or directory/);
+  assert.match(res.stderr, /empty: skipped: folder holds no files/);
+  assert.match(res.stderr, /\*\.nothing: skipped: no file matches this pattern/);
+  assert.equal(res.summary.skipped.length, 3);
+});
+
+test('an unreadable file is named with the reason, exit 2', { skip: process.getuid?.() === 0 ? 'root reads any file' : false }, () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const f = path.join(dir, 'secret.log');
+  fs.writeFileSync(f, 'x\n');
+  fs.chmodSync(f, 0);
+  const res = ingest(db, [f]);
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /secret\.log: skipped: permission denied/);
+});
+
+test('binary files: named explicitly -> skipped, exit 2; found in a folder -> skipped with a warning; --force ingests', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  const bin = path.join(logs, 'wtmp');
+  fs.writeFileSync(bin, Buffer.from([0x07, 0, 0, 0, 0x41, 0x42, 0, 0, 0x0a, 0x43]));
+  fs.writeFileSync(path.join(logs, 'ok.log'), accessLines(2));
+  const explicit = ingest(db, [bin]);
+  assert.equal(explicit.code, 2);
+  assert.match(explicit.stderr, /wtmp: skipped: binary file/);
+  const walked = ingest(db, [logs]);
+  assert.equal(walked.code, 0, 'a binary file met in a folder walk is not an error');
+  assert.match(walked.stderr, /wtmp: skipped: binary file/);
+  assert.equal(walked.summary.events_stored, 2);
+  const forced = ingest(db, ['--force', bin]);
+  assert.equal(forced.code, 0);
+  assert.equal(forced.summary.events_stored, 2);
+});
+
+test('a truncated gzip: every line before the damage is stored, the file and offset are named, exit 2', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const full = zlib.gzipSync(accessLines(20000));
+  const f = path.join(dir, 'old.log.gz');
+  fs.writeFileSync(f, full.subarray(0, Math.floor(full.length * 0.6)));
+  const res = ingest(db, [f]);
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /old\.log\.gz: gzip stream is truncated at decompressed byte \d+/);
+  const stored = count(db);
+  assert.ok(stored > 10000 && stored < 20000, `stored ${stored}`);
+  // every stored line but the last (cut by the damage) is a complete line of the original
+  const last = query<{ raw: string }>(db, 'SELECT raw FROM events ORDER BY id DESC LIMIT 2');
+  assert.match(last[1].raw, /HTTP\/1\.1" 200 \d+ "-" "Mozilla\/5\.0 \(X11; Linux x86_64\)"$/);
+});
+
+test('a 5 MiB line is stored truncated with a flag; the lines around it are intact', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const f = path.join(dir, 'huge.log');
+  fs.writeFileSync(f, 'before\n' + 'A'.repeat(5 * 1024 * 1024) + '\nafter\n');
+  const res = ingest(db, [f]);
+  assert.equal(res.code, 0, res.stderr);
+  const rows = query<{ line: number; len: number; flags: number; offset: number }>(db, 'SELECT line, length(raw) AS len, flags, offset FROM events ORDER BY line');
+  assert.deepEqual(rows.map((r) => r.len), [6, 1024 * 1024, 5]);
+  assert.equal(rows[1].flags & 2, 2, 'truncated flag');
+  assert.equal(rows[2].offset, 7 + 5 * 1024 * 1024 + 1);
+});
+
+test('invalid UTF-8 is stored with replacement characters and flagged', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const f = path.join(dir, 'latin1.log');
+  fs.writeFileSync(f, Buffer.concat([Buffer.from('user J'), Buffer.from([0xf6]), Buffer.from('rg logged in\n')]));
+  ingest(db, [f]);
+  const [row] = query<{ raw: string; flags: number }>(db, 'SELECT raw, flags FROM events');
+  assert.equal(row.raw, 'user J\uFFFDrg logged in');
+  assert.equal(row.flags & 1, 1);
+});
+
+test('globs and folders: quoted patterns are expanded by loghound, recursively for folders', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  fs.mkdirSync(path.join(dir, 'a/b'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'a/one.log'), accessLines(1));
+  fs.writeFileSync(path.join(dir, 'a/b/two.log'), accessLines(2, 1));
+  fs.writeFileSync(path.join(dir, 'a/b/skip.txt'), accessLines(4, 3));
+  assert.equal(ingest(db, [path.join(dir, 'a/**/*.log')]).summary.events_stored, 3);
+  assert.equal(ingest(db, [path.join(dir, 'a')]).summary.events_stored, 4);
+});
+
+test('file names with spaces, quotes and newlines', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const odd = path.join(dir, 'we"ird\nname \u001b[31m.log');
+  fs.writeFileSync(odd, accessLines(2));
+  const res = run(['--db', db, 'ingest', odd]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /we"ird\\nname \\e\[31m\.log/, 'the name is printed escaped');
+  assert.equal(count(db), 2);
+});
+
+test('--tz must be an IANA zone; unknown --format is a usage error', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  fs.writeFileSync(path.join(dir, 'x.log'), 'x\n');
+  const tz = run(['--db', db, 'ingest', '--tz', 'Mars/Olympus', path.join(dir, 'x.log')]);
+  assert.equal(tz.code, 2);
+  assert.match(tz.stderr, /unknown time zone "Mars\/Olympus"/);
+  const fmt = run(['--db', db, 'ingest', '--format', 'nope', path.join(dir, 'x.log')]);
+  assert.equal(fmt.code, 2);
+  assert.match(fmt.stderr, /unknown format "nope"/);
+});
