@@ -36,6 +36,7 @@ function exitCodeFor(err: unknown): number {
   }
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'EPIPE') return EXIT.OK;
-  log().error(`unexpected failure: ${e?.stack ?? String(err)}`, 'this is a bug in loghound; please report it with the command line');
+  log().error(`unexpected failure: ${e?.message ?? String(err)}`, 'this is a bug in loghound; please report it with the command line (--verbose shows where it happened)');
+  if (e?.stack) log().debug(e.stack);
   return EXIT.ERROR;
 }

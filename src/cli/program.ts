@@ -3,8 +3,9 @@ import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
 import * as ingest from './commands/ingest.js';
 import * as hunt from './commands/hunt.js';
+import * as rules from './commands/rules.js';
 
-const COMMANDS: { register(program: Command): void }[] = [hunt, ingest];
+const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, rules];
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 

@@ -21,8 +21,18 @@ export interface FieldSql {
   column: boolean;
 }
 
+/** Event metadata that lives in the base columns rather than the ECS catalogue. */
+const META: Record<string, (alias: string) => FieldSql> = {
+  'event.original': (a) => ({ sql: `${a}.raw`, type: 'text', column: true }),
+  'log.file.line': (a) => ({ sql: `${a}.line`, type: 'long', column: true }),
+  'log.offset': (a) => ({ sql: `${a}.offset`, type: 'long', column: true }),
+  'log.file.path': (a) => ({ sql: `(SELECT path FROM sources WHERE id = ${a}.source_id)`, type: 'keyword', column: false }),
+};
+
 export function fieldSql(name: string, alias = 'e'): FieldSql {
   if (!isFieldName(name)) throw new UsageError(`"${name}" is not a field name`);
+  const meta = META[name];
+  if (meta) return meta(alias);
   const def = fieldDef(name);
   if (def?.column) return { sql: `${alias}.${def.column}`, type: def.type, column: true };
   const parts = name.split('.');

@@ -66,6 +66,57 @@ CREATE INDEX events_user_name ON events (user_name, ts);
 `);
     },
   },
+  {
+    version: 2,
+    description: 'findings, their evidence, rule watermarks and runs',
+    up(db) {
+      db.exec(`
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  command TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  max_event_id INTEGER,
+  new_findings INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE findings (
+  id TEXT PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  rule_title TEXT NOT NULL,
+  rule_kind TEXT NOT NULL,
+  level TEXT NOT NULL,
+  level_rank INTEGER NOT NULL,
+  tags TEXT NOT NULL,
+  group_key TEXT NOT NULL,
+  group_json TEXT NOT NULL,
+  first_ts INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  enrichment TEXT,
+  details TEXT,
+  created_run INTEGER NOT NULL,
+  updated_run INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX findings_rule_group ON findings (rule_id, group_key, last_ts);
+CREATE INDEX findings_first_ts ON findings (first_ts);
+CREATE INDEX findings_created_run ON findings (created_run);
+CREATE TABLE finding_events (
+  finding_id TEXT NOT NULL,
+  event_id INTEGER NOT NULL,
+  ts INTEGER NOT NULL,
+  PRIMARY KEY (finding_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX finding_events_event ON finding_events (event_id);
+CREATE TABLE rule_state (
+  rule_id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL,
+  watermark INTEGER NOT NULL
+) WITHOUT ROWID;
+`);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,34 +1,113 @@
-import type { Command } from 'commander';
-import { action, appFor, examples } from '../app.js';
+import { Option, type Command } from 'commander';
+import { action, appFor, examples, zoneOption } from '../app.js';
 import { ingestExit, runIngest, type IngestFlags } from './ingest.js';
+import { collect, loadRuleSet, type RuleFlags } from '../rulesets.js';
+import { EXIT, UsageError } from '../../errors.js';
+import { LEVELS, levelRank, type Level } from '../../model/event.js';
+
+interface HuntFlags extends IngestFlags, RuleFlags {
+  minLevel?: Level;
+  failOn?: Level;
+  all?: boolean;
+  json?: boolean;
+  csv?: boolean;
+  evidence?: string;
+}
 
 export function register(program: Command): void {
   program
     .command('hunt')
-    .summary('ingest, then detect: the main job')
-    .description('Ingest the inputs incrementally and report what they hold.')
+    .summary('ingest, then run the rules: the main job')
+    .description(
+      'Ingest the inputs incrementally (as "ingest" does), run the rules over the events not evaluated yet, store\n' +
+        'the findings and print the new ones. Re-running over the same logs prints nothing new. Without inputs it\n' +
+        'runs the rules over what the store already holds.',
+    )
     .argument('[inputs...]', 'files, folders, quoted globs, or - for stdin')
-    .option('--format <name>', 'force a parser')
+    .option('--rules <path>', 'more Sigma rules (file or folder); repeatable', collect)
+    .option('--no-builtin', 'do not run the built-in rule pack')
+    .addOption(new Option('--min-level <level>', 'run only rules at or above this level').choices(LEVELS))
+    .addOption(new Option('--fail-on <level>', 'exit 1 when a new finding is at or above this level').choices(LEVELS))
+    .option('--all', 'print every finding in the store, not only the new ones')
+    .option('--json', 'findings as NDJSON on stdout (one object per finding)')
+    .option('--csv', 'findings as CSV on stdout')
+    .option('--evidence <n>', 'evidence events per finding in --json output', '10')
+    .option('--format <name>', 'force a parser for the inputs')
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--force', 'also ingest files that look binary')
-    .option('--json', 'NDJSON on stdout')
-    .addHelpText('after', examples(['loghound hunt fixtures/demo', 'loghound hunt /var/log/nginx /var/log/auth.log --json | jq .']))
+    .addHelpText(
+      'after',
+      examples([
+        'loghound hunt fixtures/demo',
+        'loghound hunt /var/log/nginx /var/log/auth.log --fail-on high --json | jq -c \'{rule: .rule.title, ip: .group.source.ip}\'',
+        'loghound hunt --rules ./my-sigma-rules --min-level medium',
+        'loghound hunt --all --csv > findings.csv',
+      ]),
+    )
     .action(
-      action(async (inputs: string[], flags: IngestFlags & { json?: boolean }, cmd: Command) => {
+      action(async (inputs: string[], flags: HuntFlags, cmd: Command) => {
         const app = appFor(cmd);
+        if (flags.json && flags.csv) throw new UsageError('choose one of --json and --csv');
+        const evidenceLimit = Number(flags.evidence);
+        if (!Number.isInteger(evidenceLimit) || evidenceLimit < 0) throw new UsageError('--evidence takes a whole number');
+        const tz = zoneOption(flags.tz);
         const { openDb } = await import('../../store/db.js');
         const db = openDb(app.dbPath);
         try {
-          const summary = inputs.length ? await runIngest(app, db, inputs, flags) : undefined;
-          const { summaryJson, summaryText } = await import('../../output/summary.js');
-          if (summary) {
-            if (flags.json) app.out.line(JSON.stringify({ type: 'summary', ...summaryJson(summary) }));
-            else app.out.line(summaryText(summary, app.c));
-            return ingestExit(summary);
+          let exit: number = EXIT.OK;
+          if (inputs.length) {
+            const summary = await runIngest(app, db, inputs, flags);
+            const { summaryText } = await import('../../output/summary.js');
+            app.log.info(summaryText(summary, app.log.c));
+            exit = ingestExit(summary);
+            if (summary.interrupted) return exit;
           }
+          const ruleSet = await loadRuleSet(flags);
+          const { detect } = await import('../../detect/engine.js');
+          const result = detect(db, ruleSet.rules, { minLevel: flags.minLevel, tz }, ruleSet.skipped);
+          const { listFindings } = await import('../../store/findings.js');
+          const rows = flags.all ? listFindings(db) : listFindings(db, { ids: result.newFindings });
+          await printFindings(app, db, rows, { json: flags.json, csv: flags.csv, evidence: evidenceLimit });
+          const fresh = flags.all ? rows.filter((r) => result.newFindings.includes(r.id)) : rows;
+          const byLevel = LEVELS.map((l) => [l, fresh.filter((r) => r.level === l).length] as const).filter(([, n]) => n > 0);
+          app.log.info(
+            `rules: ${result.loaded} loaded, ${result.skipped.length} skipped${result.skipped.length ? ' (loghound rules list shows why)' : ''}; ` +
+              `${result.eventsEvaluated.toLocaleString('en-US')} events evaluated in ${result.seconds.toFixed(2)} s; ` +
+              `${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'}${byLevel.length ? ` (${byLevel.map(([l, n]) => `${n} ${l}`).join(', ')})` : ''}, ${result.updatedFindings} updated`,
+          );
+          for (const s of result.skipped) app.log.debug(`skipped ${s.where ? `${s.where.file}:${s.where.line}:${s.where.col}` : s.file}: ${s.title ?? s.id ?? ''}: ${s.reason}`);
+          const failOn = flags.failOn;
+          if (exit === EXIT.OK && failOn) {
+            const { getFinding } = await import('../../store/findings.js');
+            const hit = result.newFindings.some((id) => levelRank(getFinding(db, id)!.level) >= levelRank(failOn));
+            if (hit) exit = EXIT.FINDINGS;
+          }
+          return exit;
         } finally {
           db.close();
         }
       }),
     );
+}
+
+export async function printFindings(
+  app: ReturnType<typeof appFor>,
+  db: import('../../store/db.js').DB,
+  rows: import('../../store/findings.js').FindingRow[],
+  opts: { json?: boolean; csv?: boolean; evidence: number },
+): Promise<void> {
+  const out = await import('../../output/findings.js');
+  if (opts.json) {
+    for (const r of rows) {
+      if (app.out.closed) break;
+      if (!app.out.line(JSON.stringify(out.findingDoc(r, out.evidenceEvents(db, r.id, opts.evidence))))) await app.out.drain();
+    }
+  } else if (opts.csv) {
+    app.out.line(out.FINDING_CSV_HEAD.join(','));
+    for (const r of rows) if (!app.out.line(out.findingCsv(r))) await app.out.drain();
+  } else if (rows.length) {
+    app.out.line(out.findingsTable(rows, app.c));
+  } else {
+    app.log.info('no new findings');
+  }
 }

@@ -1,0 +1,17 @@
+/** Which rules a command runs: the built-in pack unless --no-builtin, plus every --rules path. */
+import type { LoadResult } from '../detect/load.js';
+
+export interface RuleFlags {
+  rules?: string[];
+  builtin?: boolean;
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export async function loadRuleSet(flags: RuleFlags): Promise<LoadResult> {
+  const { loadRules, BUILTIN_RULES } = await import('../detect/load.js');
+  const paths = [...(flags.builtin === false ? [] : [BUILTIN_RULES]), ...(flags.rules ?? [])];
+  return loadRules(paths);
+}

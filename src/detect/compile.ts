@@ -1,0 +1,223 @@
+/**
+ * Sigma detection -> one SQL boolean expression over the events table (alias `e`) with bound parameters.
+ * Matching follows the Sigma specification: case-insensitive strings, `*` and `?` wildcards with `\` escapes,
+ * lists ORed (ANDed with |all), maps ANDed, null for an absent field. User text only ever reaches SQL as a
+ * parameter; JSON paths come from names checked against a strict pattern.
+ */
+import type { Condition, DetectionRule, FieldItem, Selection } from './model.js';
+import { describeLogsource, ecsField, mappingFor, resolveField, type Mapping, type ResolvedField } from './mapping.js';
+import { expandPattern } from './condition.js';
+import { compileSigmaRegex } from './regex.js';
+
+export interface Sql {
+  sql: string;
+  params: unknown[];
+}
+
+export interface CompiledDetection {
+  rule: DetectionRule;
+  mapping: Mapping;
+  /** the rule's condition */
+  match: Sql;
+  /** the log source: datasets and the mapping's own filter */
+  scope: Sql;
+  groupBy: ResolvedField[];
+}
+
+class CompileError extends Error {}
+
+export function compileDetection(rule: DetectionRule): CompiledDetection | string {
+  const mapping = mappingFor(rule.logsource);
+  if (!mapping) return `no field mapping for logsource ${describeLogsource(rule.logsource)}`;
+  try {
+    const ctx = new Ctx(rule, mapping);
+    const match = ctx.condition(rule.condition);
+    const groupBy = (rule.custom.groupBy ?? mapping.groupBy).map((g) => ctx.field(g));
+    return { rule, mapping, match, scope: scopeOf(mapping), groupBy };
+  } catch (err) {
+    if (err instanceof CompileError) return err.message;
+    throw err;
+  }
+}
+
+export function scopeOf(mapping: Mapping): Sql {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (mapping.datasets.length) {
+    parts.push(`e.dataset IN (${mapping.datasets.map(() => '?').join(', ')})`);
+    params.push(...mapping.datasets);
+  }
+  for (const [name, values] of Object.entries(mapping.where)) {
+    const f = ecsField(name);
+    if (typeof f === 'string') throw new Error(`mapping ${mapping.file}: ${f}`);
+    parts.push(`${f.sql} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  }
+  return { sql: parts.length ? parts.join(' AND ') : '1', params };
+}
+
+const and = (xs: Sql[]): Sql => join(xs, ' AND ', '1');
+const or = (xs: Sql[]): Sql => join(xs, ' OR ', '0');
+
+function join(xs: Sql[], sep: string, empty: string): Sql {
+  if (xs.length === 0) return { sql: empty, params: [] };
+  if (xs.length === 1) return xs[0];
+  return { sql: xs.map((x) => `(${x.sql})`).join(sep), params: xs.flatMap((x) => x.params) };
+}
+
+/** Sigma wildcard value -> LIKE pattern (escape char `\`). */
+export function likePattern(value: string, prefix = '', suffix = ''): string {
+  let out = prefix;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && i + 1 < value.length && '*?\\'.includes(value[i + 1])) {
+      out += escapeLike(value[++i]);
+    } else if (c === '*') out += '%';
+    else if (c === '?') out += '_';
+    else out += escapeLike(c);
+  }
+  return out + suffix;
+}
+
+function escapeLike(c: string): string {
+  return c === '%' || c === '_' || c === '\\' ? `\\${c}` : c;
+}
+
+/** Sigma wildcard value -> GLOB pattern (case-sensitive, for |cased). */
+function globPattern(value: string, prefix = '', suffix = ''): string {
+  let out = prefix;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && i + 1 < value.length && '*?\\'.includes(value[i + 1])) {
+      const lit = value[++i];
+      out += lit === '\\' ? '\\' : `[${lit}]`;
+    } else if (c === '*' || c === '?') out += c;
+    else if (c === '[' || c === ']') out += `[${c}]`;
+    else out += c;
+  }
+  return out + suffix;
+}
+
+function base64offsets(value: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const enc = Buffer.from(' '.repeat(i) + value).toString('base64');
+    const start = [0, 2, 3][i];
+    const end = [undefined, -3, -2][(Buffer.byteLength(value) + i) % 3];
+    out.push(enc.slice(start, end));
+  }
+  return out;
+}
+
+class Ctx {
+  constructor(
+    private readonly rule: DetectionRule,
+    private readonly mapping: Mapping,
+  ) {}
+
+  field(name: string): ResolvedField {
+    const f = name === '' ? ecsField(this.mapping.keywords) : resolveField(this.mapping, name);
+    if (typeof f === 'string') throw new CompileError(f);
+    return f;
+  }
+
+  condition(c: Condition): Sql {
+    switch (c.op) {
+      case 'ref':
+        return this.selection(this.rule.selections.get(c.name)!);
+      case 'not': {
+        const inner = this.condition(c.arg);
+        return { sql: `NOT coalesce((${inner.sql}), 0)`, params: inner.params };
+      }
+      case 'and':
+        return and(c.args.map((a) => this.condition(a)));
+      case 'or':
+        return or(c.args.map((a) => this.condition(a)));
+      case 'of': {
+        const names = expandPattern(c.pattern, [...this.rule.selections.keys()]);
+        if (names.length === 0) throw new CompileError(`"${c.quantifier === 'all' ? 'all' : '1'} of ${c.pattern}" matches no selection`);
+        const parts = names.map((n) => this.selection(this.rule.selections.get(n)!));
+        return c.quantifier === 'all' ? and(parts) : or(parts);
+      }
+    }
+  }
+
+  selection(s: Selection): Sql {
+    if (s.kind === 'or') return or(s.alternatives.map((a) => this.selection(a)));
+    return and(s.items.map((item) => this.item(item)));
+  }
+
+  item(item: FieldItem): Sql {
+    const f = this.field(item.field);
+    const mods = new Set(item.modifiers);
+    // keyword lists are unbound values: they match anywhere in the text
+    if (item.field === '' && !mods.has('re') && !mods.has('startswith') && !mods.has('endswith')) mods.add('contains');
+    if (mods.has('exists')) {
+      const want = item.values[0] === true || item.values[0] === 'true';
+      const present = f.each ? `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}'))` : `${f.sql} IS NOT NULL`;
+      return { sql: want ? present : `NOT (${present})`, params: [] };
+    }
+    const preds = item.values.flatMap((v) => this.values(v, mods).map((x) => this.predicate(f, x, mods)));
+    const combined = mods.has('all') ? and(preds) : or(preds);
+    return combined;
+  }
+
+  /** One rule value after the value-transforming modifiers (base64, base64offset). */
+  values(v: string | number | boolean | null, mods: Set<string>): (string | number | boolean | null)[] {
+    if (typeof v !== 'string') return [v];
+    if (mods.has('base64offset')) return base64offsets(v);
+    if (mods.has('base64')) return [Buffer.from(v).toString('base64')];
+    return [v];
+  }
+
+  predicate(f: ResolvedField, v: string | number | boolean | null, mods: Set<string>): Sql {
+    const target = f.each ? 'j.value' : f.sql;
+    const inner = this.compare(target, f, v, mods);
+    const negated = mods.has('neq') ? { sql: `${target} IS NOT NULL AND NOT (${inner.sql})`, params: inner.params } : inner;
+    if (!f.each) return negated;
+    if (v === null && !mods.has('neq')) return { sql: `NOT EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE j.value IS NOT NULL)`, params: [] };
+    return { sql: `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE ${negated.sql})`, params: negated.params };
+  }
+
+  compare(x: string, f: ResolvedField, v: string | number | boolean | null, mods: Set<string>): Sql {
+    if (v === null) return { sql: `${x} IS NULL`, params: [] };
+    if (typeof v === 'boolean') return { sql: `${x} = ?`, params: [v ? 1 : 0] };
+    for (const op of ['lt', 'lte', 'gt', 'gte'] as const) {
+      if (mods.has(op)) {
+        const n = Number(v);
+        if (!Number.isFinite(n)) throw new CompileError(`|${op} needs a number, not "${v}"`);
+        const sym = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[op];
+        return { sql: `${x} IS NOT NULL AND CAST(${x} AS REAL) ${sym} ?`, params: [n] };
+      }
+    }
+    if (mods.has('cidr')) {
+      if (typeof v !== 'string' || !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(v)) throw new CompileError(`|cidr needs a network such as 10.0.0.0/8, not "${v}"`);
+      return { sql: `ip_in_cidr(${x}, ?)`, params: [v] };
+    }
+    if (mods.has('re')) {
+      const flags = ['i', 'm', 's'].filter((c) => mods.has(c)).join('');
+      const re = compileSigmaRegex(String(v), flags);
+      if (typeof re === 'string') throw new CompileError(`regex /${v}/: ${re}`);
+      return { sql: `sigma_re(?, ?, ${x})`, params: [flags, String(v)] };
+    }
+    if (mods.has('fieldref')) {
+      const other = this.field(String(v));
+      if (other.each) throw new CompileError(`|fieldref to the multi-valued field "${v}" is not supported`);
+      const a = `lower(${x})`;
+      const b = `lower(${other.sql})`;
+      if (mods.has('contains')) return { sql: `instr(${a}, ${b}) > 0`, params: [] };
+      if (mods.has('startswith')) return { sql: `instr(${a}, ${b}) = 1`, params: [] };
+      if (mods.has('endswith')) return { sql: `substr(${a}, -length(${b})) = ${b}`, params: [] };
+      return { sql: `${a} = ${b}`, params: [] };
+    }
+    if (typeof v === 'number' && (f.type === 'long' || f.type === 'date') && !f.each && !mods.has('contains') && !mods.has('startswith') && !mods.has('endswith')) {
+      return { sql: `${x} = ?`, params: [v] };
+    }
+    const s = String(v);
+    const pre = mods.has('contains') || mods.has('endswith') ? '%' : '';
+    const post = mods.has('contains') || mods.has('startswith') ? '%' : '';
+    if (mods.has('cased')) return { sql: `${x} GLOB ?`, params: [globPattern(s, pre ? '*' : '', post ? '*' : '')] };
+    if (s === '' && !pre && !post) return { sql: `${x} = ''`, params: [] };
+    return { sql: `${x} LIKE ? ESCAPE '\\'`, params: [likePattern(s, pre, post)] };
+  }
+}

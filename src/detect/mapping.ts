@@ -1,0 +1,112 @@
+/**
+ * Field mappings: data (src/detect/mappings/*.yml) that tie a Sigma log source to loghound datasets and Sigma
+ * field names to ECS fields. A rule whose log source has no mapping, or that names a field its mapping does not
+ * know, is skipped with that reason: a mapping mistake must never silently match nothing.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { fieldDef } from '../model/fields.js';
+import { fieldSql, isFieldName } from '../store/fieldsql.js';
+import type { FieldType } from '../model/fields.js';
+import type { LogSource } from './model.js';
+
+const MAPPING_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/detect/mappings');
+
+interface JsonField {
+  json: string;
+  path?: string;
+  multi?: boolean;
+}
+
+export interface Mapping {
+  file: string;
+  logsource: LogSource;
+  datasets: string[];
+  where: Record<string, string[]>;
+  groupBy: string[];
+  keywords: string;
+  fields: Record<string, string | JsonField>;
+  otherFields?: JsonField;
+}
+
+/** A field as the SQL compiler sees it. */
+export interface ResolvedField {
+  name: string;
+  /** SQL yielding the value (scalar fields) */
+  sql: string;
+  type: FieldType;
+  /** multi-valued: match when any element of this JSON location matches */
+  each?: { column: string; path: string };
+}
+
+let cache: Mapping[] | undefined;
+
+export function mappings(): Mapping[] {
+  if (cache) return cache;
+  cache = fs
+    .readdirSync(MAPPING_DIR)
+    .filter((f) => f.endsWith('.yml'))
+    .sort()
+    .map((f) => {
+      const d = YAML.parse(fs.readFileSync(path.join(MAPPING_DIR, f), 'utf8')) as Record<string, any>;
+      const where: Record<string, string[]> = {};
+      for (const [k, v] of Object.entries(d.where ?? {})) where[k] = (Array.isArray(v) ? v : [v]).map(String);
+      return {
+        file: f,
+        logsource: d.logsource ?? {},
+        datasets: d.datasets ?? [],
+        where,
+        groupBy: d['group-by'] ?? [],
+        keywords: d.keywords ?? 'event.original',
+        fields: d.fields ?? {},
+        otherFields: d['other-fields'],
+      } satisfies Mapping;
+    });
+  return cache;
+}
+
+/** The mapping whose product, category and service all equal the rule's (absent equals absent). */
+export function mappingFor(ls: LogSource): Mapping | undefined {
+  return mappings().find(
+    (m) => (m.logsource.product ?? undefined) === ls.product && (m.logsource.category ?? undefined) === ls.category && (m.logsource.service ?? undefined) === ls.service,
+  );
+}
+
+export function describeLogsource(ls: LogSource): string {
+  return Object.entries(ls)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ') || '(empty)';
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+function jsonPath(key: string, rest: string[]): string {
+  return `$."${key}"${rest.map((p) => `."${p}"`).join('')}`;
+}
+
+/** Sigma field name -> resolved field, or a reason it cannot be mapped. */
+export function resolveField(m: Mapping, sigmaName: string): ResolvedField | string {
+  const mapped = m.fields[sigmaName];
+  if (typeof mapped === 'string') return ecsField(mapped);
+  const json = mapped ?? (fieldDef(sigmaName) ? undefined : m.otherFields);
+  if (json) {
+    const segs = (json.path ?? sigmaName).split('.');
+    if (!segs.every((s) => SEGMENT.test(s))) return `field "${sigmaName}" has characters loghound cannot address`;
+    const p = jsonPath(json.json, segs);
+    return json.multi
+      ? { name: `${json.json}.${segs.join('.')}`, sql: `json_extract(e.extra, '${p}')`, type: 'keyword', each: { column: 'e.extra', path: p } }
+      : { name: `${json.json}.${segs.join('.')}`, sql: `json_extract(e.extra, '${p}')`, type: 'keyword' };
+  }
+  if (fieldDef(sigmaName)) return ecsField(sigmaName);
+  return `field "${sigmaName}" has no mapping for logsource ${describeLogsource(m.logsource)} (${m.file})`;
+}
+
+/** An ECS name used directly (rule packs written against loghound's schema, group-by fields). */
+export function ecsField(name: string): ResolvedField | string {
+  if (!isFieldName(name)) return `"${name}" is not a field name`;
+  const f = fieldSql(name);
+  return { name, sql: f.sql, type: f.type };
+}

@@ -1,0 +1,126 @@
+/**
+ * Regular expressions from rules run on attacker-controlled text, so they must not be able to hang the tool.
+ * V8's linear-time engine (no backtracking) takes every rule regex: main.ts enables it at start-up. A pattern that
+ * needs backtracking (backreferences, lookaround) cannot run there and the rule is refused with that reason.
+ * Sigma writes PCRE-style inline flags such as (?i); they become JavaScript flags.
+ */
+import v8 from 'node:v8';
+import { isIP, BlockList } from 'node:net';
+import type { DB } from '../store/db.js';
+
+let enabled = false;
+
+/** Turns on V8's linear-time regexp engine (the `l` flag) and its fallback on excessive backtracking. */
+export function enableLinearRegex(): void {
+  if (enabled) return;
+  v8.setFlagsFromString('--enable-experimental-regexp-engine');
+  v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  enabled = true;
+}
+
+export function compileSigmaRegex(pattern: string, flags: string): RegExp | string {
+  enableLinearRegex();
+  let source = pattern;
+  let f = flags;
+  // leading inline flag groups: (?i), (?s), (?im) ...
+  for (let m = /^\(\?([imsx]+)\)/.exec(source); m; m = /^\(\?([imsx]+)\)/.exec(source)) {
+    if (m[1].includes('x')) return 'the (?x) extended-regex flag is not supported';
+    for (const c of m[1]) if (!f.includes(c)) f += c;
+    source = source.slice(m[0].length);
+  }
+  source = source.replace(/\\A/g, '^').replace(/\\[Zz]/g, '$');
+  // The linear engine has no `i` flag: fold the pattern's letters to lower case and the text too (sigma_re does).
+  if (f.includes('i')) {
+    source = lowerPattern(source);
+    f = f.replace('i', '');
+  }
+  try {
+    return new RegExp(source, f + 'l');
+  } catch {
+    let plain: RegExp;
+    try {
+      plain = new RegExp(source, f);
+    } catch (err) {
+      return `invalid regular expression: ${(err as Error).message}`;
+    }
+    if (/\\[1-9]|\\k</.test(source)) return 'the regular expression uses a backreference, which needs backtracking and could hang on hostile input';
+    if (/\(\?<?[=!]/.test(source)) return 'the regular expression uses lookaround, which needs backtracking and could hang on hostile input';
+    // The linear engine also refuses large counted repetitions such as .{150}. Without any unbounded quantifier
+    // the backtracking engine's work is bounded by pattern and input size, so that case may run there.
+    if (/[*+]|\{\d+,\}/.test(source.replace(/\\./g, ''))) {
+      return 'the regular expression combines a large counted repetition with unbounded quantifiers, which could hang on hostile input';
+    }
+    return plain;
+  }
+}
+
+/** Lower-cases a pattern's literal letters, leaving escape sequences (\\S, \\W, \\p{...}) as they are. */
+function lowerPattern(p: string): string {
+  let out = '';
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '\\') {
+      let j = i + 2;
+      if (/[pPu]/.test(p[i + 1] ?? '') && p[j] === '{') j = p.indexOf('}', j) + 1 || p.length;
+      else if (p[i + 1] === 'x') j = i + 4;
+      else if (p[i + 1] === 'u') j = i + 6;
+      else if (p[i + 1] === 'c') j = i + 3;
+      out += p.slice(i, j);
+      i = j - 1;
+    } else out += p[i].toLowerCase();
+  }
+  return out;
+}
+
+const regexCache = new Map<string, RegExp | null>();
+const cidrCache = new Map<string, BlockList | null>();
+
+function cachedRegex(key: string): RegExp | null {
+  let re = regexCache.get(key);
+  if (re === undefined) {
+    const sep = key.indexOf('\u0000');
+    const compiled = compileSigmaRegex(key.slice(sep + 1), key.slice(0, sep));
+    re = typeof compiled === 'string' ? null : compiled;
+    regexCache.set(key, re);
+  }
+  return re;
+}
+
+export function cidrList(cidr: string): BlockList | null {
+  let list = cidrCache.get(cidr);
+  if (list === undefined) {
+    list = null;
+    const [net, bits] = cidr.split('/');
+    const v = isIP(net);
+    const prefix = bits === undefined ? (v === 6 ? 128 : 32) : Number(bits);
+    if (v && Number.isInteger(prefix) && prefix >= 0 && prefix <= (v === 6 ? 128 : 32)) {
+      list = new BlockList();
+      list.addSubnet(net, prefix, v === 6 ? 'ipv6' : 'ipv4');
+    }
+    cidrCache.set(cidr, list);
+  }
+  return list;
+}
+
+export function ipInCidr(ip: unknown, cidr: unknown): number {
+  if (typeof ip !== 'string' || typeof cidr !== 'string') return 0;
+  const v = isIP(ip);
+  if (!v) return 0;
+  const list = cidrList(cidr);
+  return list?.check(ip, v === 6 ? 'ipv6' : 'ipv4') ? 1 : 0;
+}
+
+/**
+ * SQL functions the compiled rules and searches call: sigma_re(flags, pattern, value) and ip_in_cidr(ip, cidr).
+ * Both are deterministic, so SQLite may use them in indexes and reuse results.
+ */
+export function registerSqlFunctions(db: DB): void {
+  db.function('sigma_re', { deterministic: true }, (flags: unknown, pattern: unknown, value: unknown) => {
+    if (value === null || value === undefined) return 0;
+    const re = cachedRegex(`${String(flags)}\u0000${String(pattern)}`);
+    if (!re) return 0;
+    // no truncation: cutting the text would change what ^ and $ mean; linear time makes whole values safe
+    const text = String(value);
+    return re.test(String(flags).includes('i') ? text.toLowerCase() : text) ? 1 : 0;
+  });
+  db.function('ip_in_cidr', { deterministic: true }, (ip: unknown, cidr: unknown) => ipInCidr(ip, cidr));
+}

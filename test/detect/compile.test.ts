@@ -1,0 +1,124 @@
+/** Sigma matching semantics, checked by running the compiled SQL over hand-made events. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadText } from '../../src/detect/load.js';
+import { compileDetection } from '../../src/detect/compile.js';
+import { registerSqlFunctions } from '../../src/detect/regex.js';
+import type { DetectionRule } from '../../src/detect/model.js';
+import { testStore, sec } from '../helpers/events.js';
+
+const store = testStore();
+registerSqlFunctions(store.db);
+const web = (path: string, extra: Record<string, unknown> = {}, raw?: string) =>
+  store.add(sec(1), 'web.access', { 'url.original': path, 'url.path': path.split('?')[0], 'source.ip': '203.0.113.7', 'http.request.method': 'GET', 'http.response.status_code': 200, ...extra }, raw ?? `GET ${path}`);
+
+const ids = {
+  union: web('/products?id=1 union select password from users', { 'user_agent.original': 'sqlmap/1.8' }),
+  traversal: web('/download?file=../../etc/passwd', { 'user_agent.original': 'Mozilla/5.0' }),
+  star: web('/lit*eral?q=a_b%c', { 'user_agent.original': 'curl/8.5.0' }),
+  status404: web('/missing', { 'http.response.status_code': 404, 'user_agent.original': 'Mozilla/5.0' }),
+  b64: web('/x?payload=' + Buffer.from('xx /bin/bash -i').toString('base64'), { 'user_agent.original': 'Mozilla/5.0' }),
+  v6: web('/', { 'source.ip': '2001:db8::5', 'user_agent.original': 'UPPER Case Agent' }),
+  noUa: web('/no-agent'),
+  refself: web('/self', { 'http.request.referrer': '/SELF', 'user_agent.original': 'x' }),
+};
+const audit = store.add(sec(2), 'auditd.log', { auditd: { type: ['SYSCALL', 'EXECVE', 'PATH'], a0: 'curl', a1: '-s', name: ['/usr/bin/curl', '/etc/shadow'], syscall_name: 'execve' } }, 'type=SYSCALL ...');
+const sshd = store.add(sec(3), 'system.auth', { 'process.name': 'sshd', message: 'Accepted password for root from 203.0.113.7 port 22 ssh2' }, 'Nov 14 03:00:03 h sshd[1]: Accepted password for root from 203.0.113.7 port 22 ssh2');
+
+function rule(detection: string, logsource = 'category: webserver'): DetectionRule {
+  const text = `title: t\nlogsource:\n  ${logsource.replace(/\n/g, '\n  ')}\ndetection:\n  ${detection.trim().replace(/\n/g, '\n  ')}\n`;
+  const res = loadText(text, 'inline.yml');
+  assert.equal(res.skipped.length, 0, JSON.stringify(res.skipped));
+  return res.rules[0] as DetectionRule;
+}
+
+function matched(detection: string, logsource?: string): number[] {
+  const c = compileDetection(rule(detection, logsource));
+  if (typeof c === 'string') throw new Error(c);
+  const sql = `SELECT e.id FROM events e WHERE (${c.scope.sql}) AND (${c.match.sql}) ORDER BY e.id`;
+  return (store.db.prepare(sql).all(...c.scope.params, ...c.match.params) as { id: number }[]).map((r) => r.id);
+}
+
+function reason(detection: string, logsource?: string): string {
+  const c = compileDetection(rule(detection, logsource));
+  assert.equal(typeof c, 'string', 'expected the rule to be refused');
+  return c as string;
+}
+
+test('contains, startswith, endswith are case-insensitive; lists are ORed', () => {
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|contains: ['union select', '../']\ncondition: sel`), [ids.union, ids.traversal]);
+  assert.deepEqual(matched(`sel:\n  cs-user-agent|startswith: 'SQLMAP/'\ncondition: sel`), [ids.union]);
+  assert.deepEqual(matched(`sel:\n  cs-user-agent|endswith: 'case agent'\ncondition: sel`), [ids.v6]);
+});
+
+test('plain values are whole-value matches with * and ? wildcards and \\ escapes', () => {
+  assert.deepEqual(matched(`sel:\n  cs-uri-stem: '/missing'\ncondition: sel`), [ids.status404]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-stem: '/miss*'\ncondition: sel`), [ids.status404]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-stem: '/?elf'\ncondition: sel`), [ids.refself]);
+  // an escaped star is a literal star; % and _ in the data are not wildcards
+  assert.deepEqual(matched(`sel:\n  cs-uri-stem: '/lit\\*eral'\ncondition: sel`), [ids.star]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-stem: '/lit*eral'\ncondition: sel`), [ids.star]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|contains: 'a_b%c'\ncondition: sel`), [ids.star]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|contains: 'aXb'\ncondition: sel`), []);
+});
+
+test('numbers, comparisons, maps ANDed, |all', () => {
+  assert.deepEqual(matched(`sel:\n  sc-status: 404\ncondition: sel`), [ids.status404]);
+  assert.deepEqual(matched(`sel:\n  sc-status|gte: 400\ncondition: sel`), [ids.status404]);
+  assert.deepEqual(matched(`sel:\n  sc-status|lt: 400\n  cs-uri-stem: '/self'\ncondition: sel`), [ids.refself]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|contains|all: ['union', 'password']\ncondition: sel`), [ids.union]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|contains|all: ['union', 'shadow']\ncondition: sel`), []);
+});
+
+test('null means absent; exists; not with an absent field is true', () => {
+  assert.deepEqual(matched(`sel:\n  cs-user-agent: null\ncondition: sel`), [ids.noUa]);
+  assert.deepEqual(matched(`sel:\n  cs-referer|exists: true\ncondition: sel`), [ids.refself]);
+  assert.equal(matched(`sel:\n  cs-method: GET\nfilter:\n  cs-user-agent|contains: mozilla\ncondition: sel and not filter`).length, 5);
+});
+
+test('re with flags runs in linear time; cidr v4 and v6; base64offset; fieldref; cased', () => {
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|re: 'UNION\\s+SELECT'\ncondition: sel`), []);
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|re|i: 'UNION\\s+SELECT'\ncondition: sel`), [ids.union]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|re: '(?i)union\\s+select'\ncondition: sel`), [ids.union]);
+  assert.deepEqual(matched(`sel:\n  c-ip|cidr: '203.0.113.0/24'\n  cs-uri-stem: /missing\ncondition: sel`), [ids.status404]);
+  assert.deepEqual(matched(`sel:\n  c-ip|cidr: '2001:db8::/32'\ncondition: sel`), [ids.v6]);
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|base64offset|contains: '/bin/bash'\ncondition: sel`), [ids.b64]);
+  assert.deepEqual(matched(`sel:\n  cs-referer|fieldref: cs-uri-stem\ncondition: sel`), [ids.refself]);
+  assert.deepEqual(matched(`sel:\n  cs-user-agent|cased: 'UPPER*'\ncondition: sel`), [ids.v6]);
+  assert.deepEqual(matched(`sel:\n  cs-user-agent|cased: 'upper*'\ncondition: sel`), []);
+});
+
+test('1 of / all of, keyword lists over the raw line or the message', () => {
+  assert.deepEqual(matched(`selection_a:\n  cs-user-agent|contains: sqlmap\nselection_b:\n  sc-status: 404\ncondition: 1 of selection_*`), [ids.union, ids.status404]);
+  assert.deepEqual(matched(`selection_a:\n  cs-method: GET\nselection_b:\n  sc-status: 404\ncondition: all of them`), [ids.status404]);
+  assert.deepEqual(matched(`keywords:\n  - 'etc/passwd'\ncondition: keywords`), [ids.traversal]);
+  assert.deepEqual(matched(`keywords:\n  - 'accepted password for root'\ncondition: keywords`, 'product: linux\nservice: sshd'), [sshd]);
+  assert.deepEqual(matched(`keywords:\n  '|all': ['accepted', 'port 22']\ncondition: keywords`, 'product: linux\nservice: sshd'), [sshd]);
+  assert.deepEqual(matched(`keywords:\n  '|all': ['accepted', 'port 23']\ncondition: keywords`, 'product: linux\nservice: sshd'), []);
+});
+
+test('auditd: multi-valued record fields match any element', () => {
+  const ls = 'product: linux\nservice: auditd';
+  assert.deepEqual(matched(`sel:\n  type: EXECVE\n  a0: curl\ncondition: sel`, ls), [audit]);
+  assert.deepEqual(matched(`sel:\n  type: PATH\n  name: /etc/shadow\ncondition: sel`, ls), [audit]);
+  assert.deepEqual(matched(`sel:\n  SYSCALL: execve\ncondition: sel`, ls), [audit]);
+  assert.deepEqual(matched(`sel:\n  type: CONFIG_CHANGE\ncondition: sel`, ls), []);
+});
+
+test('refusals carry a reason: unmapped fields and log sources, windash, unsafe regexes', () => {
+  assert.match(reason(`sel:\n  cs-cookie: x\ncondition: sel`), /field "cs-cookie" has no mapping for logsource category: webserver/);
+  assert.match(reason(`sel:\n  Image: x\ncondition: sel`, 'product: windows\ncategory: process_creation'), /no field mapping for logsource/);
+  assert.match(reason(`sel:\n  cs-uri-query|re: '(a)\\1'\ncondition: sel`), /backreference/);
+  assert.match(reason(`sel:\n  cs-uri-query|re: '(?<=a)b'\ncondition: sel`), /lookaround/);
+  const windash = loadText(`title: t\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    cs-uri-query|windash: '-x'\n  condition: sel\n`, 'w.yml');
+  assert.match(windash.skipped[0].reason, /modifier "windash" is not supported/);
+  assert.deepEqual([windash.skipped[0].where?.line, windash.skipped[0].where?.col], [6, 5]);
+});
+
+test('a catastrophic regex against a long hostile value finishes in bounded time', () => {
+  store.add(sec(9), 'web.access', { 'url.original': 'a'.repeat(200_000) + '!', 'user_agent.original': 'x' }, 'aaa');
+  const started = Date.now();
+  assert.deepEqual(matched(`sel:\n  cs-uri-query|re: '(a+)+$'\ncondition: sel`), []);
+  // generous: the point is that it returns at all (backtracking would take longer than the universe's age)
+  assert.ok(Date.now() - started < 20_000);
+});

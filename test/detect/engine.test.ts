@@ -1,0 +1,293 @@
+/** Correlations, baselines and incremental runs, over hand-made events. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadText } from '../../src/detect/load.js';
+import { detect } from '../../src/detect/engine.js';
+import { listFindings } from '../../src/store/findings.js';
+import type { Rule } from '../../src/detect/model.js';
+import { testStore, sec, T0, type TestStore } from '../helpers/events.js';
+
+function rules(text: string): Rule[] {
+  const res = loadText(text, 'test.yml');
+  assert.deepEqual(res.skipped, []);
+  return res.rules;
+}
+
+const run = (s: TestStore, r: Rule[]) => detect(s.db, r, { tz: 'UTC' });
+const findingsOf = (s: TestStore, ruleId: string) => listFindings(s.db).filter((f) => f.rule_id === ruleId);
+
+const WEB_BURST = `
+title: web auth failure
+id: web-auth-fail
+name: web_auth_fail
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: [401, 403]}
+  condition: sel
+---
+title: More than 5 HTTP 401/403 from one IP within 5 minutes
+id: web-burst
+correlation:
+  type: event_count
+  rules: [web_auth_fail]
+  group-by: [c-ip]
+  timespan: 5m
+  condition: {gt: 5}
+level: medium
+`;
+
+const fail = (s: TestStore, t: number, ip: string, status = 401) =>
+  s.add(t, 'web.access', { 'source.ip': ip, 'http.response.status_code': status, 'url.original': '/admin/login' });
+
+test('event_count: more than 5 401/403 from one IP within 5 minutes; near misses stay quiet', () => {
+  const s = testStore();
+  for (let i = 0; i < 6; i++) fail(s, sec(i * 40), '203.0.113.1', i % 2 ? 403 : 401);
+  for (let i = 0; i < 5; i++) fail(s, sec(i * 10), '203.0.113.2');
+  for (let i = 0; i < 6; i++) fail(s, sec(i * 200), '203.0.113.3');
+  s.add(sec(5), 'web.access', { 'source.ip': '203.0.113.2', 'http.response.status_code': 404 });
+  const res = run(s, rules(WEB_BURST));
+  const f = findingsOf(s, 'web-burst');
+  assert.equal(f.length, 1);
+  assert.equal(f[0].count, 6);
+  assert.deepEqual(JSON.parse(f[0].group_json), { 'source.ip': '203.0.113.1' });
+  assert.equal(f[0].first_ts, sec(0));
+  assert.equal(f[0].last_ts, sec(200));
+  assert.deepEqual(res.newFindings, [f[0].id]);
+  assert.equal(findingsOf(s, 'web-auth-fail').length, 0, 'a rule feeding a correlation does not report alone');
+});
+
+test('a window straddling two runs is found whole, once; a growing window updates its finding', () => {
+  const s = testStore();
+  const r = rules(WEB_BURST);
+  for (let i = 0; i < 3; i++) fail(s, sec(i * 30), '198.51.100.9');
+  assert.equal(run(s, r).newFindings.length, 0);
+  for (let i = 3; i < 6; i++) fail(s, sec(i * 30), '198.51.100.9');
+  const second = run(s, r);
+  assert.equal(second.newFindings.length, 1);
+  const [f] = findingsOf(s, 'web-burst');
+  assert.equal(f.count, 6);
+  assert.equal(f.first_ts, sec(0));
+
+  assert.equal(run(s, r).newFindings.length, 0, 'nothing new, nothing reported');
+  fail(s, sec(200), '198.51.100.9');
+  const third = run(s, r);
+  assert.equal(third.newFindings.length, 0);
+  assert.equal(third.updatedFindings, 1);
+  const [g] = findingsOf(s, 'web-burst');
+  assert.equal(g.id, f.id);
+  assert.equal(g.count, 7);
+  assert.equal((s.db.prepare('SELECT count(*) AS n FROM finding_events WHERE finding_id = ?').get(g.id) as { n: number }).n, 7);
+});
+
+const SSH = `
+title: ssh failed login
+id: ssh-fail
+name: ssh_fail
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {event.action: ssh_login, event.outcome: failure}
+  condition: sel
+---
+title: ssh successful login
+id: ssh-ok
+name: ssh_ok
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {event.action: ssh_login, event.outcome: success}
+  condition: sel
+level: informational
+---
+title: ssh brute force
+id: ssh-bf
+name: ssh_bf
+correlation:
+  type: event_count
+  rules: [ssh_fail]
+  group-by: [source.ip]
+  timespan: 10m
+  condition: {gte: 5}
+level: high
+---
+title: distinct users from one IP
+id: ssh-enum
+correlation:
+  type: value_count
+  rules: [ssh_fail]
+  group-by: [source.ip]
+  timespan: 10m
+  condition: {field: user.name, gte: 20}
+level: medium
+---
+title: brute force followed by success
+id: ssh-bf-success
+correlation:
+  type: temporal_ordered
+  rules: [ssh_bf, ssh_ok]
+  group-by: [source.ip]
+  timespan: 10m
+  generate: true
+level: critical
+`;
+
+const ssh = (s: TestStore, t: number, ip: string, user: string, outcome: 'success' | 'failure') =>
+  s.add(t, 'system.auth', { 'process.name': 'sshd', 'event.action': 'ssh_login', 'event.outcome': outcome, 'source.ip': ip, 'user.name': user });
+
+test('value_count, temporal_ordered and a chained correlation', () => {
+  const s = testStore();
+  for (let i = 0; i < 20; i++) ssh(s, sec(i * 20), '192.0.2.50', `user${i}`, 'failure');
+  for (let i = 0; i < 19; i++) ssh(s, sec(i * 20), '192.0.2.51', `user${i}`, 'failure');
+  for (let i = 0; i < 6; i++) ssh(s, sec(1000 + i * 10), '192.0.2.60', 'root', 'failure');
+  ssh(s, sec(1200), '192.0.2.60', 'deploy', 'success');
+  // success first, failures after: not the ordered pattern
+  ssh(s, sec(2000), '192.0.2.61', 'deploy', 'success');
+  for (let i = 0; i < 6; i++) ssh(s, sec(2010 + i * 10), '192.0.2.61', 'root', 'failure');
+  run(s, rules(SSH));
+  const ips = (id: string) => findingsOf(s, id).map((f) => JSON.parse(f.group_json)['source.ip']).sort();
+  assert.deepEqual(ips('ssh-enum'), ['192.0.2.50']);
+  assert.deepEqual(ips('ssh-bf'), ['192.0.2.50', '192.0.2.51', '192.0.2.60', '192.0.2.61']);
+  assert.deepEqual(ips('ssh-bf-success'), ['192.0.2.60']);
+  const [chain] = findingsOf(s, 'ssh-bf-success');
+  assert.equal(chain.level, 'critical');
+  assert.equal(chain.count, 7, 'the six failures and the success');
+  assert.equal(chain.last_ts, sec(1200));
+  assert.equal(findingsOf(s, 'ssh-ok').length, 2, 'generate: true lets the success rule report on its own');
+});
+
+test('temporal across sources with aliases: web scanning and an SSH success from one IP', () => {
+  const s = testStore();
+  const text = `
+title: web 404
+id: web-404
+name: web_404
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: 404}
+  condition: sel
+---
+title: ssh ok
+id: ssh-ok2
+name: ssh_ok
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {event.action: ssh_login, event.outcome: success}
+  condition: sel
+---
+title: scanner then shell
+id: scan-then-ssh
+correlation:
+  type: temporal
+  rules: [web_404, ssh_ok]
+  group-by: [ip]
+  aliases:
+    ip: {web_404: c-ip, ssh_ok: source.ip}
+  timespan: 1h
+level: high
+`;
+  s.add(sec(0), 'web.access', { 'source.ip': '203.0.113.99', 'http.response.status_code': 404 });
+  s.add(sec(10), 'web.access', { 'source.ip': '203.0.113.98', 'http.response.status_code': 404 });
+  ssh(s, sec(1800), '203.0.113.99', 'deploy', 'success');
+  ssh(s, sec(1800 + 7200), '203.0.113.98', 'deploy', 'success');
+  run(s, rules(text));
+  const f = findingsOf(s, 'scan-then-ssh');
+  assert.equal(f.length, 1);
+  assert.deepEqual(JSON.parse(f[0].group_json), { ip: '203.0.113.99' });
+});
+
+test('baselines: first_seen, spike and off_hours with a learning period', () => {
+  const s = testStore();
+  const text = `
+title: root login
+id: root-login
+name: root_login
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {event.action: ssh_login, event.outcome: success}
+  condition: sel
+---
+title: new source address for a user
+id: new-ip
+baseline:
+  type: first_seen
+  rules: [root_login]
+  group-by: [user.name]
+  field: source.ip
+  min-history: 3
+level: medium
+---
+title: login at an unusual hour
+id: odd-hour
+baseline:
+  type: off_hours
+  rules: [root_login]
+  group-by: [user.name]
+  min-history: 5
+level: low
+---
+title: web request
+id: web-any
+name: web_any
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: GET}
+  condition: sel
+---
+title: request spike per IP
+id: web-spike
+baseline:
+  type: spike
+  rules: [web_any]
+  group-by: [source.ip]
+  timespan: 1m
+  history: 1d
+  min-history: 5
+  factor: 10
+  min-count: 50
+level: medium
+`;
+  const day = 86_400_000;
+  // root logs in from two addresses during office hours for a week
+  for (let d = 0; d < 7; d++) ssh(s, T0 - 7 * day + d * day + 6 * 3_600_000, d % 2 ? '10.0.0.5' : '10.0.0.6', 'root', 'success');
+  // then from a new address at 03:00
+  ssh(s, T0, '198.51.100.77', 'root', 'success');
+  // a user with no history: no verdict
+  ssh(s, T0, '198.51.100.78', 'newbie', 'success');
+  // an IP with a steady 3 requests a minute for ten minutes, then 120 in one minute
+  for (let m = 0; m < 10; m++) for (let k = 0; k < 3; k++) s.add(T0 + m * 60_000 + k * 1000, 'web.access', { 'source.ip': '192.0.2.7', 'http.request.method': 'GET' });
+  for (let k = 0; k < 120; k++) s.add(T0 + 10 * 60_000 + k * 400, 'web.access', { 'source.ip': '192.0.2.7', 'http.request.method': 'GET' });
+  // a new IP that sends 120 at once has no baseline: no verdict from this rule
+  for (let k = 0; k < 120; k++) s.add(T0 + k * 400, 'web.access', { 'source.ip': '192.0.2.8', 'http.request.method': 'GET' });
+  run(s, rules(text));
+  const newIp = findingsOf(s, 'new-ip');
+  assert.equal(newIp.length, 1);
+  assert.deepEqual(JSON.parse(newIp[0].group_json), { 'user.name': 'root', 'source.ip': '198.51.100.77' });
+  const odd = findingsOf(s, 'odd-hour');
+  assert.equal(odd.length, 1);
+  assert.equal(JSON.parse(odd[0].details!).hour, 3);
+  const spike = findingsOf(s, 'web-spike');
+  assert.equal(spike.length, 1);
+  assert.deepEqual(JSON.parse(spike[0].group_json), { 'source.ip': '192.0.2.7' });
+  assert.equal(spike[0].count, 120);
+});
+
+test('editing a rule re-evaluates it from the start without duplicates', () => {
+  const s = testStore();
+  for (let i = 0; i < 6; i++) fail(s, sec(i), '203.0.113.5');
+  const single = (level: string) => `
+title: unauthorized
+id: unauth
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: 401}
+  condition: sel
+level: ${level}
+`;
+  run(s, rules(single('low')));
+  const before = findingsOf(s, 'unauth');
+  assert.equal(before.length, 1);
+  assert.equal(before[0].count, 6);
+  run(s, rules(single('high')));
+  const after = findingsOf(s, 'unauth');
+  assert.equal(after.length, 1);
+  assert.equal(after[0].count, 6);
+  assert.equal(after[0].level, 'high');
+});
