@@ -4,8 +4,9 @@ import { createRequire } from 'node:module';
 import * as ingest from './commands/ingest.js';
 import * as hunt from './commands/hunt.js';
 import * as rules from './commands/rules.js';
+import * as explain from './commands/explain.js';
 
-const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, rules];
+const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules];
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
