@@ -60,6 +60,13 @@ export function zoneOption(tz: string | undefined): string {
   return zone === ':/etc/localtime' ? localZone() : zone;
 }
 
+/** --wait: how long a writer waits for another writer before giving up (exit 75). */
+export function waitSeconds(flag: string | undefined): number {
+  const n = flag === undefined ? 60 : Number(flag);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError('--wait takes a number of seconds');
+  return n;
+}
+
 export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }

@@ -5,8 +5,9 @@ import * as ingest from './commands/ingest.js';
 import * as hunt from './commands/hunt.js';
 import * as rules from './commands/rules.js';
 import * as explain from './commands/explain.js';
+import * as dbCmd from './commands/db.js';
 
-const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules];
+const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, dbCmd];
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 

@@ -394,6 +394,8 @@ class IngestRun {
         }
       }
     } catch (err) {
+      // the store failing (a full disk) ends the run; only the input's own damage is a per-file problem
+      if (String((err as { code?: string }).code).startsWith('SQLITE_')) throw err;
       failure = describeStreamError(err);
     }
     this.doneBytes += probe.size ?? 0;

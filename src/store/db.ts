@@ -35,6 +35,8 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
   }
   try {
     db.pragma('busy_timeout = 10000');
+    // a new store can give pages back after prune without a full VACUUM; must come before WAL and any table
+    if (!opts.readonly && schemaVersion(db) === 0) db.pragma('auto_vacuum = INCREMENTAL');
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

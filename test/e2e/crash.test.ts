@@ -11,7 +11,7 @@ import { run, start, tmpDir } from '../helpers/cli.js';
 import { query } from '../helpers/store.js';
 import { accessLines } from '../helpers/logs.js';
 
-const ROUNDS = Number(process.env.KILL_ROUNDS ?? 6);
+const ROUNDS = Number(process.env.KILL_ROUNDS ?? 20);
 
 function killAfter(args: string[], ms: number): Promise<void> {
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { action, appFor, examples, zoneOption } from '../app.js';
-import { ingestExit, runIngest, type IngestFlags } from './ingest.js';
+import { ingestExit, runIngest, withWriter, type IngestFlags } from './ingest.js';
 import { collect, loadRuleSet, type RuleFlags } from '../rulesets.js';
 import { EXIT, UsageError } from '../../errors.js';
 import { LEVELS, levelRank, type Level } from '../../model/event.js';
@@ -35,6 +35,7 @@ export function register(program: Command): void {
     .option('--format <name>', 'force a parser for the inputs')
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--force', 'also ingest files that look binary')
+    .option('--wait <seconds>', 'wait this long for another loghound writing to the store, then exit 75', '60')
     .addHelpText(
       'after',
       examples([
@@ -51,9 +52,7 @@ export function register(program: Command): void {
         const evidenceLimit = Number(flags.evidence);
         if (!Number.isInteger(evidenceLimit) || evidenceLimit < 0) throw new UsageError('--evidence takes a whole number');
         const tz = zoneOption(flags.tz);
-        const { openDb } = await import('../../store/db.js');
-        const db = openDb(app.dbPath);
-        try {
+        return withWriter(app, flags.wait, async (db) => {
           let exit: number = EXIT.OK;
           if (inputs.length) {
             const summary = await runIngest(app, db, inputs, flags);
@@ -83,9 +82,7 @@ export function register(program: Command): void {
             if (hit) exit = EXIT.FINDINGS;
           }
           return exit;
-        } finally {
-          db.close();
-        }
+        });
       }),
     );
 }

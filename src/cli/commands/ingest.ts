@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { action, appFor, examples, zoneOption, type App } from '../app.js';
+import { action, appFor, examples, waitSeconds, zoneOption, type App } from '../app.js';
 import { onInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
 import { EXIT } from '../../errors.js';
@@ -11,6 +11,25 @@ export interface IngestFlags {
   tz?: string;
   force?: boolean;
   batchRows?: string;
+  wait?: string;
+}
+
+/** The store opened for writing, under the writer lock; `fn` runs with both and they are released after. */
+export async function withWriter<T>(app: App, wait: string | undefined, fn: (db: DB) => Promise<T>): Promise<T> {
+  const seconds = waitSeconds(wait);
+  const { openDb } = await import('../../store/db.js');
+  const { acquireWriterLock } = await import('../../store/lock.js');
+  const lock = acquireWriterLock(app.dbPath, seconds, () => app.log.info(`waiting up to ${seconds} s for another loghound writing to ${app.dbPath}`));
+  try {
+    const db = openDb(app.dbPath);
+    try {
+      return await fn(db);
+    } finally {
+      db.close();
+    }
+  } finally {
+    lock.release();
+  }
 }
 
 /** Ingest shared by `ingest` and `hunt`: warnings stream to stderr as they happen. */
@@ -54,6 +73,7 @@ export function register(program: Command): void {
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--force', 'also ingest files that look binary')
     .option('--json', 'print the summary as one JSON object on stdout')
+    .option('--wait <seconds>', 'wait this long for another loghound writing to the store, then exit 75', '60')
     .addOption(new Option('--batch-rows <n>', 'events per transaction (tests)').hideHelp())
     .addHelpText(
       'after',
@@ -67,17 +87,13 @@ export function register(program: Command): void {
     .action(
       action(async (inputs: string[], flags: IngestFlags & { json?: boolean }, cmd: Command) => {
         const app = appFor(cmd);
-        const { openDb } = await import('../../store/db.js');
-        const db = openDb(app.dbPath);
-        try {
+        return withWriter(app, flags.wait, async (db) => {
           const summary = await runIngest(app, db, inputs, flags);
           const { summaryJson, summaryText } = await import('../../output/summary.js');
           if (flags.json) app.out.line(JSON.stringify(summaryJson(summary)));
           else app.out.line(summaryText(summary, app.c));
           return ingestExit(summary);
-        } finally {
-          db.close();
-        }
+        });
       }),
     );
 }

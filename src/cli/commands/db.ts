@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { action, appFor, examples } from '../app.js';
+import { withWriter } from './ingest.js';
+import { EXIT, UsageError } from '../../errors.js';
+
+export function register(program: Command): void {
+  program
+    .command('prune')
+    .summary('delete old events and reclaim the space')
+    .description('Deletes events older than the given age. Findings and the lines that are their evidence are kept.')
+    .requiredOption('--older-than <age>', 'a duration (90d, 12w) or an ISO date')
+    .option('--wait <seconds>', 'wait this long for another loghound writing to the store, then exit 75', '60')
+    .option('--json', 'the result as one JSON object')
+    .addHelpText('after', examples(['loghound prune --older-than 90d']))
+    .action(
+      action(async (flags: { olderThan: string; wait?: string; json?: boolean }, cmd: Command) => {
+        const app = appFor(cmd);
+        const { parseTimeArg } = await import('../../util/time.js');
+        const before = parseTimeArg(flags.olderThan);
+        if (before > Date.now()) throw new UsageError('--older-than must lie in the past');
+        return withWriter(app, flags.wait, async (db) => {
+          const { prune } = await import('../../store/maintenance.js');
+          const res = prune(db, app.dbPath, before);
+          if (flags.json) app.out.line(JSON.stringify({ before: new Date(before).toISOString(), ...res }));
+          else {
+            const { fmtBytes, fmtInt } = await import('../../output/format.js');
+            app.out.line(
+              `deleted ${fmtInt(res.deleted)} events older than ${new Date(before).toISOString()} (${fmtInt(res.kept_as_evidence)} kept as evidence); ` +
+                `store ${fmtBytes(res.bytes_before)} -> ${fmtBytes(res.bytes_after)}`,
+            );
+          }
+        });
+      }),
+    );
+
+  const db = program.command('db').summary('store maintenance: check, info').description('Look after the store file.');
+  db.command('check')
+    .description('Run SQLite\'s integrity check and report what the store holds. Exit 2 when it is damaged.')
+    .option('--json', 'the result as one JSON object')
+    .action(
+      action(async (flags: { json?: boolean }, cmd: Command) => {
+        const app = appFor(cmd);
+        const { openDb } = await import('../../store/db.js');
+        const { check } = await import('../../store/maintenance.js');
+        const store = openDb(app.dbPath, { readonly: true });
+        try {
+          const res = check(store);
+          if (flags.json) app.out.line(JSON.stringify({ path: app.dbPath, ...res }));
+          else {
+            app.out.line(`${app.dbPath}: ${res.ok ? app.c.green('ok') : app.c.red('DAMAGED')} (schema ${res.schema_version}, ${res.events} events, ${res.sources} sources, ${res.findings} findings)`);
+            if (!res.ok) for (const line of res.integrity.slice(0, 20)) app.out.line(`  ${line}`);
+          }
+          return res.ok ? EXIT.OK : EXIT.ERROR;
+        } finally {
+          store.close();
+        }
+      }),
+    );
+}

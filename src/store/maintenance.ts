@@ -1,0 +1,65 @@
+/** Keeping a long-lived store healthy: retention and integrity. */
+import fs from 'node:fs';
+import type { DB } from './db.js';
+
+export interface PruneResult {
+  deleted: number;
+  kept_as_evidence: number;
+  bytes_before: number;
+  bytes_after: number;
+}
+
+function storeBytes(file: string): number {
+  let n = 0;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      n += fs.statSync(f).size;
+    } catch {
+      // no WAL right now
+    }
+  }
+  return n;
+}
+
+/**
+ * Deletes events older than `before` (epoch ms), except those that are evidence of a finding: findings keep their
+ * lines. Works in batches so the WAL stays small, then gives the freed pages back to the file system.
+ */
+export function prune(db: DB, file: string, before: number, batch = 50_000): PruneResult {
+  const bytesBefore = storeBytes(file);
+  const kept = (db.prepare('SELECT count(*) AS n FROM events WHERE ts < ? AND id IN (SELECT event_id FROM finding_events)').get(before) as { n: number }).n;
+  const del = db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ? AND id NOT IN (SELECT event_id FROM finding_events) LIMIT ?)');
+  let deleted = 0;
+  for (;;) {
+    const n = db.transaction(() => del.run(before, batch).changes)();
+    deleted += n;
+    if (n < batch) break;
+  }
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  if ((db.pragma('auto_vacuum', { simple: true }) as number) === 2) db.pragma('incremental_vacuum');
+  else db.exec('VACUUM');
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  return { deleted, kept_as_evidence: kept, bytes_before: bytesBefore, bytes_after: storeBytes(file) };
+}
+
+export interface CheckResult {
+  ok: boolean;
+  integrity: string[];
+  schema_version: number;
+  events: number;
+  sources: number;
+  findings: number;
+}
+
+export function check(db: DB): CheckResult {
+  const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  return {
+    ok: integrity.length === 1 && integrity[0] === 'ok',
+    integrity,
+    schema_version: db.pragma('user_version', { simple: true }) as number,
+    events: count('events'),
+    sources: count('sources'),
+    findings: count('findings'),
+  };
+}
