@@ -5,8 +5,11 @@ import { isoUtc } from '../util/time.js';
 export type Doc = Record<string, unknown>;
 
 /** Sets a dotted ECS name in a nested object: setPath(doc, "source.ip", v) -> {source: {ip: v}}. */
+/** Names that would reach Object.prototype through a nested assignment (log data can name fields). */
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function setPath(doc: Doc, name: string, value: unknown): void {
-  const parts = name.split('.');
+  const parts = name.split('.').map((p) => (UNSAFE_KEYS.has(p) ? `_${p}_` : p));
   let node: Doc = doc;
   for (let i = 0; i < parts.length - 1; i++) {
     const k = parts[i];

@@ -1,3 +1,302 @@
-import { notYet } from './stub.js';
+/**
+ * nginx error log: `2016/10/25 14:49:34 [error] 54053#0: *1 message, client: IP, server: S, request: "R", host: "H"`.
+ * The time has no zone (read in --tz). Messages can span lines (FastCGI stderr output): lines that do not start
+ * with a time join the open event, so each line is held until the next one shows whether it continues.
+ */
+import { EventFlag, type Fields, type LineRef, type ParsedEvent } from '../model/event.js';
+import type { FieldDef } from '../model/fields.js';
+import { wallToUtc } from '../util/time.js';
+import type { LineParser, Parser, ParserContext } from './types.js';
+import { applyPrefix, ipVersion, isHostName, levelType, parsePrefix, setRequest, WEB_FIELDS } from './web-common.js';
 
-export const nginxError = notYet('nginx-error', 'nginx.error');
+const NOT_NGINX_ERROR = 'not an nginx error line (YYYY/MM/DD HH:MM:SS [level] pid#tid: message)';
+const TOO_LONG = 'continuation line beyond the limit of one nginx error event';
+/** A multi-line message longer than this is cut: the rest of its lines are rejected one by one. */
+const MAX_GROUP_LINES = 500;
+const MAX_GROUP_CHARS = 256 * 1024;
+
+function d(s: string, i: number, len: number): number {
+  let v = 0;
+  for (let k = i; k < i + len; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/** `YYYY/MM/DD HH:MM:SS [` at i. */
+function isStamp(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i + 4) === 47 && s.charCodeAt(i + 7) === 47 && s.charCodeAt(i + 10) === 32 &&
+    s.charCodeAt(i + 13) === 58 && s.charCodeAt(i + 16) === 58 && s.charCodeAt(i + 19) === 32 &&
+    s.charCodeAt(i + 20) === 91 && d(s, i, 4) >= 0
+  );
+}
+
+/** Where the nginx stamp starts: 0, or after a `host nginx[pid]: ` prefix (syslog, journald). -1 when nowhere. */
+function stampStart(line: string): number {
+  if (isStamp(line, 0)) return 0;
+  let i = line.indexOf(': ');
+  for (let tries = 0; i > 0 && tries < 3; tries++) {
+    if (isStamp(line, i + 2)) return i + 2;
+    i = line.indexOf(': ', i + 2);
+  }
+  return -1;
+}
+
+/** The head of an event: everything but the fields of the message's trailer, which wait for the whole message. */
+function parseHead(line: string, ctx: ParserContext): ParsedEvent | string {
+  const s = stampStart(line);
+  if (s < 0) return NOT_NGINX_ERROR;
+  const year = d(line, s, 4);
+  const mon = d(line, s + 5, 2);
+  const day = d(line, s + 8, 2);
+  const h = d(line, s + 11, 2);
+  const mi = d(line, s + 14, 2);
+  const sec = d(line, s + 17, 2);
+  if (mon < 1 || mon > 12 || day < 1 || day > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) {
+    return NOT_NGINX_ERROR;
+  }
+  const lvEnd = line.indexOf('] ', s + 21);
+  if (lvEnd < 0) return NOT_NGINX_ERROR;
+  const level = line.slice(s + 21, lvEnd);
+  // pid#tid:
+  let p = lvEnd + 2;
+  const hash = line.indexOf('#', p);
+  const colon = line.indexOf(': ', p);
+  const pid = d(line, p, hash - p);
+  const tid = d(line, hash + 1, colon - hash - 1);
+  if (hash < 0 || colon < hash || pid < 0 || tid < 0 || hash === p || colon === hash + 1) return NOT_NGINX_ERROR;
+  p = colon + 2;
+  let cid: number | undefined;
+  if (line.charCodeAt(p) === 42 /* * */) {
+    const sp = line.indexOf(' ', p);
+    const v = sp < 0 ? -1 : d(line, p + 1, sp - p - 1);
+    if (v >= 0 && sp > p + 1) {
+      cid = v;
+      p = sp + 1;
+    }
+  }
+  const f: Fields = {
+    'log.level': level,
+    'process.pid': pid,
+    'process.thread.id': tid,
+    'nginx.error.connection_id': cid,
+    message: line.slice(p),
+    'event.category': ['web'],
+    'event.type': levelType(level),
+  };
+  if (s > 0) {
+    const pre = parsePrefix(line.slice(0, s - 2), ctx);
+    if (!pre) return NOT_NGINX_ERROR;
+    applyPrefix(f, pre);
+  }
+  const ts = wallToUtc(ctx.tz, year, mon - 1, day, h, mi, sec);
+  return { ts, dataset: 'nginx.error', fields: f, flags: EventFlag.TZ_ASSUMED };
+}
+
+const LENIENT_KEYS = ['server', 'request', 'upstream', 'host'];
+
+/** Keys nginx appends after a message (ngx_http_log_error and the mail and stream modules). */
+const TRAILER_KEYS = new Set(['server', 'request', 'subrequest', 'upstream', 'host', 'referrer', 'login']);
+
+/**
+ * The `, client: A, server: S, request: "R", upstream: "U", host: "H", referrer: "F"` trailer, read strictly from
+ * `start` (just after "client: ") to the end: quoted values hold no quote, except the referrer, which is last and
+ * may. Null when the text from there is not such a trailer; a line cut inside the last value is accepted.
+ */
+function readTrailer(msg: string, start: number): Map<string, string> | null {
+  const out = new Map<string, string>();
+  let e = msg.indexOf(', ', start);
+  if (e < 0) e = msg.length;
+  const client = msg.slice(start, e);
+  if (client.length === 0 || client.indexOf(' ') >= 0 || client.indexOf('"') >= 0) return null;
+  out.set('client', client);
+  let p = e;
+  while (p < msg.length) {
+    if (msg.charCodeAt(p) !== 44 || msg.charCodeAt(p + 1) !== 32) return null;
+    const ke = msg.indexOf(': ', p + 2);
+    if (ke < 0) return null;
+    const key = msg.slice(p + 2, ke);
+    if (!TRAILER_KEYS.has(key) || out.has(key)) return null;
+    let v = ke + 2;
+    if (msg.charCodeAt(v) === 34) {
+      v++;
+      let q = key === 'referrer' ? msg.lastIndexOf('"') : msg.indexOf('"', v);
+      if (q < v) q = msg.length;
+      out.set(key, msg.slice(v, q));
+      p = q + 1;
+    } else {
+      let q = msg.indexOf(', ', v);
+      if (q < 0) q = msg.length;
+      const value = msg.slice(v, q);
+      if (value.indexOf('"') >= 0) return null;
+      out.set(key, value);
+      p = q;
+    }
+  }
+  return out;
+}
+
+/**
+ * The first `, client: ` whose trailer reads cleanly to the end (text injected before or after it cannot pose as
+ * it), and where it starts.
+ */
+function findTrailer(msg: string): { at: number; keys: Map<string, string> } | undefined {
+  let i = msg.indexOf(', client: ');
+  const first = i;
+  for (let tries = 0; i !== -1 && tries < 8; tries++) {
+    const keys = readTrailer(msg, i + 10);
+    if (keys) return { at: i, keys };
+    i = msg.indexOf(', client: ', i + 10);
+  }
+  if (first === -1) return undefined;
+  // not a clean trailer (the stream module adds "bytes from/to ..."): the known keys after the first "client: "
+  const keys = new Map<string, string>();
+  const cs = first + 10;
+  let ce = msg.indexOf(', ', cs);
+  if (ce < 0) ce = msg.length;
+  keys.set('client', msg.slice(cs, ce));
+  for (const key of LENIENT_KEYS) {
+    const k = msg.indexOf(`, ${key}: `, ce);
+    if (k < 0) continue;
+    const vs = k + key.length + 4;
+    const quoted = msg.charCodeAt(vs) === 34;
+    let ve = quoted ? msg.indexOf('"', vs + 1) : msg.indexOf(', ', vs);
+    if (ve < 0) ve = msg.length;
+    keys.set(key, msg.slice(quoted ? vs + 1 : vs, ve));
+  }
+  return { at: first, keys };
+}
+
+const NOT_FOUND = /":? was not found in "[^"]*"$/;
+const PAM_FAILURE = /^PAM: user '(.*)' - not authenticated/;
+
+/**
+ * The user of a basic-auth failure (`user "NAME": password mismatch`, `user "NAME" was not found in "FILE"`,
+ * `PAM: user 'NAME' - not authenticated: ...`), read from both ends of the message before the trailer because the
+ * name itself may hold quotes.
+ */
+function authUser(head: string): string | undefined {
+  if (head.startsWith('user "')) {
+    if (head.endsWith('": password mismatch')) return head.slice(6, -20);
+    const m = NOT_FOUND.exec(head);
+    return m ? head.slice(6, m.index) : undefined;
+  }
+  return head.startsWith('PAM: user ') ? PAM_FAILURE.exec(head)?.[1] : undefined;
+}
+
+/** Fields from the message trailer and from the basic-auth failure messages. */
+function finish(ev: ParsedEvent): ParsedEvent {
+  const f = ev.fields;
+  const msg = f.message as string;
+  const t = findTrailer(msg);
+  if (t) {
+    const client = t.keys.get('client')!;
+    if (ipVersion(client) !== 0) f['source.ip'] = client;
+    else if (client !== '') f['source.address'] = client;
+    const request = t.keys.get('request');
+    if (request !== undefined) setRequest(f, request, 0, request.length);
+    const server = t.keys.get('server');
+    if (server) setServer(f, server);
+    const host = t.keys.get('host');
+    if (host) {
+      const domain = host.charCodeAt(0) === 91 ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
+      if (domain && f['url.domain'] === undefined) f['url.domain'] = domain;
+    }
+    const referrer = t.keys.get('referrer');
+    if (referrer !== undefined && referrer !== '-') f['http.request.referrer'] = referrer;
+    const upstream = t.keys.get('upstream');
+    if (upstream !== undefined) f['nginx.error.upstream'] = upstream;
+    const login = t.keys.get('login');
+    if (login !== undefined) f['user.name'] = login;
+  }
+  const user = authUser(t ? msg.slice(0, t.at) : msg);
+  if (user !== undefined) {
+    f['user.name'] = user;
+    f['event.category'] = ['web', 'authentication'];
+    f['event.outcome'] = 'failure';
+  }
+  return ev;
+}
+
+function setServer(f: Fields, server: string): void {
+  const c = server.lastIndexOf(':');
+  const port = c > 0 ? Number(server.slice(c + 1)) : NaN;
+  const host = Number.isInteger(port) && c < server.length - 1 ? server.slice(0, c) : server;
+  if (ipVersion(host) !== 0) f['destination.ip'] = host;
+  else if (isHostName(host)) f['destination.domain'] = host;
+  if (host !== server) f['destination.port'] = port;
+}
+
+interface Group {
+  ev: ParsedEvent;
+  at: LineRef;
+  raw: string;
+  lines: number;
+}
+
+function close(g: Group): ParsedEvent {
+  g.ev.span = { at: g.at, raw: g.raw, lines: g.lines };
+  return finish(g.ev);
+}
+
+/** Lines that start like a line of some log (a time, a bracket, JSON): never an nginx message continued. */
+const LINE_START = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}[-/]\d\d[-/]\d\d|<\d+>|[[{])/;
+
+export const nginxError: Parser = {
+  name: 'nginx-error',
+  description: 'nginx error log (with multi-line messages and an optional syslog/journald prefix)',
+  datasets: ['nginx.error'],
+  detect(sample) {
+    const ctx: ParserContext = { path: '-', tz: 'UTC', mtimeMs: 0 };
+    let hits = 0;
+    let open = false;
+    for (const line of sample) {
+      if (typeof parseHead(line, ctx) !== 'string') {
+        hits++;
+        open = true;
+      } else if (open && !LINE_START.test(line)) {
+        hits++;
+      } else {
+        open = false;
+      }
+    }
+    return sample.length ? hits / sample.length : 0;
+  },
+  create(ctx): LineParser {
+    let open: Group | undefined;
+    return {
+      parse(line, at) {
+        const head = parseHead(line, ctx);
+        if (typeof head === 'string') {
+          if (!open) return head;
+          if (open.lines >= MAX_GROUP_LINES || open.raw.length + line.length > MAX_GROUP_CHARS) return TOO_LONG;
+          open.raw += '\n' + line;
+          open.lines++;
+          open.ev.fields.message = `${open.ev.fields.message as string}\n${line}`;
+          return null;
+        }
+        const prev = open;
+        open = { ev: head, at, raw: line, lines: 1 };
+        return prev ? [close(prev)] : null;
+      },
+      flush() {
+        const prev = open;
+        open = undefined;
+        return prev ? [close(prev)] : [];
+      },
+      held: () => open?.at,
+    };
+  },
+  fields: [
+    WEB_FIELDS.threadId,
+    WEB_FIELDS.sourceAddress,
+    WEB_FIELDS.destinationDomain,
+    WEB_FIELDS.urlScheme,
+    WEB_FIELDS.urlDomain,
+    { name: 'nginx.error.connection_id', type: 'long', desc: 'the connection serial (*N) of an nginx error line', filledBy: 'nginx-error' },
+    { name: 'nginx.error.upstream', type: 'keyword', desc: 'the upstream named in an nginx error line', filledBy: 'nginx-error' },
+  ] satisfies FieldDef[],
+};

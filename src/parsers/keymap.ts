@@ -1,0 +1,211 @@
+/**
+ * Key mapping shared by the json and logfmt parsers: the usual key names of application logs (time, ip, user,
+ * status, method, path, msg, level, ...) to ECS fields, ECS names whose store column exists kept as those fields
+ * (with their column's type), and everything else kept under `<format>.<key>`.
+ */
+import { EventFlag, type Fields, type FieldValue } from '../model/event.js';
+import { fieldDef } from '../model/fields.js';
+import { parseClfTime, parseIsoTime } from './lib.js';
+import type { ParserContext } from './types.js';
+import { ipVersion, isHostName, setRequest, setUrl } from './web-common.js';
+
+/** What one line maps to. */
+export interface Mapped {
+  fields: Fields;
+  ts?: number;
+  flags: number;
+  /** event.dataset named by the line itself */
+  dataset?: string;
+}
+
+type Role = (m: Mapped, v: FieldValue, ctx: ParserContext) => boolean;
+
+const str = (v: FieldValue): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined);
+
+function int(v: FieldValue, max: number): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
+  return Number.isInteger(n) && n >= 0 && n <= max ? n : undefined;
+}
+
+/** Only set a target once: the first key of a line that maps to it wins; later ones stay extra fields. */
+function put(m: Mapped, name: string, value: FieldValue | undefined): boolean {
+  if (value === undefined || m.fields[name] !== undefined) return false;
+  m.fields[name] = value;
+  return true;
+}
+
+const EARLIEST = Date.UTC(1971, 0, 1);
+const LATEST = Date.UTC(2200, 0, 1);
+
+/** Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by size), ISO-8601, or CLF. */
+function readTime(v: FieldValue, ctx: ParserContext, m: Mapped): number | undefined {
+  let t = NaN;
+  let zoneless = false;
+  if (typeof v === 'number' || (typeof v === 'string' && /^\d{9,19}(?:\.\d+)?$/.test(v))) {
+    const n = Number(v);
+    t = n < 1e11 ? n * 1000 : n < 1e14 ? n : n < 1e17 ? n / 1000 : n / 1e6;
+    t = Math.floor(t);
+  } else if (typeof v === 'string') {
+    const zone = { zoneless: false };
+    t = parseIsoTime(v, ctx.tz, zone);
+    zoneless = zone.zoneless;
+    if (Number.isNaN(t)) {
+      t = parseClfTime(v);
+      zoneless = false;
+    }
+  }
+  if (!(t >= EARLIEST && t < LATEST)) return undefined;
+  if (zoneless) m.flags |= EventFlag.TZ_ASSUMED;
+  return t;
+}
+
+function address(side: 'source' | 'destination'): Role {
+  return (m, v) => {
+    if (typeof v !== 'string' || m.fields[`${side}.ip`] !== undefined || m.fields[`${side}.address`] !== undefined) return false;
+    if (ipVersion(v) !== 0) return put(m, `${side}.ip`, v);
+    // host:port (Go's RemoteAddr), [v6]:port
+    const c = v.lastIndexOf(':');
+    if (c > 0 && /^\d{1,5}$/.test(v.slice(c + 1))) {
+      const host = v.charCodeAt(0) === 91 && v.charCodeAt(c - 1) === 93 ? v.slice(1, c - 1) : v.slice(0, c);
+      if (ipVersion(host) !== 0) {
+        m.fields[`${side}.ip`] = host;
+        put(m, `${side}.port`, Number(v.slice(c + 1)));
+        return true;
+      }
+    }
+    if (!isHostName(v)) return false;
+    m.fields[`${side}.address`] = v;
+    m.fields[`${side}.domain`] = v;
+    return true;
+  };
+}
+
+const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+const time: Role = (m, v, ctx) => {
+  if (m.ts !== undefined) return false;
+  const t = readTime(v, ctx, m);
+  if (t === undefined) return false;
+  m.ts = t;
+  return true;
+};
+const text = (name: string): Role => (m, v) => typeof v === 'string' && put(m, name, v);
+const number = (name: string, max: number): Role => (m, v) => put(m, name, int(v, max));
+
+const ROLES = new Map<string, Role>();
+function role(keys: string[], r: Role): void {
+  for (const k of keys) ROLES.set(k, r);
+}
+// t: log15 and Grafana; time_local and time_iso8601: nginx variables, as JSON log formats name them
+role(['time', 'timestamp', 'ts', 't', '@timestamp', 'date', 'datetime', 'time_local', 'time_iso8601'], time);
+role(['ip', 'client_ip', 'clientip', 'remote_addr', 'remoteaddr', 'remote_ip', 'src_ip', 'srcip', 'source_ip', 'src', 'fwd'], address('source'));
+role(['dst_ip', 'dstip', 'dest_ip', 'destination_ip', 'dst'], address('destination'));
+role(['src_port', 'srcport', 'sport', 'source_port', 'client_port', 'remote_port'], number('source.port', 65535));
+role(['dst_port', 'dstport', 'dport', 'dest_port', 'destination_port'], number('destination.port', 65535));
+role(['user', 'username', 'user_name', 'remote_user'], (m, v) => {
+  const s = str(v);
+  return s !== undefined && s !== '' && s !== '-' && put(m, 'user.name', s);
+});
+role(['status', 'status_code', 'statuscode', 'http_status'], (m, v) => {
+  const n = int(v, 999);
+  return n !== undefined && n >= 100 && put(m, 'http.response.status_code', n);
+});
+role(['method', 'http_method', 'request_method', 'verb'], (m, v) => typeof v === 'string' && /^[A-Za-z]{1,20}$/.test(v) && put(m, 'http.request.method', v));
+const url: Role = (m, v) => {
+  if (typeof v !== 'string' || v === '' || m.fields['url.original'] !== undefined) return false;
+  setUrl(m.fields, v);
+  return true;
+};
+role(['path', 'url', 'uri', 'request_uri'], url);
+// nginx JSON formats log "$request", the whole request line
+ROLES.set('request', (m, v, ctx) => {
+  if (typeof v !== 'string' || m.fields['url.original'] !== undefined) return false;
+  if (!/^[A-Z_-]+ \S/.test(v)) return url(m, v, ctx);
+  if (m.fields['http.request.method'] !== undefined) return false;
+  setRequest(m.fields, v, 0, v.length);
+  return true;
+});
+// docker's json-file driver keeps the line's newline in "log"
+role(['message', 'msg', 'log'], (m, v) => typeof v === 'string' && put(m, 'message', v.endsWith('\n') ? v.slice(0, v.endsWith('\r\n') ? -2 : -1) : v));
+role(['level', 'lvl', 'severity', 'loglevel', 'log_level'], (m, v) =>
+  put(m, 'log.level', typeof v === 'number' ? (PINO_LEVELS[v] ?? String(v)) : typeof v === 'string' ? v : undefined),
+);
+role(['user_agent', 'useragent', 'http_user_agent'], text('user_agent.original'));
+role(['referer', 'referrer', 'http_referer', 'http_referrer'], (m, v) => typeof v === 'string' && v !== '-' && put(m, 'http.request.referrer', v));
+role(['bytes', 'body_bytes_sent', 'bytes_sent'], number('http.response.body.bytes', Number.MAX_SAFE_INTEGER));
+role(['hostname'], text('host.name'));
+role(['pid'], number('process.pid', Number.MAX_SAFE_INTEGER));
+
+/** A value coerced to the type of its store column; undefined when it cannot be. */
+function coerce(type: string, v: FieldValue): FieldValue | undefined {
+  switch (type) {
+    case 'keyword':
+      return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+    case 'text':
+      return typeof v === 'string' ? v : undefined;
+    case 'long':
+      return int(v, Number.MAX_SAFE_INTEGER);
+    case 'ip':
+      return typeof v === 'string' && ipVersion(v) !== 0 ? v : undefined;
+    case 'keyword[]':
+      if (typeof v === 'string') return [v];
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Field names that ingest and output set themselves: a line's own values for them are kept under the prefix. */
+const RESERVED = /^(?:@timestamp|event\.original|event\.dataset|log\.file\.|log\.offset$|tags$|loghound(?:\.|$))/;
+
+/** `__proto__` as a path segment would reach Object.prototype when the name is turned into a nested document. */
+function safeName(name: string): string {
+  if (name === '') return '_';
+  return name.includes('__proto__') ? name.replace(/__proto__/g, '_proto_') : name;
+}
+
+/**
+ * How a key is read: `usual` for the top-level keys of a line that is not ECS-shaped (the usual-name table applies,
+ * the rest goes under the prefix), `nested` for names flattened from its nested objects (no usual names), `ecs` for
+ * every name of an ECS-shaped line (names are kept as they are).
+ */
+export type KeyMode = 'usual' | 'nested' | 'ecs';
+
+/** Maps one key (a top-level key, or a dotted name flattened from a nested object) and its value. */
+export function mapKey(m: Mapped, key: string, value: FieldValue, prefix: string, ctx: ParserContext, mode: KeyMode): void {
+  if (mode === 'usual') {
+    const r = ROLES.get(key.toLowerCase());
+    if (r && r(m, value, ctx)) return;
+  } else if (mode === 'ecs' && key === '@timestamp' && time(m, value, ctx)) {
+    return;
+  }
+  if (key === 'event.dataset' && typeof value === 'string' && /^[\w.-]{1,100}$/.test(value) && m.dataset === undefined) {
+    m.dataset = value;
+    return;
+  }
+  if (!RESERVED.test(key)) {
+    const def = fieldDef(key);
+    if (def?.column) {
+      const v = coerce(def.type, value);
+      if (v !== undefined && m.fields[key] === undefined) {
+        m.fields[key] = v;
+        return;
+      }
+    } else if (mode === 'ecs') {
+      m.fields[safeName(key)] = value;
+      return;
+    }
+  }
+  m.fields[`${prefix}.${safeName(key)}`] = value;
+}
+
+/** event.category / type / outcome for lines that carry an HTTP request, unless the line named its own. */
+export function webEvent(m: Mapped): void {
+  const f = m.fields;
+  const status = f['http.response.status_code'];
+  if (f['event.category'] !== undefined || (status === undefined && f['http.request.method'] === undefined)) return;
+  f['event.category'] = ['web'];
+  f['event.type'] = ['access'];
+  if (typeof status === 'number' && f['event.outcome'] === undefined) f['event.outcome'] = status >= 400 ? 'failure' : 'success';
+}

@@ -1,0 +1,130 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FIXTURES } from '../helpers/cli.js';
+import { checkGolden } from '../helpers/golden.js';
+import { json } from '../../src/parsers/json.js';
+import { EventFlag, type ParsedEvent } from '../../src/model/event.js';
+import { parseLines } from '../../src/parsers/run.js';
+
+const DIR = path.join(FIXTURES, 'json');
+const CTX = { path: '-', tz: 'UTC', mtimeMs: Date.UTC(2026, 11, 1) };
+
+for (const file of fs.readdirSync(DIR).filter((f) => f.endsWith('.log'))) {
+  test(`golden: json/${file}`, () => {
+    checkGolden(path.join(DIR, file), { expectParser: 'json', tz: 'Asia/Tokyo', mtimeMs: CTX.mtimeMs });
+  });
+}
+
+function parse(line: string, tz = 'UTC'): ParsedEvent {
+  const r = json.create({ ...CTX, tz }).parse(line, { line: 1, offset: 0 });
+  assert.ok(r && typeof r === 'object' && !Array.isArray(r), `rejected: ${String(r)}`);
+  return r;
+}
+
+test('ECS documents keep their names, flattened; typed columns are coerced; the dataset is theirs', () => {
+  const ev = parse('{"@timestamp":"2026-11-14T03:12:01.5Z","event":{"dataset":"app.auth","category":"authentication","outcome":"failure"},"source":{"ip":"203.0.113.9","port":"51234"},"user":{"name":"alice","roles":["a","b"]},"custom":{"x":1}}');
+  assert.equal(ev.ts, Date.UTC(2026, 10, 14, 3, 12, 1, 500));
+  assert.equal(ev.dataset, 'app.auth');
+  assert.deepEqual(ev.fields, {
+    'event.category': ['authentication'],
+    'event.outcome': 'failure',
+    'source.ip': '203.0.113.9',
+    'source.port': 51234,
+    'user.name': 'alice',
+    'user.roles': ['a', 'b'],
+    'custom.x': 1,
+  });
+});
+
+test('ECS names ingest sets itself, and column values of the wrong type, are kept under json.*', () => {
+  const f = parse('{"@timestamp":"2026-11-14T03:12:01Z","ecs.version":"8","event.original":"o","log.file.path":"/p","tags":["t"],"source.ip":"nope","process.pid":"x"}').fields;
+  assert.equal(f['json.event.original'], 'o');
+  assert.equal(f['json.log.file.path'], '/p');
+  assert.deepEqual(f['json.tags'], ['t']);
+  assert.equal(f['json.source.ip'], 'nope');
+  assert.equal(f['json.process.pid'], 'x');
+  assert.equal(f['source.ip'], undefined);
+  assert.equal(f['ecs.version'], '8');
+});
+
+test('other JSON: the usual keys are mapped, the rest kept under json.<key>', () => {
+  const ev = parse('{"ts":1794625921,"lvl":"info","msg":"done","client_ip":"198.51.100.7:5000","username":"bob","status":"404","method":"GET","uri":"/a?b=1","user_agent":"curl","referer":"-","bytes":"12","extra":{"k":[1,2]}}');
+  assert.equal(ev.ts, Date.UTC(2026, 10, 14, 3, 12, 1));
+  assert.equal(ev.dataset, 'json');
+  assert.deepEqual(ev.fields, {
+    'log.level': 'info',
+    message: 'done',
+    'source.ip': '198.51.100.7',
+    'source.port': 5000,
+    'user.name': 'bob',
+    'http.response.status_code': 404,
+    'http.request.method': 'GET',
+    'url.original': '/a?b=1',
+    'url.path': '/a',
+    'url.query': 'b=1',
+    'user_agent.original': 'curl',
+    'json.referer': '-',
+    'http.response.body.bytes': 12,
+    'json.extra.k': [1, 2],
+    'event.category': ['web'],
+    'event.type': ['access'],
+    'event.outcome': 'failure',
+  });
+});
+
+test('times: epoch seconds, ms, µs, ns; ISO with and without zone; CLF', () => {
+  const t = Date.UTC(2026, 10, 14, 3, 12, 1);
+  for (const v of ['1794625921', '1794625921000', '1794625921000000', '1794625921000000000', '"1794625921"', '"2026-11-14T03:12:01Z"', '"14/Nov/2026:03:12:01 +0000"']) {
+    const ev = parse(`{"time":${v}}`);
+    assert.equal(ev.ts, t, v);
+    assert.equal(ev.flags, 0, v);
+  }
+  const local = parse('{"timestamp":"2026-11-14 12:12:01"}', 'Asia/Tokyo');
+  assert.equal(local.ts, t);
+  assert.equal(local.flags, EventFlag.TZ_ASSUMED);
+  // not a time: stays a field, and the line has no time
+  const bad = parse('{"ts":12,"date":"soon"}');
+  assert.equal(bad.ts, undefined);
+  assert.equal(bad.fields['json.ts'], 12);
+  assert.equal(bad.fields['json.date'], 'soon');
+});
+
+test('pino/bunyan numeric levels become names; the nginx $request line is split', () => {
+  assert.equal(parse('{"level":50}').fields['log.level'], 'error');
+  assert.equal(parse('{"level":35}').fields['log.level'], '35');
+  const f = parse('{"request":"POST /login?x=1 HTTP/2.0","status":200}').fields;
+  assert.equal(f['http.request.method'], 'POST');
+  assert.equal(f['url.path'], '/login');
+  assert.equal(f['http.version'], '2.0');
+});
+
+test('a key that would reach Object.prototype is renamed', () => {
+  const f = parse('{"__proto__":{"polluted":1},"a":{"__proto__":{"b":2}}}').fields;
+  assert.equal(f['json._proto_.polluted'], 1);
+  assert.equal(f['json.a._proto_.b'], 2);
+  const { events } = parseLines(['{"@timestamp":"2026-11-14T03:12:01Z","event":{"kind":"x"},"__proto__":{"polluted":1}}'], { format: 'json' });
+  assert.equal((events[0].doc as Record<string, any>)._proto_.polluted, 1);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('lines that are not JSON objects are rejected', () => {
+  const p = json.create(CTX);
+  for (const line of ['', '[1,2]', '"x"', '42', 'null', '{"a":', 'text {"a":1}', '{"a":1} trailing']) {
+    assert.equal(typeof p.parse(line, { line: 1, offset: 0 }), 'string', line);
+  }
+});
+
+test('detect: JSON lines score 1; CloudTrail shapes, text and logfmt score 0', () => {
+  assert.equal(json.detect(['{"a":1}', ' {"b":2} ']), 1);
+  assert.equal(
+    json.detect([
+      '{"Records":[{"eventVersion":"1.08","eventSource":"iam.amazonaws.com"}]}',
+      '{"eventVersion":"1.08","eventTime":"2026-11-14T03:12:01Z","eventSource":"s3.amazonaws.com","eventName":"GetObject"}',
+      'ts=1 msg=x',
+      '192.0.2.1 - - [10/Oct/2026:13:55:36 +0000] "GET / HTTP/1.1" 200 1',
+    ]),
+    0,
+  );
+});
