@@ -3,7 +3,7 @@
  * export address them, and what README's schema table says. A field without `column` lives in the events.extra
  * JSON object under its dotted name.
  */
-export type FieldType = 'keyword' | 'keyword[]' | 'text' | 'long' | 'ip' | 'date' | 'object';
+export type FieldType = 'keyword' | 'keyword[]' | 'text' | 'long' | 'double' | 'boolean' | 'ip' | 'date' | 'object';
 
 export interface FieldDef {
   name: string;

@@ -58,8 +58,9 @@ export function zoneOffsetAt(tz: string, utcMs: number): number {
 }
 
 /**
- * UTC ms for a wall-clock time in `tz`. In a DST gap the result is shifted forward; in the repeated hour the
- * earlier instant wins (the usual choice of date libraries).
+ * UTC ms for a wall-clock time in `tz`. The offsets in force 12 hours before and after are both tried: in the
+ * repeated autumn hour both fit and the earlier instant wins; in the spring gap neither fits and the time is
+ * shifted forward (the usual choice of date libraries).
  */
 export function wallToUtc(
   tz: string,
@@ -73,9 +74,17 @@ export function wallToUtc(
 ): number {
   const naive = Date.UTC(year, month0, day, hour, minute, second, ms);
   if (tz === 'UTC' || tz === 'Etc/UTC') return naive;
-  const first = naive - zoneOffsetAt(tz, naive);
-  const second2 = naive - zoneOffsetAt(tz, first);
-  return second2;
+  const before = zoneOffsetAt(tz, naive - 43_200_000);
+  const after = zoneOffsetAt(tz, naive + 43_200_000);
+  const early = naive - before;
+  if (before === after) return early;
+  const late = naive - after;
+  const earlyFits = zoneOffsetAt(tz, early) === before;
+  const lateFits = zoneOffsetAt(tz, late) === after;
+  if (earlyFits && lateFits) return Math.min(early, late);
+  if (earlyFits) return early;
+  if (lateFits) return late;
+  return early;
 }
 
 /** "+0200", "+02:00", "Z", "-05" -> offset in ms; NaN when not an offset. */
