@@ -339,9 +339,10 @@ class IngestRun {
           this.writer.delete(pendingDelete);
           pendingDelete = null;
         }
-        for (const r of batch) {
-          const id = this.writer.write(r);
-          if (r === tailRow) tailEventId = id;
+        const first = this.writer.writeAll(batch);
+        if (tailRow) {
+          const at = batch.indexOf(tailRow);
+          if (at >= 0) tailEventId = first + at;
         }
         this.sources.saveProgress({
           id: source.id,
