@@ -33,7 +33,7 @@ export function register(program: Command): void {
       }),
     );
 
-  const db = program.command('db').summary('store maintenance: check, info').description('Look after the store file.');
+  const db = program.command('db').summary('store maintenance: integrity check').description('Look after the store file.');
   db.command('check')
     .description('Run SQLite\'s integrity check and report what the store holds. Exit 2 when it is damaged.')
     .option('--json', 'the result as one JSON object')

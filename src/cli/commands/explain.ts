@@ -32,9 +32,7 @@ export function register(program: Command): void {
     .command('explain')
     .summary('show how a line is parsed, and why other parsers did not take it')
     .description(
-      'Prints which parser takes the line, the fields it produces, and for every other parser why it did not\n' +
-        '(like fail2ban-regex or cscli explain). With "-" it reads many lines from stdin; the parser is chosen\n' +
-        'from them as ingest would, and multi-line groups (auditd) are assembled.',
+      'Prints which parser takes the line, the fields it produces, and for every other parser why it did not (like fail2ban-regex or cscli explain). With "-" it reads many lines from stdin; the parser is chosen from them as ingest would, and multi-line groups (auditd) are assembled.',
     )
     .argument('<line>', 'a log line, or - to read lines from stdin')
     .option('--format <name>', 'force a parser')

@@ -19,9 +19,7 @@ export function register(program: Command): void {
     .command('hunt')
     .summary('ingest, then run the rules: the main job')
     .description(
-      'Ingest the inputs incrementally (as "ingest" does), run the rules over the events not evaluated yet, store\n' +
-        'the findings and print the new ones. Re-running over the same logs prints nothing new. Without inputs it\n' +
-        'runs the rules over what the store already holds.',
+      'Ingest the inputs incrementally (as "ingest" does), run the rules over the events not evaluated yet, store the findings and print the new ones. Re-running over the same logs prints nothing new. Without inputs it runs the rules over what the store already holds.',
     )
     .argument('[inputs...]', 'files, folders, quoted globs, or - for stdin')
     .option('--rules <path>', 'more Sigma rules (file or folder); repeatable', collect)

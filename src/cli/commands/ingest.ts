@@ -64,9 +64,7 @@ export function register(program: Command): void {
     .command('ingest')
     .summary('read logs into the store, incrementally')
     .description(
-      'Read log files, folders (recursively), globs or stdin ("-") into the store. Gzip is read transparently and\n' +
-        'formats are detected by content. Re-running reads only what was appended; rotated and compressed copies\n' +
-        'are recognised by a fingerprint of their first 1 KiB, so nothing is stored twice.',
+      'Read log files, folders (recursively), globs or stdin ("-") into the store. Gzip is read transparently and formats are detected by content. Re-running reads only what was appended; rotated and compressed copies are recognised by a fingerprint of their first 1 KiB, so nothing is stored twice.',
     )
     .argument('<inputs...>', 'files, folders, quoted globs, or - for stdin')
     .option('--format <name>', 'force a parser (see "loghound formats")')
