@@ -127,7 +127,9 @@ export function plan(rules: Rule[], minLevel?: Level): Plan {
   const generating = new Set<string>();
   for (const r of ok.values()) {
     if (minLevel && levelRank(r.level) < levelRank(minLevel)) continue;
-    if (!referenced.has(r.id) || generateRefs.has(r.id)) generating.add(r.id);
+    // Sigma: a rule a correlation reads reports on its own only with `generate: true`. loghound extension: a
+    // correlation that names its own level is an alert in its own right even when a chain reads it too.
+    if (!referenced.has(r.id) || generateRefs.has(r.id) || (r.kind !== 'detection' && r.levelGiven)) generating.add(r.id);
   }
   return { detections, correlations, baselines, generating, refs, skipped, loaded: ok.size };
 }

@@ -35,7 +35,11 @@ export function compileSigmaRegex(pattern: string, flags: string): RegExp | stri
     f = f.replace('i', '');
   }
   try {
-    return new RegExp(source, f + 'l');
+    new RegExp(source, f + 'l');
+    // The linear engine is an interpreter, several times slower than V8's compiled backtracking engine. A pattern
+    // it accepts runs on the fast engine, and V8 switches it to the linear engine by itself if it ever backtracks
+    // excessively (enableLinearRegex turns that fallback on), so it still cannot hang.
+    return new RegExp(source, f);
   } catch {
     let plain: RegExp;
     try {
@@ -71,16 +75,17 @@ function lowerPattern(p: string): string {
   return out;
 }
 
-const regexCache = new Map<string, RegExp | null>();
+const regexCache = new Map<string, Map<string, RegExp | null>>();
 const cidrCache = new Map<string, BlockList | null>();
 
-function cachedRegex(key: string): RegExp | null {
-  let re = regexCache.get(key);
+function cachedRegex(flags: string, pattern: string): RegExp | null {
+  let byFlags = regexCache.get(pattern);
+  if (!byFlags) regexCache.set(pattern, (byFlags = new Map()));
+  let re = byFlags.get(flags);
   if (re === undefined) {
-    const sep = key.indexOf('\u0000');
-    const compiled = compileSigmaRegex(key.slice(sep + 1), key.slice(0, sep));
+    const compiled = compileSigmaRegex(pattern, flags);
     re = typeof compiled === 'string' ? null : compiled;
-    regexCache.set(key, re);
+    byFlags.set(flags, re);
   }
   return re;
 }
@@ -116,7 +121,7 @@ export function ipInCidr(ip: unknown, cidr: unknown): number {
 export function registerSqlFunctions(db: DB): void {
   db.function('sigma_re', { deterministic: true }, (flags: unknown, pattern: unknown, value: unknown) => {
     if (value === null || value === undefined) return 0;
-    const re = cachedRegex(`${String(flags)}\u0000${String(pattern)}`);
+    const re = cachedRegex(String(flags), String(pattern));
     if (!re) return 0;
     // no truncation: cutting the text would change what ^ and $ mean; linear time makes whole values safe
     const text = String(value);

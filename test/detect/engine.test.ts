@@ -153,6 +153,17 @@ test('value_count, temporal_ordered and a chained correlation', () => {
   assert.equal(findingsOf(s, 'ssh-ok').length, 2, 'generate: true lets the success rule report on its own');
 });
 
+test('a correlation with its own level reports even when a chain reads it; plain inputs do not', () => {
+  const s = testStore();
+  for (let i = 0; i < 6; i++) ssh(s, sec(i * 10), '192.0.2.70', 'root', 'failure');
+  ssh(s, sec(100), '192.0.2.70', 'deploy', 'success');
+  run(s, rules(SSH.replace('  generate: true\n', '')));
+  assert.equal(findingsOf(s, 'ssh-bf').length, 1, 'brute force (level high) reports');
+  assert.equal(findingsOf(s, 'ssh-bf-success').length, 1);
+  assert.equal(findingsOf(s, 'ssh-ok').length, 0, 'the success rule only feeds the chain');
+  assert.equal(findingsOf(s, 'ssh-fail').length, 0);
+});
+
 test('temporal across sources with aliases: web scanning and an SSH success from one IP', () => {
   const s = testStore();
   const text = `
