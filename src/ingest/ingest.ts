@@ -133,8 +133,8 @@ interface Resume {
   /** decompressed offset to start at, and the lines before it */
   offset: number;
   lines: number;
-  /** an event stored from an unterminated last line, to be replaced by the full line */
-  replaceEventId: number | null;
+  /** the events stored from the end of the last read that may continue (an unterminated line, an open group) */
+  replaceTail: { fromId: number; fromLine: number } | null;
 }
 
 class IngestRun {
@@ -216,7 +216,7 @@ class IngestRun {
       status: 'new',
       offset: 0,
       lines: 0,
-      replaceEventId: null,
+      replaceTail: null,
     });
     const match = this.findSource(probe);
     if (!match) return fresh();
@@ -225,18 +225,18 @@ class IngestRun {
     const statUnchanged = sameFile && match.size === probe.size && match.mtime_ms === probe.mtimeMs;
     if (probe.compressed || probe.size === null) {
       // gzip and stdin: only the decompressed stream tells whether there is more, unless this exact file was read to its end
-      if (statUnchanged && match.complete) return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceEventId: null };
+      if (statUnchanged && match.complete) return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceTail: null };
     } else if (probe.size <= match.offset) {
       // the same content, no longer than what was read: nothing new (a prefix copy, or an unchanged file)
-      return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceEventId: null };
+      return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceTail: null };
     }
-    const tail = match.tail_offset !== null && match.tail_event_id !== null;
+    const tail = match.tail_offset !== null && match.tail_event_id !== null && match.tail_line !== null;
     return {
       source: match,
       status: 'resumed',
       offset: tail ? match.tail_offset! : match.offset,
-      lines: tail ? match.lines - 1 : match.lines,
-      replaceEventId: tail ? match.tail_event_id : null,
+      lines: tail ? match.tail_line! - 1 : match.lines,
+      replaceTail: tail ? { fromId: match.tail_event_id!, fromLine: match.tail_line! } : null,
     };
   }
 
@@ -269,10 +269,10 @@ class IngestRun {
     let lastTs = source.last_ts ?? undefined;
     let rows: EventRow[] = [];
     let rowBytes = 0;
-    let pendingDelete = resume.replaceEventId;
-    // an unterminated last line: stored now, replaced by the whole line if the file grows
-    let tailOffset: number | null = null;
-    let tailRow: EventRow | undefined;
+    let pendingDelete = resume.replaceTail;
+    // The end of the input may continue in a later run (an unterminated last line, a group still open): those
+    // events are stored now and replaced, from their first line on, once the file has grown.
+    let tailFrom: LineRef | undefined;
     let tailEventId: number | null = null;
     const sample: { line: string; at: LineRef; flags: number }[] = [];
     let sampleBytes = 0;
@@ -290,7 +290,6 @@ class IngestRun {
       const row: EventRow = { ts, dataset: ev.dataset, sourceId: source.id, line: at.line, offset: at.offset, status, flags, raw, fields: ev.fields };
       rows.push(row);
       rowBytes += raw.length;
-      if (at.offset === tailOffset) tailRow = row;
       entry.events++;
       summary.events_stored++;
       summary.by_dataset[ev.dataset] = (summary.by_dataset[ev.dataset] ?? 0) + 1;
@@ -301,7 +300,7 @@ class IngestRun {
     };
     const startDispatcher = (p: Parser) => {
       entry.format = p.name;
-      dispatcher = new Dispatcher(p, { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs }, emit);
+      dispatcher = new Dispatcher(p, { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs, head: probe.head.toString('utf8') }, emit);
     };
     const replaySample = () => {
       startDispatcher(chooseParser(sample.map((s) => s.line)));
@@ -336,19 +335,20 @@ class IngestRun {
       rowBytes = 0;
       this.db.transaction(() => {
         if (pendingDelete !== null) {
-          this.writer.delete(pendingDelete);
+          this.writer.deleteTail(source.id, pendingDelete.fromId, pendingDelete.fromLine);
           pendingDelete = null;
         }
         const first = this.writer.writeAll(batch);
-        if (tailRow) {
-          const at = batch.indexOf(tailRow);
+        if (final && tailFrom) {
+          const at = batch.findIndex((r) => r.line >= tailFrom!.line);
           if (at >= 0) tailEventId = first + at;
         }
         this.sources.saveProgress({
           id: source.id,
           offset: held ? held.offset : final ? framer.position : framer.pendingStart,
           lines: held ? held.line - 1 : framer.lineNo,
-          tail_offset: tailEventId !== null ? tailOffset : null,
+          tail_offset: tailEventId !== null ? tailFrom!.offset : null,
+          tail_line: tailEventId !== null ? tailFrom!.line : null,
           tail_event_id: tailEventId,
           last_ts: lastTs ?? null,
         });
@@ -411,9 +411,11 @@ class IngestRun {
     if (skipped < skipTo && !failure) {
       this.warn(`${shown}: ends at byte ${skipped}, before the ${skipTo} bytes already read from this content; nothing new`);
     }
-    if (framer.pending) tailOffset = framer.pendingStart;
+    if (framer.pending) tailFrom = { offset: framer.pendingStart, line: framer.lineNo + 1 };
     framer.end();
     if (!dispatcher) replaySample();
+    const open = dispatcher!.held();
+    if (open && (!tailFrom || open.offset < tailFrom.offset)) tailFrom = open;
     dispatcher!.end();
     if (failure) {
       summary.failed = true;

@@ -23,6 +23,11 @@ export interface ParsedEvent {
   span?: { at: LineRef; raw: string; lines: number };
   /** EventFlag bits the parser knows about (e.g. a year guessed from the file's mtime). */
   flags?: number;
+  /**
+   * Set by a parser that keeps lines it could not make sense of inside a multi-line group (a broken JSON
+   * document): the event is stored as unparsed with this reason.
+   */
+  unparsed?: string;
 }
 
 /** Parse status of a stored event. */

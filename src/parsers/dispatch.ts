@@ -60,6 +60,9 @@ export class Dispatcher {
     }
     if (res === null) return;
     if (typeof res === 'string') {
+      // an open group ends here: stored before the rejected line, so the resume point never lies behind a
+      // line that is already stored
+      if (this.main.held?.()) for (const ev of this.main.flush()) this.emitParsed(ev, '', at);
       const ev = this.fallback.parse(line, at) as ParsedEvent;
       ev.fields['error.message'] = res;
       this.emit(ev, Status.UNPARSED, at, line, 1);
@@ -79,8 +82,9 @@ export class Dispatcher {
   }
 
   private emitParsed(ev: ParsedEvent, line: string, at: LineRef): void {
-    const status = this.parser === RAW ? Status.UNPARSED : Status.PARSED;
-    if (status === Status.UNPARSED && ev.fields['error.message'] === undefined) {
+    const status = this.parser === RAW || ev.unparsed !== undefined ? Status.UNPARSED : Status.PARSED;
+    if (ev.unparsed !== undefined) ev.fields['error.message'] = ev.unparsed;
+    else if (status === Status.UNPARSED && ev.fields['error.message'] === undefined) {
       ev.fields['error.message'] = 'no parser recognised this input';
     }
     if (ev.span) this.emit(ev, status, ev.span.at, ev.span.raw, ev.span.lines);

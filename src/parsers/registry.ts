@@ -4,6 +4,7 @@
  * A new format is one file plus one line here.
  */
 import type { Parser } from './types.js';
+import { registerFields } from '../model/fields.js';
 import { cloudtrail } from './cloudtrail.js';
 import { vpcflow } from './vpcflow.js';
 import { auditd } from './auditd.js';
@@ -31,6 +32,8 @@ export const PARSERS: Parser[] = [
   logfmt,
   raw,
 ];
+
+for (const p of PARSERS) if (p.fields) registerFields(p.fields);
 
 export function parserByName(name: string): Parser | undefined {
   return PARSERS.find((p) => p.name === name);

@@ -9,6 +9,11 @@ export interface ParserContext {
   tz: string;
   /** the file's mtime (stdin: now); the reference for year inference */
   mtimeMs: number;
+  /**
+   * The stream's first decompressed bytes as text, also when ingest resumes in the middle: a parser whose state
+   * comes from a header line (VPC flow logs' field order) reads it here.
+   */
+  head?: string;
 }
 
 /**

@@ -69,12 +69,12 @@ const ROW_VALUES = `(${new Array(PER_ROW).fill('?').join(', ')})`;
 export class EventWriter {
   private readonly insert: Statement<Param[]>;
   private readonly insertMany: Statement<Param[]>;
-  private readonly remove: Statement<[number]>;
+  private readonly removeTail: Statement<[number, number, number]>;
 
   constructor(db: DB) {
     this.insert = db.prepare<Param[]>(INSERT_SQL);
     this.insertMany = db.prepare<Param[]>(INSERT_SQL.replace(/VALUES .*$/, `VALUES ${new Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`));
-    this.remove = db.prepare<[number]>('DELETE FROM events WHERE id = ?');
+    this.removeTail = db.prepare<[number, number, number]>('DELETE FROM events WHERE id >= ? AND source_id = ? AND line >= ?');
   }
 
   /** Must run inside a transaction owned by the caller. Returns the new row id. */
@@ -103,8 +103,9 @@ export class EventWriter {
     return first;
   }
 
-  delete(id: number): void {
-    this.remove.run(id);
+  /** The events of a source's last read that continue now: from a first id and line on (ids bound the scan). */
+  deleteTail(sourceId: number, fromId: number, fromLine: number): void {
+    this.removeTail.run(fromId, sourceId, fromLine);
   }
 }
 

@@ -32,6 +32,7 @@ CREATE TABLE sources (
   offset INTEGER NOT NULL DEFAULT 0,
   lines INTEGER NOT NULL DEFAULT 0,
   tail_offset INTEGER,
+  tail_line INTEGER,
   tail_event_id INTEGER,
   complete INTEGER NOT NULL DEFAULT 0,
   format TEXT,

@@ -14,6 +14,7 @@ export interface SourceRow {
   offset: number;
   lines: number;
   tail_offset: number | null;
+  tail_line: number | null;
   tail_event_id: number | null;
   complete: number;
   format: string | null;
@@ -43,7 +44,7 @@ export class Sources {
        VALUES (@path, @dev, @ino, @size, @mtime_ms, @compressed, @fingerprint, @fp_len, @now, @now)`,
     );
     this.progressStmt = db.prepare(
-      `UPDATE sources SET offset = @offset, lines = @lines, tail_offset = @tail_offset, tail_event_id = @tail_event_id,
+      `UPDATE sources SET offset = @offset, lines = @lines, tail_offset = @tail_offset, tail_line = @tail_line, tail_event_id = @tail_event_id,
        last_ts = @last_ts, last_ingest = @now WHERE id = @id`,
     );
     this.identityStmt = db.prepare(
@@ -76,7 +77,7 @@ export class Sources {
   }
 
   /** Called inside the batch transaction: the committed position moves with the events. */
-  saveProgress(p: Pick<SourceRow, 'id' | 'offset' | 'lines' | 'tail_offset' | 'tail_event_id' | 'last_ts'>): void {
+  saveProgress(p: Pick<SourceRow, 'id' | 'offset' | 'lines' | 'tail_offset' | 'tail_line' | 'tail_event_id' | 'last_ts'>): void {
     this.progressStmt.run({ ...p, now: Date.now() });
   }
 
