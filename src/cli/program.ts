@@ -6,8 +6,10 @@ import * as hunt from './commands/hunt.js';
 import * as rules from './commands/rules.js';
 import * as explain from './commands/explain.js';
 import * as dbCmd from './commands/db.js';
+import * as feeds from './commands/feeds.js';
+import * as geoip from './commands/geoip.js';
 
-const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, dbCmd];
+const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, feeds, geoip, dbCmd];
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 

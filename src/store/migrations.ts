@@ -118,6 +118,56 @@ CREATE TABLE rule_state (
 `);
     },
   },
+  {
+    version: 3,
+    description: 'threat feeds and per-IP intel (GeoIP, ASN, feed matches)',
+    up(db) {
+      db.exec(`
+CREATE TABLE feed_state (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  def TEXT,
+  enabled INTEGER,
+  etag TEXT,
+  last_modified TEXT,
+  checked_at INTEGER,
+  ok_at INTEGER,
+  updated_at INTEGER,
+  entries INTEGER NOT NULL DEFAULT 0,
+  dropped INTEGER NOT NULL DEFAULT 0,
+  status TEXT,
+  message TEXT
+);
+CREATE TABLE feed_range4 (feed_id INTEGER NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL, level INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX feed_range4_feed ON feed_range4 (feed_id);
+CREATE TABLE feed_range6 (feed_id INTEGER NOT NULL, lo BLOB NOT NULL, hi BLOB NOT NULL, level INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX feed_range6_feed ON feed_range6 (feed_id);
+CREATE TABLE feed_set (id INTEGER PRIMARY KEY, members TEXT NOT NULL);
+CREATE TABLE feed_seg4 (lo INTEGER PRIMARY KEY, hi INTEGER NOT NULL, set_id INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE feed_seg6 (lo BLOB PRIMARY KEY, hi BLOB NOT NULL, set_id INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE ip_intel (
+  ip TEXT PRIMARY KEY,
+  scope TEXT,
+  country_iso_code TEXT,
+  country_name TEXT,
+  city_name TEXT,
+  lat REAL,
+  lon REAL,
+  asn INTEGER,
+  as_org TEXT,
+  feed_count INTEGER NOT NULL DEFAULT 0,
+  feeds TEXT,
+  threat_context TEXT,
+  threat_severity TEXT,
+  threat_score INTEGER,
+  threat TEXT,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ip_intel_listed ON ip_intel (feed_count) WHERE feed_count > 0;
+CREATE INDEX ip_intel_country ON ip_intel (country_iso_code);
+`);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
