@@ -8,8 +8,13 @@ import * as explain from './commands/explain.js';
 import * as dbCmd from './commands/db.js';
 import * as feeds from './commands/feeds.js';
 import * as geoip from './commands/geoip.js';
+import * as search from './commands/search.js';
+import * as stats from './commands/stats.js';
+import * as timeline from './commands/timeline.js';
+import * as sql from './commands/sql.js';
+import * as exportCmd from './commands/export.js';
 
-const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, feeds, geoip, dbCmd];
+const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, feeds, geoip, search, timeline, stats, sql, exportCmd, dbCmd];
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 

@@ -35,8 +35,9 @@ export class Log {
     }
   }
 
+  /** A message may span lines (a query with a caret under the column): each line is escaped on its own. */
   error(message: string, hint?: string): void {
-    this.write(`${this.c.red.bold('error:')} ${escapeTerminal(message)}`);
+    this.write(`${this.c.red.bold('error:')} ${message.split('\n').map(escapeTerminal).join('\n')}`);
     if (hint) this.write(`${this.c.dim('hint:')} ${escapeTerminal(hint)}`);
   }
 

@@ -1,0 +1,233 @@
+import type { Command } from 'commander';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { action, appFor, examples, type App } from '../app.js';
+import { InputError, InterruptedError, UsageError, describeSystemError } from '../../errors.js';
+import { CSV_COLUMNS, buildFilter, csvHeader, csvRows, docValue, type FilterFlags } from './search.js';
+import type { EventDbRow } from '../../store/read.js';
+
+const FORMATS = ['ndjson', 'csv', 'ecs-bulk'] as const;
+type Format = (typeof FORMATS)[number];
+
+const DEFAULT_INDEX = 'loghound-events';
+
+interface ExportFlags extends FilterFlags {
+  events?: boolean;
+  format?: string;
+  out?: string;
+  index?: string;
+}
+
+/** What export writes to: the stdout sink, or a private temp file renamed into place at the end. */
+interface Output {
+  readonly closed: boolean;
+  line(text: string): boolean;
+  drain(): Promise<void>;
+}
+
+const CHUNK = 256 * 1024;
+
+/**
+ * --out FILE: written as .FILE.<pid>.<random>.tmp beside it, mode 0600 (exports hold raw log lines), flushed to
+ * disk and renamed over FILE at the end, so FILE is either the old file or the whole new export, never a part.
+ */
+class FileOutput implements Output {
+  readonly closed = false;
+  private readonly tmp: string;
+  private readonly stream: fs.WriteStream;
+  private readonly fd: number;
+  private parts: string[] = [];
+  private size = 0;
+  private error: Error | undefined;
+  private waiting: Promise<void> | undefined;
+
+  constructor(readonly file: string) {
+    const dir = path.dirname(file);
+    this.tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+    try {
+      this.fd = fs.openSync(this.tmp, 'wx', 0o600);
+    } catch (err) {
+      throw new InputError(`cannot write ${file}: ${describeSystemError(err)}`);
+    }
+    this.stream = fs.createWriteStream('', { fd: this.fd, autoClose: false });
+    this.stream.on('error', (err) => (this.error = err));
+  }
+
+  line(text: string): boolean {
+    this.parts.push(text, '\n');
+    this.size += text.length + 1;
+    return this.size < CHUNK || this.flush();
+  }
+
+  private flush(): boolean {
+    this.check();
+    if (!this.size) return true;
+    const ok = this.stream.write(this.parts.join(''));
+    this.parts = [];
+    this.size = 0;
+    if (!ok && !this.waiting) {
+      this.waiting = new Promise<void>((resolve) => {
+        const done = () => {
+          this.stream.off('drain', done);
+          this.stream.off('error', done);
+          this.waiting = undefined;
+          resolve();
+        };
+        this.stream.on('drain', done);
+        this.stream.on('error', done);
+      });
+    }
+    return ok;
+  }
+
+  async drain(): Promise<void> {
+    if (this.waiting) await this.waiting;
+    this.check();
+  }
+
+  private check(): void {
+    if (this.error) throw new InputError(`cannot write ${this.file}: ${describeSystemError(this.error)}`);
+  }
+
+  async commit(): Promise<void> {
+    this.flush();
+    await this.drain();
+    await new Promise<void>((resolve, reject) => {
+      this.stream.end(() => resolve());
+      this.stream.once('error', reject);
+    }).catch((err) => {
+      throw new InputError(`cannot write ${this.file}: ${describeSystemError(err)}`);
+    });
+    this.check();
+    try {
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+      fs.renameSync(this.tmp, this.file);
+    } catch (err) {
+      this.abandon();
+      throw new InputError(`cannot write ${this.file}: ${describeSystemError(err)}`);
+    }
+  }
+
+  abandon(): void {
+    this.stream.destroy();
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already closed by commit
+    }
+    fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/**
+ * The bulk `_id`: a hash of the source file's fingerprint (its first KiB, which survives rotation and renaming),
+ * the byte offset, and every stored value of the event. Exporting the same events again, from this store or one
+ * rebuilt from the same logs, gives the same ids, so `create` turns a reload into conflicts instead of copies.
+ */
+export function stableId(row: EventDbRow & { fingerprint: string }): string {
+  let text = row.fingerprint;
+  for (const key in row) {
+    if (key === 'id' || key === 'path' || key === 'fingerprint') continue;
+    const v = row[key];
+    text += v === null || v === undefined ? '\u0000\u0001' : `\u0000${String(v)}`;
+  }
+  return createHash('sha256').update(text).digest('base64url').slice(0, 27);
+}
+
+/** Elasticsearch's index-name rules, so a bad name fails here and not halfway through a bulk load. */
+function checkIndexName(name: string): void {
+  if (
+    !name ||
+    name !== name.toLowerCase() ||
+    /[\\/*?"<>| ,#:]/.test(name) ||
+    /^[-_+]/.test(name) ||
+    name === '.' ||
+    name === '..' ||
+    Buffer.byteLength(name) > 255
+  ) {
+    throw new UsageError(`--index ${name}: not a valid index name`, 'lower case, no spaces or \\ / * ? " < > | , # :, not starting with - _ +');
+  }
+}
+
+async function runExport(app: App, flags: ExportFlags): Promise<number | void> {
+  if (!flags.events) throw new UsageError('say what to export: --events', 'findings export arrives with the detection engine');
+  const format = (flags.format ?? 'ndjson') as Format;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format ${flags.format}: expected ndjson, csv or ecs-bulk`);
+  if (flags.index !== undefined && format !== 'ecs-bulk') throw new UsageError('--index applies to --format ecs-bulk only');
+  const index = flags.index ?? DEFAULT_INDEX;
+  checkIndexName(index);
+  const filter = await buildFilter(flags);
+  const { openReadStore, eventRows } = await import('../../store/read.js');
+  const { rowToEvent } = await import('../../store/events.js');
+  const { eventToEcs } = await import('../../output/ecs.js');
+  const csvLine = await csvRows(flags.out === undefined && app.out.isTTY);
+  const { onInterrupt } = await import('../interrupt.js');
+  const db = openReadStore(app.dbPath);
+  let file: FileOutput | undefined;
+  let committed = false;
+  const sig = onInterrupt();
+  try {
+    file = flags.out !== undefined ? new FileOutput(path.resolve(flags.out)) : undefined;
+    const out: Output = file ?? app.out;
+    let n = 0;
+    if (format === 'csv') out.line(csvHeader(CSV_COLUMNS));
+    for (const row of eventRows(db, filter, { also: 's.fingerprint AS fingerprint' })) {
+      if (out.closed || sig.interrupted()) break;
+      const doc = eventToEcs(rowToEvent(row));
+      let ok: boolean;
+      if (format === 'ndjson') ok = out.line(JSON.stringify(doc));
+      else if (format === 'csv') ok = out.line(csvLine(CSV_COLUMNS.map((name) => docValue(doc, name))));
+      else {
+        out.line(JSON.stringify({ create: { _index: index, _id: stableId(row as EventDbRow & { fingerprint: string }) } }));
+        ok = out.line(JSON.stringify(doc));
+      }
+      n++;
+      if (!ok) await out.drain();
+    }
+    if (sig.interrupted()) throw new InterruptedError(file ? `interrupted: ${file.file} was left as it was` : 'interrupted');
+    if (file) {
+      await file.commit();
+      committed = true;
+      app.log.info(`exported ${n.toLocaleString('en-US')} events to ${file.file}`);
+    }
+  } finally {
+    sig.dispose();
+    if (file && !committed) file.abandon();
+    db.close();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('export')
+    .summary('stream events out as NDJSON, CSV or an Elasticsearch bulk body')
+    .description(
+      'Write events as ECS NDJSON (the shape of every --json), CSV (a fixed column set, see README), or an ' +
+        'Elasticsearch / OpenSearch _bulk body: a "create" action with a stable _id, then the document, so loading ' +
+        'the same export twice adds nothing. Streamed in time order with flat memory; --out writes a private temp ' +
+        'file and renames it into place when complete.',
+    )
+    .option('--events', 'export events')
+    .option('--format <format>', 'ndjson, csv or ecs-bulk', 'ndjson')
+    .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
+    .option('--query <query>', 'only events matching this search query')
+    .option('--since <time>', 'events at or after this time (ISO, or a duration: 15m, 2h, 7d)')
+    .option('--until <time>', 'events before this time')
+    .option('--index <name>', `ecs-bulk: the target index (default ${DEFAULT_INDEX})`)
+    .addHelpText(
+      'after',
+      examples([
+        'loghound export --events --out events.ndjson',
+        "loghound export --events --format csv --query 'event.dataset:web.access' --since 7d > web.csv",
+        'loghound export --events --format ecs-bulk --index logs-incident42 --out bulk.ndjson',
+        "curl -s -H 'Content-Type: application/x-ndjson' -XPOST localhost:9200/_bulk --data-binary @bulk.ndjson",
+      ]),
+    )
+    .action(
+      action(async (flags: ExportFlags, cmd: Command) => {
+        return runExport(appFor(cmd), flags);
+      }),
+    );
+}

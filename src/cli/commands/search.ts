@@ -1,0 +1,262 @@
+import type { Command } from 'commander';
+import { action, appFor, examples, type App } from '../app.js';
+import { UsageError } from '../../errors.js';
+import type { StoredEvent } from '../../model/event.js';
+import type { EventFilter } from '../../store/read.js';
+import type { Doc } from '../../output/ecs.js';
+import { parseTimeArg } from '../../util/time.js';
+
+/** Rows a table view shows unless --limit says otherwise; --json and --csv print every match. */
+export const TABLE_LIMIT = 500;
+
+export interface FilterFlags {
+  since?: string;
+  until?: string;
+  query?: string;
+}
+
+/** --since / --until / a query -> a filter. Times without a zone are UTC, like every time loghound prints. */
+export async function buildFilter(flags: FilterFlags): Promise<EventFilter> {
+  const f: EventFilter = {};
+  const now = Date.now();
+  if (flags.since !== undefined) f.since = parseTimeArg(flags.since, 'UTC', now);
+  if (flags.until !== undefined) f.until = parseTimeArg(flags.until, 'UTC', now);
+  if (f.since !== undefined && f.until !== undefined && f.since >= f.until) {
+    throw new UsageError('--since must be earlier than --until');
+  }
+  if (flags.query !== undefined) {
+    const { compileQuery } = await import('../../query/compile.js');
+    f.query = compileQuery(flags.query, { now });
+  }
+  return f;
+}
+
+/** --limit N: undefined for 0 (everything). */
+export function parseLimit(text: string | undefined, fallback: number | undefined): number | undefined {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new UsageError(`--limit ${text}: expected a whole number (0 for no limit)`);
+  const n = Number(text);
+  return n === 0 ? undefined : n;
+}
+
+export function outputMode(flags: { json?: boolean; csv?: boolean }): 'table' | 'json' | 'csv' {
+  if (flags.json && flags.csv) throw new UsageError('--json and --csv exclude each other');
+  return flags.json ? 'json' : flags.csv ? 'csv' : 'table';
+}
+
+/** A field of an ECS document by its dotted name ("source.ip", "log.file.path"). */
+export function docValue(doc: Doc, name: string): unknown {
+  let node: unknown = doc;
+  for (const part of name === '@timestamp' ? [name] : name.split('.')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    node = (node as Doc)[part];
+  }
+  return node;
+}
+
+/**
+ * What an event says in one line: the request for web events, else the message, else the action with its
+ * outcome and destination (firewall, cloudtrail), else the raw line.
+ */
+export function eventSummary(ev: StoredEvent): string {
+  const f = ev.fields;
+  const has = (v: unknown) => v !== undefined && v !== null && v !== '';
+  if (has(f['http.request.method']) || has(f['url.original'])) {
+    return [f['http.request.method'], f['url.original'], f['http.response.status_code']].filter(has).join(' ');
+  }
+  if (typeof f.message === 'string' && f.message !== '') return f.message;
+  if (has(f['event.action'])) {
+    let s = String(f['event.action']);
+    if (has(f['event.outcome'])) s += ` ${f['event.outcome']}`;
+    if (has(f['destination.ip'])) {
+      s += ` -> ${f['destination.ip']}${has(f['destination.port']) ? `:${f['destination.port']}` : ''}`;
+      if (has(f['network.transport'])) s += `/${f['network.transport']}`;
+    }
+    return s;
+  }
+  return ev.raw;
+}
+
+/** The CSV columns of `search --csv` (without --fields) and `export --format csv`; documented in README. */
+export const CSV_COLUMNS = [
+  '@timestamp',
+  'event.dataset',
+  'event.action',
+  'event.outcome',
+  'source.ip',
+  'source.port',
+  'destination.ip',
+  'destination.port',
+  'user.name',
+  'user.target.name',
+  'host.name',
+  'process.name',
+  'process.pid',
+  'http.request.method',
+  'url.original',
+  'http.response.status_code',
+  'http.response.body.bytes',
+  'user_agent.original',
+  'message',
+  'log.file.path',
+  'log.file.line',
+  'loghound.event_id',
+  'event.original',
+];
+
+/** The terminal's width when stdout is one (long cells are cut to fit); undefined into a pipe or file. */
+export function terminalWidth(app: App): number | undefined {
+  return app.out.isTTY && process.stdout.columns ? process.stdout.columns : undefined;
+}
+
+/**
+ * The header of an event CSV: field names, which cannot hold a comma or quote. Written as is: csvCell would
+ * guard "@timestamp" against formula injection with a leading quote, which no reader of the header wants.
+ */
+export function csvHeader(names: string[]): string {
+  return names.join(',');
+}
+
+/**
+ * A CSV data row. CSV into a file or pipe keeps the log's bytes; CSV printed on a terminal is escaped like
+ * every other view, since it is the terminal that would run the escape sequences.
+ */
+export async function csvRows(tty: boolean): Promise<(values: unknown[]) => string> {
+  const { cellText, csvLine } = await import('../../output/format.js');
+  const { escapeTerminal } = await import('../../output/escape.js');
+  return tty ? (values) => csvLine(values.map((v) => escapeTerminal(cellText(v)))) : csvLine;
+}
+
+export function parseFieldList(text: string | undefined): string[] | undefined {
+  if (text === undefined) return undefined;
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!names.length) throw new UsageError('--fields: name at least one field');
+  return names;
+}
+
+interface SearchFlags extends FilterFlags {
+  limit?: string;
+  fields?: string;
+  json?: boolean;
+  csv?: boolean;
+}
+
+async function runSearch(app: App, query: string, flags: SearchFlags): Promise<void> {
+  const mode = outputMode(flags);
+  const fields = parseFieldList(flags.fields);
+  const { isFieldName } = await import('../../store/fieldsql.js');
+  for (const name of fields ?? []) if (!isFieldName(name)) throw new UsageError(`--fields: "${name}" is not a field name`);
+  const filter = await buildFilter({ ...flags, query });
+  const limit = parseLimit(flags.limit, mode === 'table' ? TABLE_LIMIT : undefined);
+  const { openReadStore, events } = await import('../../store/read.js');
+  const { eventToEcs } = await import('../../output/ecs.js');
+  const { cellText, ndjson } = await import('../../output/format.js');
+  const csvLine = await csvRows(app.out.isTTY);
+  const { escapeTerminal } = await import('../../output/escape.js');
+  const { ColumnWriter } = await import('../../output/columns.js');
+  const { isoUtc } = await import('../../util/time.js');
+  const db = openReadStore(app.dbPath);
+  try {
+    let shown = 0;
+    let more = false;
+    // one row past the limit tells the table view whether to say that more matched
+    const fetch = mode === 'table' && limit !== undefined ? limit + 1 : limit;
+    const out = app.out;
+    let table: InstanceType<typeof ColumnWriter> | undefined;
+    if (mode === 'table') {
+      const specs = fields
+        ? fields.map((title) => ({ title, max: 60 }))
+        : [
+            { title: 'time', style: (s: string) => app.c.dim(s) },
+            { title: 'dataset', max: 16 },
+            { title: 'source.ip', max: 39 },
+            { title: 'user', max: 20 },
+            { title: 'event' },
+          ];
+      table = new ColumnWriter(out, specs, app.c, terminalWidth(app));
+    } else if (mode === 'csv') {
+      out.line(csvHeader(fields ?? CSV_COLUMNS));
+    }
+    for (const ev of events(db, filter, { limit: fetch })) {
+      if (out.closed) break;
+      if (limit !== undefined && shown === limit) {
+        more = true;
+        break;
+      }
+      shown++;
+      let ok: boolean;
+      if (mode === 'json') ok = out.line(ndjson(eventToEcs(ev)));
+      else if (mode === 'csv') {
+        const doc = eventToEcs(ev);
+        ok = out.line(csvLine((fields ?? CSV_COLUMNS).map((n) => docValue(doc, n))));
+      } else if (fields) {
+        const doc = eventToEcs(ev);
+        ok = table!.row(fields.map((n) => escapeTerminal(cellText(docValue(doc, n)))));
+      } else {
+        const f = ev.fields;
+        ok = table!.row([
+          isoUtc(ev.ts),
+          escapeTerminal(ev.dataset),
+          escapeTerminal(cellText(f['source.ip'])),
+          escapeTerminal(cellText(f['user.name'])),
+          escapeTerminal(eventSummary(ev)),
+        ]);
+      }
+      if (!ok) await out.drain();
+    }
+    table?.end();
+    if (out.closed) return;
+    if (more) app.log.info(app.log.c.dim(`showing the first ${shown} matches; --limit N shows more, --limit 0 all`));
+    if (shown === 0) await noteUnknownFields(app, filter);
+  } finally {
+    db.close();
+  }
+}
+
+/** A misspelt field matches nothing, silently: say so when a search comes back empty. */
+async function noteUnknownFields(app: App, filter: EventFilter): Promise<void> {
+  const { fieldDef } = await import('../../model/fields.js');
+  const unknown = (filter.query?.fields ?? []).filter((n) => !fieldDef(n));
+  if (unknown.length) {
+    app.log.warn(
+      `no events matched, and ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of the catalogue: ` +
+        `check the spelling ("loghound stats --top ${unknown[0]}" lists the values stored under that name)`,
+    );
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('search')
+    .summary('find events with a KQL-like query')
+    .description(
+      'Find events with a Kibana-style query over ECS field names. Terms: field:value, "quoted phrases", wildcards ' +
+        '* and ?, field >= 400, field:[400 TO 499], source.ip:10.0.0.0/8, field:* (exists), free text (message and ' +
+        'raw line), and / or / not, parentheses. Values side by side are alternatives: status:401 403. Results come ' +
+        `in time order; the table shows the first ${TABLE_LIMIT} unless --limit says otherwise.`,
+    )
+    .argument('<query>', 'the query ("" or * for every event)')
+    .option('--since <time>', 'events at or after this time (ISO, UTC unless a zone is given, or a duration: 15m, 2h, 7d)')
+    .option('--until <time>', 'events before this time')
+    .option('--limit <n>', `at most this many events (table default ${TABLE_LIMIT}; 0: no limit)`)
+    .option('--fields <list>', 'comma-separated fields to show as columns (table and CSV)')
+    .option('--json', 'NDJSON: one ECS document per event')
+    .option('--csv', 'CSV with a header row')
+    .addHelpText(
+      'after',
+      examples([
+        "loghound search 'source.ip:203.0.113.0/24 and http.response.status_code >= 400'",
+        "loghound search 'event.action:ssh_login and event.outcome:failure' --since 24h",
+        "loghound search '\"Failed password\" and not user.name:(root or admin)' --json | jq -r .source.ip",
+        "loghound search 'url.original:*wp-login*' --fields @timestamp,source.ip,user_agent.original --csv",
+      ]),
+    )
+    .action(
+      action(async (query: string, flags: SearchFlags, cmd: Command) => {
+        await runSearch(appFor(cmd), query, flags);
+      }),
+    );
+}

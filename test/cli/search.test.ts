@@ -1,0 +1,92 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { run, start, tmpDir, ndjsonLines } from '../helpers/cli.js';
+import { buildLargeStore, buildStore, loadStory, matchGolden } from './investigate-store.js';
+
+let dir: string;
+let store: string;
+const ENV = { LANG: 'C.UTF-8' };
+const search = (...args: string[]) => run(['--db', store, 'search', ...args], { env: ENV });
+
+before(() => {
+  dir = tmpDir();
+  store = path.join(dir, 'story.db');
+  buildStore(store, loadStory());
+});
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('table, JSON and CSV views match their golden files', () => {
+  const cases: [string, string[]][] = [
+    ['search-all.txt', ['*']],
+    ['search-auth.ndjson', ['source.ip:203.0.113.0/24 and event.dataset:system.auth', '--json']],
+    ['search-web.csv', ['event.dataset:web.access and http.response.status_code >= 400', '--csv']],
+    ['search-fields.txt', ['user.name:* and not event.dataset:web.access', '--fields', '@timestamp,user.name,event.action,event.outcome,log.file.path']],
+  ];
+  for (const [name, args] of cases) {
+    const r = search(...args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    matchGolden(name, r.stdout);
+  }
+});
+
+test('escape sequences from logs print escaped in the table and stay JSON-escaped in --json', () => {
+  const table = search('source.ip:2001:db8::/32', '--fields', 'user_agent.original,event.original');
+  assert.equal(table.code, 0, table.stderr);
+  assert.ok(!table.stdout.includes('\u001b') && !table.stdout.includes('\u0007'), 'raw control characters reached the terminal');
+  assert.match(table.stdout, /Evil\\e\]0;pwned\\x07\\e\[31mRED\\e\[0m/);
+  const json = search('source.ip:2001:db8::/32', '--json');
+  assert.ok(json.stdout.includes('Evil\\u001b]0;pwned\\u0007\\u001b[31mRED\\u001b[0m'));
+  assert.equal(ndjsonLines(json.stdout)[0].user_agent.original, 'Evil\u001b]0;pwned\u0007\u001b[31mRED\u001b[0m');
+});
+
+test('a syntax error exits 2 and points at the column', () => {
+  const r = search('http.response.status_code:');
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /expected a value after ":" \(column 27\)/);
+  assert.match(r.stderr, /http\.response\.status_code:/);
+});
+
+test('--limit, --since and --until narrow the results; the table says when more matched', () => {
+  const r = search('*', '--limit', '2');
+  assert.equal(r.stdout.trim().split('\n').length, 3, 'header and two rows');
+  assert.match(r.stderr, /showing the first 2 matches/);
+  const j = ndjsonLines(search('*', '--json', '--since', '2026-11-14T03:09', '--until', '2026-11-14T04:10:00.001Z').stdout);
+  assert.deepEqual(j.map((d) => d['@timestamp']), ['2026-11-14T03:09:00.000Z', '2026-11-14T03:09:30.000Z', '2026-11-14T03:10:00.000Z', '2026-11-14T04:10:00.000Z']);
+  assert.equal(ndjsonLines(search('*', '--json', '--limit', '0').stdout).length, 21);
+  assert.equal(search('*', '--since', 'tomorrowish').code, 2);
+  assert.equal(search('*', '--limit', '-1').code, 2);
+  assert.equal(search('*', '--json', '--csv').code, 2);
+});
+
+test('an empty result that names a field outside the catalogue warns about the spelling', () => {
+  const r = search('sorce.ip:1.2.3.4');
+  assert.equal(r.code, 0);
+  assert.match(r.stderr, /sorce\.ip is not a field of the catalogue/);
+  assert.equal(search('json.status:503').stderr, '', 'no warning when something matched');
+});
+
+test('a closed pipe ends a large search quietly with exit 0', async () => {
+  const big = path.join(dir, 'big.db');
+  buildLargeStore(big, 200_000);
+  for (const args of [['*', '--json'], ['*', '--limit', '0']]) {
+    const child = start(['--db', big, 'search', ...args]);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      let got = '';
+      child.stdout.on('data', (d) => {
+        got += d;
+        // what `| head -1` does: read one line, close the pipe
+        if (got.includes('\n')) child.stdout.destroy();
+      });
+      child.on('close', (c) => resolve(c));
+    });
+    assert.equal(code, 0, `${args.join(' ')}: ${stderr}`);
+    assert.equal(stderr, '');
+  }
+});

@@ -1,0 +1,78 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { run, tmpDir, ndjsonLines } from '../helpers/cli.js';
+import { buildStore, loadStory, matchGolden } from './investigate-store.js';
+
+let dir: string;
+let store: string;
+const stats = (env: Record<string, string>, ...args: string[]) => run(['--db', store, 'stats', ...args], { env });
+const UTF8 = { LANG: 'C.UTF-8' };
+
+before(() => {
+  dir = tmpDir();
+  store = path.join(dir, 'story.db');
+  buildStore(store, loadStory());
+});
+
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('overview, top values and histograms match their golden files', () => {
+  const cases: [string, Record<string, string>, string[]][] = [
+    ['stats-overview.txt', UTF8, []],
+    ['stats-overview.ndjson', UTF8, ['--json']],
+    ['stats-top.txt', UTF8, ['--top', 'source.ip', '--limit', '4']],
+    ['stats-top-category.ndjson', UTF8, ['--top', 'event.category', '--json']],
+    ['stats-by-hour.txt', UTF8, ['--by', 'hour', '--query', 'source.ip:203.0.113.0/24', '--until', '2026-11-14T06:00']],
+    ['stats-by-minute-ascii.txt', { LANG: 'C' }, ['--by', 'minute', '--since', '2026-11-14T03:00', '--until', '2026-11-14T03:11']],
+    ['stats-by-day.ndjson', UTF8, ['--by', 'day', '--json']],
+  ];
+  for (const [name, env, args] of cases) {
+    const r = stats(env, ...args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    matchGolden(name, r.stdout);
+  }
+});
+
+test('JSON: typed lines, a summary last, counts that add up', () => {
+  const lines = ndjsonLines(stats(UTF8, '--json').stdout);
+  const summary = lines[lines.length - 1];
+  assert.equal(summary.type, 'summary');
+  assert.equal(summary.events, 21);
+  assert.equal(summary.unparsed, 2);
+  const datasets = lines.filter((l) => l.type === 'dataset');
+  assert.equal(datasets.reduce((a, d) => a + d.count, 0), summary.events);
+  assert.deepEqual(
+    lines.filter((l) => l.type === 'status_class').map((l) => [l.class, l.count]),
+    [['2xx', 3], ['3xx', 1], ['4xx', 4], ['5xx', 1]],
+  );
+  const q = ndjsonLines(stats(UTF8, '--json', '--query', 'event.outcome:failure', '--top', 'user.name').stdout);
+  assert.deepEqual(q.filter((l) => l.type === 'top').map((l) => [l.value, l.count]), [['admin', 1], ['mallory', 1], ['root', 1]]);
+  assert.equal(q[q.length - 1].with_field, 3);
+  assert.equal(q[q.length - 1].query, 'event.outcome:failure');
+});
+
+test('values from logs print escaped in the top table', () => {
+  const r = stats(UTF8, '--top', 'user_agent.original');
+  assert.equal(r.code, 0);
+  assert.ok(!r.stdout.includes('\u001b'));
+  assert.match(r.stdout, /Evil\\e\]0;pwned\\x07/);
+});
+
+test('bad flags are usage errors', () => {
+  for (const args of [['--by', 'week'], ['--top', '@timestamp'], ['--top', 'no good'], ['--query', 'a:'], ['--since', '2026-11-15', '--until', '2026-11-14']]) {
+    const r = stats(UTF8, ...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, /error:/);
+  }
+});
+
+test('an empty store or range says so', () => {
+  const r = stats(UTF8, '--since', '2030-01-01');
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, 'no events match\n');
+  const j = ndjsonLines(stats(UTF8, '--since', '2030-01-01', '--json').stdout);
+  assert.deepEqual(j, [{ type: 'summary', events: 0, parsed: 0, unparsed: 0, first: null, last: null, since: '2030-01-01T00:00:00.000Z', until: null, query: null }]);
+});
