@@ -1,8 +1,9 @@
 /** What every command gets: the resolved global flags, the stdout sink and the stderr log. */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { Log, colorWanted, setLog } from '../output/log.js';
 import { stdout, type Sink } from '../output/sink.js';
-import { resolveDbPath } from '../store/db.js';
+import { loadConfig, type Config } from '../config.js';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { UsageError } from '../errors.js';
 import { isValidZone, localZone } from '../util/time.js';
@@ -15,10 +16,13 @@ export interface App {
   c: ChalkInstance;
   quiet: boolean;
   verbose: boolean;
+  /** the config file's values (empty without one); flags win over them */
+  config: Config;
 }
 
 interface Globals {
   db?: string;
+  config?: string;
   quiet?: boolean;
   verbose?: boolean;
   color?: boolean;
@@ -29,8 +33,11 @@ export function appFor(cmd: Command): App {
   const log = new Log({ quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: colorWanted(process.stderr, g.color) });
   setLog(log);
   const out = stdout();
+  config = loadConfig({ file: g.config });
   return {
-    dbPath: resolveDbPath(g.db),
+    // --db, then LOGHOUND_DB, then the config file, then ./loghound.db
+    dbPath: path.resolve(g.db || process.env.LOGHOUND_DB || config.values.db || 'loghound.db'),
+    config,
     log,
     out,
     c: new Chalk({ level: colorWanted(process.stdout, g.color) ? 1 : 0 }),
@@ -39,7 +46,12 @@ export function appFor(cmd: Command): App {
   };
 }
 
+let config: Config = loadConfigless();
 let exitCode = 0;
+
+function loadConfigless(): Config {
+  return { values: {}, get: () => undefined };
+}
 
 /** Commands return their exit code (or nothing for 0); main reads it once the action has finished. */
 export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
@@ -54,8 +66,9 @@ export function takeExitCode(): number {
   return c;
 }
 
+/** --tz, else the config file's tz, else TZ, else the system zone. */
 export function zoneOption(tz: string | undefined): string {
-  const zone = tz ?? process.env.TZ ?? localZone();
+  const zone = tz ?? config.values.tz ?? process.env.TZ ?? localZone();
   if (!isValidZone(zone)) throw new UsageError(`unknown time zone "${zone}"`, 'use an IANA name such as UTC, Europe/Berlin or America/New_York');
   return zone === ':/etc/localtime' ? localZone() : zone;
 }

@@ -1,6 +1,7 @@
 /** The command line: global flags and the command registry (one file per command, one line here). */
 import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
+import { BUNDLED_ATTRIBUTION } from '../enrich/attribution.js';
 import * as ingest from './commands/ingest.js';
 import * as hunt from './commands/hunt.js';
 import * as rules from './commands/rules.js';
@@ -21,8 +22,9 @@ const pkg = createRequire(import.meta.url)('../../../package.json') as { version
 export function buildProgram(): Command {
   const program = new Command('loghound')
     .description('Offline log forensics: ingest logs, parse them to ECS, detect with Sigma rules, investigate.')
-    .version(pkg.version, '-V, --version')
-    .addOption(new Option('--db <path>', 'the store (default: $LOGHOUND_DB, else ./loghound.db)'))
+    .version(`${pkg.version}\n${BUNDLED_ATTRIBUTION}`, '-V, --version')
+    .addOption(new Option('--db <path>', 'the store (default: $LOGHOUND_DB, else the config file\'s db, else ./loghound.db)'))
+    .option('--config <file>', 'the config file (default: loghound.config.json/.yaml here, else in ~/.config/loghound/)')
     .option('-q, --quiet', 'no progress or notes on stderr (warnings and errors still show)')
     .option('-v, --verbose', 'more detail on stderr')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')

@@ -22,6 +22,11 @@ export interface DetectOptions {
   /** zone for off-hours baselines */
   tz: string;
   command?: string;
+  /**
+   * What feeds or GeoIP say about addresses changed since the last run: rules that read enrichment look at every
+   * event again (an address listed today was maybe seen last week), counting from scratch.
+   */
+  intelChanged?: boolean;
 }
 
 export interface DetectSummary {
@@ -30,6 +35,8 @@ export interface DetectSummary {
   skipped: Skipped[];
   newFindings: string[];
   updatedFindings: number;
+  /** findings that grew this run */
+  updatedIds: string[];
   eventsEvaluated: number;
   seconds: number;
 }
@@ -169,6 +176,7 @@ export function detect(db: DB, rules: Rule[], opts: DetectOptions, extraSkipped:
     skipped: [...extraSkipped, ...p.skipped],
     newFindings: [],
     updatedFindings: 0,
+    updatedIds: [],
     eventsEvaluated: 0,
     seconds: 0,
   };
@@ -188,6 +196,8 @@ class Run {
   /** watermark per rule id: events above it are new to that rule */
   private readonly lo = new Map<string, number>();
   private readonly newMatches = new Map<string, Match[]>();
+  /** rules evaluated again from the first event: their counts are recomputed, not added to */
+  private readonly recount = new Set<string>();
 
   constructor(
     private readonly db: DB,
@@ -205,6 +215,11 @@ class Run {
       const state = this.findings.ruleState(r.id);
       if (state && state.hash !== r.hash) this.findings.forgetRule(r.id);
       this.lo.set(r.id, state && state.hash === r.hash ? state.watermark : 0);
+      const compiled = this.p.detections.get(r.id);
+      if (this.opts.intelChanged && compiled?.match.sql.includes('ip_intel') && this.lo.get(r.id)! > 0) {
+        this.lo.set(r.id, 0);
+        this.recount.add(r.id);
+      }
     }
     const lowest = Math.min(this.hi, ...[...this.lo.values()]);
     this.summary.eventsEvaluated = this.hi - lowest;
@@ -225,7 +240,10 @@ class Run {
     const existing = existingFrom !== undefined ? this.findings.overlap(f.ruleId, key, existingFrom, existingTo!) : undefined;
     const res = this.findings.upsert(f, this.run, existing);
     if (res.created) this.summary.newFindings.push(res.id);
-    else if (res.changed) this.summary.updatedFindings++;
+    else if (res.changed) {
+      this.summary.updatedFindings++;
+      this.summary.updatedIds.push(res.id);
+    }
   }
 
   /** The lowest watermark among the rule itself (if it generates) and everything that consumes it. */
@@ -319,7 +337,7 @@ class Run {
         firstTs: b.matches[0].ts,
         lastTs: b.matches[b.matches.length - 1].ts,
         count: b.matches.length,
-        mode: 'add',
+        mode: this.recount.has(c.rule.id) ? 'set' : 'add',
         evidence: b.matches.map((m) => ({ id: m.id, ts: m.ts })),
       });
     }

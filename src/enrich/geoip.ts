@@ -42,8 +42,7 @@ export interface GeoSource {
 }
 
 /** The licence line shown with bundled-database output (README and --version say the same). */
-export const BUNDLED_ATTRIBUTION =
-  'Country data: @ip-location-db/geo-whois-asn-country (CC0-1.0), built from RIR data by the NRO under CC BY 4.0';
+export { BUNDLED_ATTRIBUTION } from './attribution.js';
 
 export function geoipDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env.XDG_DATA_HOME;

@@ -29,6 +29,7 @@
 import type { Config } from '../config.js';
 import type { IntelSettings } from './intel.js';
 
+export { enrichFindings } from './findings.js';
 export { refreshIntel, intelFor, listedIntel, type Intel, type IntelSettings, type RefreshSummary } from './intel.js';
 export { enrichDoc, geoEcs, threatEcs, threatEnrichments, threatSummary, type GeoEcs, type ThreatEcs, type ThreatEnrichment, type ThreatSummary } from './ecs.js';
 export { feedStatus, staleFeeds, updateFeeds, type FeedStatus, type FeedUpdateResult } from './feeds.js';

@@ -51,12 +51,32 @@ export const FIELDS: FieldDef[] = [
   f('message', 'text', 'the human-readable message (for syslog: the text after the program tag)', 'syslog, web error, json, raw'),
 ];
 
+/**
+ * Fields that come from enrichment, per address (the ip_intel table), not from the log line: search, rules and
+ * JSON output see them as event fields.
+ */
+export const INTEL_FIELDS: FieldDef[] = [
+  ...(['source', 'destination'] as const).flatMap((side): FieldDef[] => [
+  { name: `${side}.geo.country_iso_code`, type: 'keyword', desc: `ISO 3166 country of ${side}.ip`, filledBy: 'enrichment (GeoIP)' },
+  { name: `${side}.geo.country_name`, type: 'keyword', desc: `country name of ${side}.ip`, filledBy: 'enrichment (GeoIP)' },
+  { name: `${side}.geo.city_name`, type: 'keyword', desc: `city of ${side}.ip (City databases)`, filledBy: 'enrichment (GeoIP)' },
+  { name: `${side}.as.number`, type: 'long', desc: `autonomous system of ${side}.ip`, filledBy: 'enrichment (ASN database)' },
+  { name: `${side}.as.organization.name`, type: 'keyword', desc: `AS organization of ${side}.ip`, filledBy: 'enrichment (ASN database)' },
+  ]),
+  { name: 'threat.indicator.ip', type: 'ip', desc: 'the source or destination address of this event that a threat feed lists', filledBy: 'enrichment (feeds)' },
+  { name: 'threat.feed.name', type: 'keyword', desc: 'the feeds listing it, comma-separated', filledBy: 'enrichment (feeds)' },
+  { name: 'threat.context', type: 'keyword', desc: 'what the feeds say it is (Malicious Host, Botnet C2, Tor Exit, ...)', filledBy: 'enrichment (feeds)' },
+  { name: 'threat.severity', type: 'keyword', desc: 'informational..critical, from the listing feeds\' weights', filledBy: 'enrichment (feeds)' },
+  { name: 'threat.feed_count', type: 'long', desc: 'how many enabled feeds list it', filledBy: 'enrichment (feeds)' },
+];
+
 /** Columns that are not ECS fields but belong to every stored event. */
 export const EVENT_META_COLUMNS = ['id', 'source_id', 'line', 'offset', 'status', 'flags', 'raw', 'extra'] as const;
 
 export const COLUMN_FIELDS = FIELDS.filter((d) => d.column && d.column !== 'ts' && d.column !== 'dataset');
 
-const byName = new Map(FIELDS.map((d) => [d.name, d]));
+const byName = new Map([...FIELDS, ...INTEL_FIELDS].map((d) => [d.name, d]));
+FIELDS.push(...INTEL_FIELDS);
 
 /** Catalogue entries for extra (non-column) fields are added by parsers for documentation and type hints. */
 export function registerFields(defs: FieldDef[]): void {

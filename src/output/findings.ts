@@ -75,7 +75,17 @@ export function groupText(groupJson: string): string {
     .join(' ');
 }
 
-export function findingsTable(rows: FindingRow[], c: ChalkInstance, extra: (r: FindingRow) => { country?: string; threat?: string } = () => ({})): string {
+/** Country and threat context from a finding's enrichment snapshot, for tables. */
+export function enrichmentText(r: FindingRow): { country?: string; threat?: string } {
+  if (!r.enrichment) return {};
+  const e = JSON.parse(r.enrichment) as { source?: { geo?: { country_iso_code?: string } }; destination?: { geo?: { country_iso_code?: string } }; threat?: { context?: string; feed_count?: number } };
+  return {
+    country: e.source?.geo?.country_iso_code ?? e.destination?.geo?.country_iso_code,
+    threat: e.threat ? `${e.threat.context} (${e.threat.feed_count} feed${e.threat.feed_count === 1 ? '' : 's'})` : undefined,
+  };
+}
+
+export function findingsTable(rows: FindingRow[], c: ChalkInstance, extra: (r: FindingRow) => { country?: string; threat?: string } = enrichmentText): string {
   const anyEnrich = rows.some((r) => extra(r).country || extra(r).threat);
   const head = ['first seen (UTC)', 'level', 'rule', 'group', 'count', ...(anyEnrich ? ['country', 'threat'] : []), 'id'];
   const body = rows.map((r) => {

@@ -15,10 +15,6 @@ export interface OpenOptions {
   migrateTo?: number;
 }
 
-export function resolveDbPath(flag: string | undefined): string {
-  return path.resolve(flag || process.env.LOGHOUND_DB || 'loghound.db');
-}
-
 export function openDb(file: string, opts: OpenOptions = {}): DB {
   let db: DB;
   try {

@@ -29,10 +29,41 @@ const META: Record<string, (alias: string) => FieldSql> = {
   'log.file.path': (a) => ({ sql: `(SELECT path FROM sources WHERE id = ${a}.source_id)`, type: 'keyword', column: false }),
 };
 
+const INTEL_COLUMN: Record<string, string> = {
+  'geo.country_iso_code': 'country_iso_code',
+  'geo.country_name': 'country_name',
+  'geo.city_name': 'city_name',
+  'as.number': 'asn',
+  'as.organization.name': 'as_org',
+};
+
+const LISTED = (a: string, side: 'source' | 'destination') =>
+  `(SELECT i.feed_count FROM ip_intel i WHERE i.ip = ${a}.${side}_ip) > 0`;
+
+/** The listed address of an event: its source if a feed lists it, else its destination if one does. */
+function listedIp(a: string): string {
+  return `(CASE WHEN ${LISTED(a, 'source')} THEN ${a}.source_ip WHEN ${LISTED(a, 'destination')} THEN ${a}.destination_ip END)`;
+}
+
+/** Enrichment lives per address in ip_intel; these read it through the event's address. */
+function intelSql(name: string, a: string): FieldSql | undefined {
+  const m = /^(source|destination)\.(.+)$/.exec(name);
+  if (m && INTEL_COLUMN[m[2]]) {
+    const type = m[2] === 'as.number' ? 'long' : 'keyword';
+    return { sql: `(SELECT i.${INTEL_COLUMN[m[2]]} FROM ip_intel i WHERE i.ip = ${a}.${m[1]}_ip)`, type, column: false };
+  }
+  const threat: Record<string, string> = { 'threat.feed.name': 'feeds', 'threat.context': 'threat_context', 'threat.severity': 'threat_severity', 'threat.feed_count': 'feed_count' };
+  if (name === 'threat.indicator.ip') return { sql: listedIp(a), type: 'ip', column: false };
+  if (threat[name]) return { sql: `(SELECT i.${threat[name]} FROM ip_intel i WHERE i.ip = ${listedIp(a)})`, type: name === 'threat.feed_count' ? 'long' : 'keyword', column: false };
+  return undefined;
+}
+
 export function fieldSql(name: string, alias = 'e'): FieldSql {
   if (!isFieldName(name)) throw new UsageError(`"${name}" is not a field name`);
   const meta = META[name];
   if (meta) return meta(alias);
+  const intel = intelSql(name, alias);
+  if (intel) return intel;
   const def = fieldDef(name);
   if (def?.column) return { sql: `${alias}.${def.column}`, type: def.type, column: true };
   const parts = name.split('.');

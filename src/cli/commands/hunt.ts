@@ -8,6 +8,9 @@ import { LEVELS, levelRank, type Level } from '../../model/event.js';
 interface HuntFlags extends IngestFlags, RuleFlags {
   minLevel?: Level;
   failOn?: Level;
+  geoipDb?: string;
+  asnDb?: string;
+  geo?: boolean;
   all?: boolean;
   json?: boolean;
   csv?: boolean;
@@ -30,6 +33,9 @@ export function register(program: Command): void {
     .option('--json', 'findings as NDJSON on stdout (one object per finding)')
     .option('--csv', 'findings as CSV on stdout')
     .option('--evidence <n>', 'evidence events per finding in --json output', '10')
+    .option('--geoip-db <file>', 'a GeoLite2/GeoIP2 City or Country database (default: the bundled country database)')
+    .option('--asn-db <file>', 'a GeoLite2/GeoIP2 ASN database')
+    .option('--no-geo', 'no GeoIP/ASN lookups')
     .option('--format <name>', 'force a parser for the inputs')
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--force', 'also ingest files that look binary')
@@ -59,9 +65,20 @@ export function register(program: Command): void {
             exit = ingestExit(summary);
             if (summary.interrupted) return exit;
           }
-          const ruleSet = await loadRuleSet(flags);
+          const enrich = await import('../../enrich/index.js');
+          const settings = enrich.intelSettings(app.config, { geoipDb: flags.geoipDb, asnDb: flags.asnDb, noGeo: flags.geo === false });
+          const intel = enrich.refreshIntel(db, settings);
+          app.log.info(`enrichment: ${intel.new_ips.toLocaleString('en-US')} new addresses, ${intel.listed.toLocaleString('en-US')} listed on a feed${intel.geo_sources.length ? `; GeoIP: ${intel.geo_sources.join(', ')}` : ''}`);
+          // never downloaded is a choice (offline use); data gone stale is a problem worth a warning
+          const stale = enrich.staleFeeds(db, settings);
+          const old = stale.filter((f) => f.updated_at !== null);
+          if (old.length) app.log.warn(`threat feeds out of date: ${old.map((f) => f.name).join(', ')} (run "loghound feeds update")`);
+          else if (stale.length) app.log.info(`no threat-intel data yet: "loghound feeds update" downloads the enabled feeds`);
+          const ruleSet = await loadRuleSet(flags, app.config);
+          const minLevel = flags.minLevel ?? app.config.values['min-level'];
           const { detect } = await import('../../detect/engine.js');
-          const result = detect(db, ruleSet.rules, { minLevel: flags.minLevel, tz }, ruleSet.skipped);
+          const result = detect(db, ruleSet.rules, { minLevel, tz, intelChanged: intel.threat_changed + intel.geo_changed > 0 }, ruleSet.skipped);
+          enrich.enrichFindings(db, result.newFindings.concat(result.updatedIds));
           const { listFindings } = await import('../../store/findings.js');
           const rows = flags.all ? listFindings(db) : listFindings(db, { ids: result.newFindings });
           await printFindings(app, db, rows, { json: flags.json, csv: flags.csv, evidence: evidenceLimit });
@@ -73,7 +90,7 @@ export function register(program: Command): void {
               `${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'}${byLevel.length ? ` (${byLevel.map(([l, n]) => `${n} ${l}`).join(', ')})` : ''}, ${result.updatedFindings} updated`,
           );
           for (const s of result.skipped) app.log.debug(`skipped ${s.where ? `${s.where.file}:${s.where.line}:${s.where.col}` : s.file}: ${s.title ?? s.id ?? ''}: ${s.reason}`);
-          const failOn = flags.failOn;
+          const failOn = flags.failOn ?? app.config.values['fail-on'];
           if (exit === EXIT.OK && failOn) {
             const { getFinding } = await import('../../store/findings.js');
             const hit = result.newFindings.some((id) => levelRank(getFinding(db, id)!.level) >= levelRank(failOn));

@@ -26,7 +26,7 @@ export function register(program: Command): void {
     .action(
       action(async (flags: RuleFlags & { json?: boolean }, cmd: Command) => {
         const app = appFor(cmd);
-        const set = await loadRuleSet(flags);
+        const set = await loadRuleSet(flags, app.config);
         const { plan } = await import('../../detect/engine.js');
         const p = plan(set.rules);
         const skipped = [...set.skipped, ...p.skipped];
