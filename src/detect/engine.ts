@@ -430,11 +430,23 @@ class Run {
   ): { ts: number; group: Group; value?: unknown; evidence: { id: number; ts: number }[] }[] {
     const groupFields = owner.groupBy;
     if (r.kind === 'correlation') {
-      return this.episodesOf(r, from - r.timespan, to).map((ep) => ({
-        ts: ep.fired,
-        group: Object.fromEntries(groupFields.map((g) => [g, ep.group[this.aliasFor(owner, r, g)] ?? ep.group[g] ?? null])),
-        evidence: ep.members.flatMap((m) => m.evidence),
-      }));
+      const out: { ts: number; group: Group; evidence: { id: number; ts: number }[] }[] = [];
+      for (const ep of this.episodesOf(r, from - r.timespan, to)) {
+        const group: Group = {};
+        let complete = true;
+        for (const g of groupFields) {
+          const v = ep.group[this.keyOf(r, this.aliasFor(owner, r, g))];
+          if (v === undefined || v === null) complete = false;
+          else group[owner.kind === 'correlation' && owner.aliases[g] ? g : this.keyOf(r, this.aliasFor(owner, r, g))] = v;
+        }
+        if (!complete) continue;
+        const evidence = ep.members.flatMap((m) => m.evidence);
+        out.push({ ts: ep.fired, group, evidence });
+        // In an ordered chain a long episode also counts from its end ("a brute force, then a success" after an
+        // hour of failures). The chain keeps the latest link, so the two never both count.
+        if (owner.kind === 'correlation' && owner.type === 'temporal_ordered' && ep.last > ep.fired) out.push({ ts: ep.last, group, evidence });
+      }
+      return out;
     }
     if (r.kind !== 'detection') return [];
     const c = this.p.detections.get(r.id)!;
@@ -458,6 +470,17 @@ class Run {
       out.push({ ts: row.ts as number, group, value: value ? (row.v ?? undefined) : undefined, evidence: [{ id: row.id as number, ts: row.ts as number }] });
     }
     return out;
+  }
+
+  /** The name under which a rule's occurrences carry the value of one of its group-by entries. */
+  private keyOf(r: Rule, entry: string): string {
+    if (r.kind === 'detection') {
+      const f = resolveField(this.p.detections.get(r.id)!.mapping, entry);
+      return typeof f === 'string' ? entry : f.name;
+    }
+    if (r.kind === 'correlation' && r.aliases[entry]) return entry;
+    const first = this.p.refs.get(r.rules[0])!;
+    return this.keyOf(first, this.aliasFor(r, first, entry));
   }
 
   occurrencesByInput(owner: BaselineRule, refs: string[], from: number, to: number) {

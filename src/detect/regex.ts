@@ -18,7 +18,13 @@ export function enableLinearRegex(): void {
   enabled = true;
 }
 
-export function compileSigmaRegex(pattern: string, flags: string): RegExp | string {
+/** A compiled rule regex; `fold`: the text must be lower-cased before matching (case-insensitive patterns). */
+export interface SigmaRegex {
+  re: RegExp;
+  fold: boolean;
+}
+
+export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | string {
   enableLinearRegex();
   let source = pattern;
   let f = flags;
@@ -30,7 +36,8 @@ export function compileSigmaRegex(pattern: string, flags: string): RegExp | stri
   }
   source = source.replace(/\\A/g, '^').replace(/\\[Zz]/g, '$');
   // The linear engine has no `i` flag: fold the pattern's letters to lower case and the text too (sigma_re does).
-  if (f.includes('i')) {
+  const fold = f.includes('i');
+  if (fold) {
     source = lowerPattern(source);
     f = f.replace('i', '');
   }
@@ -39,7 +46,7 @@ export function compileSigmaRegex(pattern: string, flags: string): RegExp | stri
     // The linear engine is an interpreter, several times slower than V8's compiled backtracking engine. A pattern
     // it accepts runs on the fast engine, and V8 switches it to the linear engine by itself if it ever backtracks
     // excessively (enableLinearRegex turns that fallback on), so it still cannot hang.
-    return new RegExp(source, f);
+    return { re: new RegExp(source, f), fold };
   } catch {
     let plain: RegExp;
     try {
@@ -54,7 +61,7 @@ export function compileSigmaRegex(pattern: string, flags: string): RegExp | stri
     if (/[*+]|\{\d+,\}/.test(source.replace(/\\./g, ''))) {
       return 'the regular expression combines a large counted repetition with unbounded quantifiers, which could hang on hostile input';
     }
-    return plain;
+    return { re: plain, fold };
   }
 }
 
@@ -75,10 +82,10 @@ function lowerPattern(p: string): string {
   return out;
 }
 
-const regexCache = new Map<string, Map<string, RegExp | null>>();
+const regexCache = new Map<string, Map<string, SigmaRegex | null>>();
 const cidrCache = new Map<string, BlockList | null>();
 
-function cachedRegex(flags: string, pattern: string): RegExp | null {
+function cachedRegex(flags: string, pattern: string): SigmaRegex | null {
   let byFlags = regexCache.get(pattern);
   if (!byFlags) regexCache.set(pattern, (byFlags = new Map()));
   let re = byFlags.get(flags);
@@ -121,11 +128,11 @@ export function ipInCidr(ip: unknown, cidr: unknown): number {
 export function registerSqlFunctions(db: DB): void {
   db.function('sigma_re', { deterministic: true }, (flags: unknown, pattern: unknown, value: unknown) => {
     if (value === null || value === undefined) return 0;
-    const re = cachedRegex(String(flags), String(pattern));
-    if (!re) return 0;
+    const compiled = cachedRegex(String(flags), String(pattern));
+    if (!compiled) return 0;
     // no truncation: cutting the text would change what ^ and $ mean; linear time makes whole values safe
     const text = String(value);
-    return re.test(String(flags).includes('i') ? text.toLowerCase() : text) ? 1 : 0;
+    return compiled.re.test(compiled.fold ? text.toLowerCase() : text) ? 1 : 0;
   });
   db.function('ip_in_cidr', { deterministic: true }, (ip: unknown, cidr: unknown) => ipInCidr(ip, cidr));
 }

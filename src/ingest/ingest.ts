@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
-import type { DB } from '../store/db.js';
+import { dropEventIndexes, ensureEventIndexes, type DB } from '../store/db.js';
 import { EventWriter, type EventRow } from '../store/events.js';
 import { Sources, type SourceRow } from '../store/sources.js';
 import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
@@ -105,17 +105,32 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
 
   const ctx = new IngestRun(db, opts, summary, warn);
   ctx.totalBytes = files.reduce((n, f) => n + sizeOf(f.path), 0);
-  for (const file of files) {
-    if (opts.interrupted?.()) {
-      summary.interrupted = true;
-      break;
+  const bulk = ctx.totalBytes >= BULK_BYTES && ctx.totalBytes >= storedBytes(db);
+  if (bulk) dropEventIndexes(db);
+  try {
+    for (const file of files) {
+      if (opts.interrupted?.()) {
+        summary.interrupted = true;
+        break;
+      }
+      await ctx.ingestOne(file, skip);
+      if (summary.interrupted) break;
     }
-    await ctx.ingestOne(file, skip);
-    if (summary.interrupted) break;
+  } finally {
+    if (bulk) ensureEventIndexes(db);
   }
   summary.seconds = (performance.now() - started) / 1000;
   summary.lines_per_second = summary.seconds > 0 ? Math.round(summary.lines_read / summary.seconds) : 0;
   return summary;
+}
+
+/** From this much input on, and when the input is at least as big as what is stored, indexes are built after. */
+const BULK_BYTES = 64 * 1024 * 1024;
+
+function storedBytes(db: DB): number {
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const size = db.pragma('page_size', { simple: true }) as number;
+  return pages * size;
 }
 
 function sizeOf(p: string): number {

@@ -40,8 +40,10 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
     db.pragma('temp_store = MEMORY');
     db.pragma('cache_size = -65536');
     db.pragma('mmap_size = 268435456');
-    if (!opts.readonly) migrate(db, file, opts.migrateTo ?? LATEST_VERSION);
-    else checkVersion(db, file);
+    if (!opts.readonly) {
+      migrate(db, file, opts.migrateTo ?? LATEST_VERSION);
+      if (schemaVersion(db) >= 1) ensureEventIndexes(db);
+    } else checkVersion(db, file);
   } catch (err) {
     db.close();
     if (err instanceof StoreError) throw err;
@@ -61,6 +63,24 @@ function createPrivately(file: string): void {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
     throw new StoreError(`cannot create the store ${file}: ${describeSystemError(err)}`);
   }
+}
+
+/**
+ * The secondary indexes on events. A large ingest drops them and builds them again at the end (a sorted build is
+ * much cheaper than maintaining them row by row); if that run dies in between, the next writer restores them.
+ */
+export const EVENT_INDEXES: Record<string, string> = {
+  events_ts: 'CREATE INDEX IF NOT EXISTS events_ts ON events (ts)',
+  events_source_ip: 'CREATE INDEX IF NOT EXISTS events_source_ip ON events (source_ip, ts)',
+  events_user_name: 'CREATE INDEX IF NOT EXISTS events_user_name ON events (user_name, ts)',
+};
+
+export function dropEventIndexes(db: DB): void {
+  for (const name of Object.keys(EVENT_INDEXES)) db.exec(`DROP INDEX IF EXISTS ${name}`);
+}
+
+export function ensureEventIndexes(db: DB): void {
+  for (const sql of Object.values(EVENT_INDEXES)) db.exec(sql);
 }
 
 function schemaVersion(db: DB): number {

@@ -80,6 +80,7 @@ test('re with flags runs in linear time; cidr v4 and v6; base64offset; fieldref;
   assert.deepEqual(matched(`sel:\n  cs-uri-query|re: 'UNION\\s+SELECT'\ncondition: sel`), []);
   assert.deepEqual(matched(`sel:\n  cs-uri-query|re|i: 'UNION\\s+SELECT'\ncondition: sel`), [ids.union]);
   assert.deepEqual(matched(`sel:\n  cs-uri-query|re: '(?i)union\\s+select'\ncondition: sel`), [ids.union]);
+  assert.deepEqual(matched(`sel:\n  cs-user-agent|re: '(?i)upper case'\ncondition: sel`), [ids.v6], 'an inline (?i) folds the text too');
   assert.deepEqual(matched(`sel:\n  c-ip|cidr: '203.0.113.0/24'\n  cs-uri-stem: /missing\ncondition: sel`), [ids.status404]);
   assert.deepEqual(matched(`sel:\n  c-ip|cidr: '2001:db8::/32'\ncondition: sel`), [ids.v6]);
   assert.deepEqual(matched(`sel:\n  cs-uri-query|base64offset|contains: '/bin/bash'\ncondition: sel`), [ids.b64]);

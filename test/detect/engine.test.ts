@@ -302,3 +302,59 @@ level: ${level}
   assert.equal(after[0].count, 6);
   assert.equal(after[0].level, 'high');
 });
+
+test('a long brute force followed by a success, and a chain across sources through aliases', () => {
+  const s = testStore();
+  for (let i = 0; i < 120; i++) ssh(s, sec(i * 30), '192.0.2.90', 'root', 'failure');
+  ssh(s, sec(120 * 30 + 60), '192.0.2.90', 'root', 'success');
+  run(s, rules(SSH));
+  const [chain] = findingsOf(s, 'ssh-bf-success');
+  assert.ok(chain, 'the chain fires although the brute force began an hour before the success');
+
+  const t = testStore();
+  const text = `
+title: web 404
+id: w404
+name: web_404
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: 404}
+  condition: sel
+---
+title: probing
+id: probing
+name: probing
+correlation:
+  type: event_count
+  rules: [web_404]
+  group-by: [c-ip]
+  timespan: 5m
+  condition: {gte: 3}
+level: low
+---
+title: ssh ok
+id: sshok
+name: ssh_ok
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {event.action: ssh_login, event.outcome: success}
+  condition: sel
+---
+title: probing then a shell
+id: probe-shell
+correlation:
+  type: temporal_ordered
+  rules: [probing, ssh_ok]
+  group-by: [client]
+  aliases:
+    client: {probing: c-ip, ssh_ok: source.ip}
+  timespan: 1h
+level: critical
+`;
+  for (let i = 0; i < 3; i++) t.add(sec(i), 'web.access', { 'source.ip': '198.51.100.200', 'http.response.status_code': 404 });
+  ssh(t, sec(600), '198.51.100.200', 'deploy', 'success');
+  run(t, rules(text));
+  const f = findingsOf(t, 'probe-shell');
+  assert.equal(f.length, 1);
+  assert.deepEqual(JSON.parse(f[0].group_json), { client: '198.51.100.200' });
+});

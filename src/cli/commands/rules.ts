@@ -34,7 +34,8 @@ export function register(program: Command): void {
         const rows = set.rules.map((r) => ({
           id: r.id,
           title: r.title,
-          level: r.level,
+          // an input-only rule without a level of its own reports nothing, so it shows none
+          level: r.levelGiven || p.generating.has(r.id) ? r.level : null,
           kind: r.kind,
           logsource: kindText(r),
           tags: r.tags,
@@ -93,7 +94,7 @@ export function register(program: Command): void {
       action(async (paths: string[], flags: { json?: boolean }, cmd: Command) => {
         const app = appFor(cmd);
         const { BUILTIN_RULES, ruleFiles } = await import('../../detect/load.js');
-        const { runRuleTest, testCases } = await import('../../detect/ruletest.js');
+        const { runRuleTest, testCases } = await import('../ruletest.js');
         const targets = paths.length ? paths : [BUILTIN_RULES];
         const set = await loadRuleSet({ builtin: true, rules: paths });
         let failed = 0;

@@ -1,8 +1,10 @@
 /**
  * Rule tests, data-driven: beside rules/<source>/<rule>.yml sits rules/<source>/tests/<rule>/ with match.log
  * (must produce at least one finding of the file's first rule) and nomatch.log (a near miss: must produce none).
- * An optional test.yml sets `format`, `tz` and `min-findings`. Each log is ingested into a fresh store and run
- * with the whole rule set, so correlations find the rules they refer to.
+ * Either may be a folder of logs (cross-source correlations need several formats). An optional test.yml sets
+ * `format`, `tz`, `min-findings`, and for rules that read enrichment `geoip-db` (a file) and `feeds` (file feeds,
+ * as in the config file), paths relative to the test folder. Each case is ingested into a fresh store, enriched,
+ * and run with the whole rule set, so correlations find the rules they refer to.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,9 +12,11 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { openDb } from '../store/db.js';
 import { ingest } from '../ingest/ingest.js';
-import { detect } from './engine.js';
-import { loadText } from './load.js';
-import type { Rule } from './model.js';
+import { detect } from '../detect/engine.js';
+import { loadText } from '../detect/load.js';
+import type { Rule } from '../detect/model.js';
+import { refreshIntel, updateFeeds, type IntelSettings } from '../enrich/index.js';
+import type { FeedConfig } from '../config.js';
 
 export interface RuleTestResult {
   file: string;
@@ -48,6 +52,9 @@ export async function runRuleTest(ruleFile: string, allRules: Rule[]): Promise<R
     const db = openDb(path.join(tmp, 'test.db'));
     try {
       const summary = await ingest(db, { inputs: [log], format: cases.opts.format as string | undefined, tz: String(cases.opts.tz ?? 'UTC') });
+      const settings = intelSettingsFor(cases.dir, cases.opts);
+      if (settings.feeds) await updateFeeds(db, { ...settings, names: Object.keys(settings.feeds) });
+      refreshIntel(db, settings);
       const res = detect(db, allRules, { tz: String(cases.opts.tz ?? 'UTC'), command: 'rules test' });
       const n = (db.prepare('SELECT count(*) AS n FROM findings WHERE rule_id = ?').get(first.id) as { n: number }).n;
       const skipped = res.skipped.find((s) => s.id === first.id);
@@ -71,4 +78,17 @@ export async function runRuleTest(ruleFile: string, allRules: Rule[]): Promise<R
     }
   }
   return results;
+}
+
+/** A test's enrichment: its own GeoIP database and file feeds, or none (the bundled country data still answers). */
+function intelSettingsFor(dir: string, opts: Record<string, unknown>): IntelSettings {
+  const settings: IntelSettings = {};
+  if (typeof opts['geoip-db'] === 'string') settings.geoipDb = path.resolve(dir, opts['geoip-db']);
+  const feeds = opts.feeds as Record<string, FeedConfig> | undefined;
+  if (feeds) {
+    settings.feeds = Object.fromEntries(
+      Object.entries(feeds).map(([name, f]) => [name, { ...f, enabled: true, file: f.file ? path.resolve(dir, f.file) : undefined }]),
+    );
+  }
+  return settings;
 }
