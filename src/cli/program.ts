@@ -14,8 +14,9 @@ import * as stats from './commands/stats.js';
 import * as timeline from './commands/timeline.js';
 import * as sql from './commands/sql.js';
 import * as exportCmd from './commands/export.js';
+import * as report from './commands/report.js';
 
-const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, feeds, geoip, search, timeline, stats, sql, exportCmd, dbCmd];
+const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, feeds, geoip, search, timeline, stats, sql, exportCmd, report, dbCmd];
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 

@@ -39,7 +39,8 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
     }
     db.pragma('temp_store = MEMORY');
     db.pragma('cache_size = -65536');
-    db.pragma('mmap_size = 268435456');
+    // mapped pages count as resident memory: a modest map keeps peak RSS flat as the store grows
+    db.pragma('mmap_size = 67108864');
     if (!opts.readonly) {
       migrate(db, file, opts.migrateTo ?? LATEST_VERSION);
       if (schemaVersion(db) >= 1) ensureEventIndexes(db);

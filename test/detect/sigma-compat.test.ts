@@ -1,0 +1,54 @@
+/**
+ * SigmaHQ compatibility: the public rules load (or are refused with a reason), and a selection of them, copied
+ * unchanged into fixtures/sigma/rules (DRL 1.1, authors kept), fire on logs that should trigger them and stay
+ * quiet on the lines beside them that should not.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FIXTURES, SHARED, ndjsonLines, run, tmpDir } from '../helpers/cli.js';
+
+test('the public SigmaHQ rules for web, linux and cloudtrail load: at least 90%, every refusal with a reason', (t) => {
+  const dir = path.join(SHARED, 'sigma');
+  if (!fs.existsSync(dir)) return t.skip(`${dir} is absent`);
+  const res = run(['rules', 'list', '--no-builtin', '--rules', dir, '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  const rows = ndjsonLines(res.stdout);
+  const loaded = rows.filter((r) => r.status === 'loaded');
+  const skipped = rows.filter((r) => r.status === 'skipped');
+  t.diagnostic(`${loaded.length} of ${rows.length} loaded; skipped: ${skipped.map((s) => `${s.title}: ${s.reason}`).join(' | ')}`);
+  assert.ok(rows.length >= 224);
+  assert.ok(loaded.length / rows.length >= 0.9, `${loaded.length}/${rows.length}`);
+  for (const s of skipped) assert.ok(s.reason && s.reason.length > 10, JSON.stringify(s));
+  // and they run: a hunt with all of them over the bundled incident completes
+  const db = path.join(tmpDir(), 'store.db');
+  const hunt = run(['--db', db, 'hunt', path.join(FIXTURES, 'demo'), '--no-builtin', '--rules', dir, '--json']);
+  assert.equal(hunt.code, 0, hunt.stderr);
+  t.diagnostic(`SigmaHQ rules on the demo incident: ${[...new Set(ndjsonLines(hunt.stdout).map((f) => f.rule.title))].join(' | ')}`);
+});
+
+test('selected SigmaHQ rules, unchanged, fire on the lines that should trigger them and only those', () => {
+  const db = path.join(tmpDir(), 'store.db');
+  const res = run(['--db', db, 'hunt', path.join(FIXTURES, 'sigma/logs'), '--no-builtin', '--rules', path.join(FIXTURES, 'sigma/rules'), '--json', '--evidence', '5']);
+  assert.equal(res.code, 0, res.stderr);
+  const findings = ndjsonLines(res.stdout);
+  const by = (id: string) => findings.filter((f) => f.rule.id === id);
+  const evidence = (id: string) => by(id).flatMap((f) => f.evidence.events.map((e: { event: { original: string } }) => e.event.original));
+
+  assert.deepEqual(by('7745c2ea-24a5-4290-b680-04359cb84b35').map((f) => f.group.source.ip), ['198.51.100.23'], 'path traversal');
+  assert.deepEqual(by('19aa4f58-94ca-45ff-bc34-92e533c0994a').map((f) => f.group.source.ip), ['198.51.100.24'], 'recon user agent');
+  const priv = evidence('0ac15ec3-d24f-4246-aa2a-3077bb1cf90e');
+  assert.equal(priv.length, 1, 'privileged user created: the UID 0 account, not carol');
+  assert.match(priv[0], /name=sysupdate, UID=0/);
+  const sshd = evidence('e76b413a-83d0-4b94-8e4c-85db4a5b8bdc');
+  assert.equal(sshd.length, 1);
+  assert.match(sshd[0], /Corrupted MAC on input/);
+  const audit = evidence('977ef627-4539-4875-adf4-ed8f780c4922');
+  assert.equal(audit.length, 1, 'the write under /etc/audit/, not /etc/hosts');
+  assert.match(audit[0], /auditd\.conf/);
+  const trail = evidence('4db60cc0-36fb-42b7-9b58-a5b53019fb74');
+  assert.equal(trail.length, 1);
+  assert.match(trail[0], /StopLogging/);
+  assert.equal(findings.length, 6, findings.map((f) => f.rule.title).join(', '));
+});
