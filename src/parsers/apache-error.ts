@@ -8,29 +8,21 @@ import { EventFlag, type Fields, type ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import { MONTHS, wallToUtc } from '../util/time.js';
 import type { Parser, ParserContext } from './types.js';
+import { digitsAt } from './lib.js';
 import { applyPrefix, ipVersion, levelType, parsePrefix, WEB_FIELDS } from './web-common.js';
 
 const NOT_APACHE_ERROR = 'not an Apache error line ([Www Mmm dd HH:MM:SS yyyy] [module:level] ...)';
 
-function num(s: string, i: number, len: number): number {
-  let v = 0;
-  for (let k = i; k < i + len; k++) {
-    const c = s.charCodeAt(k) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
 
 /** `[Www Mmm dd HH:MM:SS[.ffffff] yyyy]` at 0: [utc ms, index after the closing bracket], or undefined. */
 function readTime(line: string, tz: string): [number, number] | undefined {
   if (line.charCodeAt(4) !== 32 || line.charCodeAt(8) !== 32 || line.charCodeAt(11) !== 32) return undefined;
   if (line.charCodeAt(14) !== 58 || line.charCodeAt(17) !== 58) return undefined;
   const mon = MONTHS[line.slice(5, 8).toLowerCase()];
-  const day = line.charCodeAt(9) === 32 ? num(line, 10, 1) : num(line, 9, 2);
-  const h = num(line, 12, 2);
-  const mi = num(line, 15, 2);
-  const sec = num(line, 18, 2);
+  const day = line.charCodeAt(9) === 32 ? digitsAt(line, 10, 1) : digitsAt(line, 9, 2);
+  const h = digitsAt(line, 12, 2);
+  const mi = digitsAt(line, 15, 2);
+  const sec = digitsAt(line, 18, 2);
   let i = 20;
   let ms = 0;
   if (line.charCodeAt(i) === 46) {
@@ -40,7 +32,7 @@ function readTime(line: string, tz: string): [number, number] | undefined {
     i = j;
   }
   if (line.charCodeAt(i) !== 32 || line.charCodeAt(i + 5) !== 93) return undefined;
-  const year = num(line, i + 1, 4);
+  const year = digitsAt(line, i + 1, 4);
   if (mon === undefined || day < 1 || day > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60 || year < 0) {
     return undefined;
   }
@@ -176,7 +168,7 @@ function parseLine(line: string, ctx: ParserContext): ParsedEvent | string {
   if (groups.client !== undefined) setClient(f, groups.client, withPort);
   else if (groups.remote !== undefined) setClient(f, groups.remote, withPort);
   if (msg !== '') f.message = msg;
-  if (msg.charCodeAt(codeAt) === 65 && msg.charCodeAt(codeAt + 1) === 72 && msg.charCodeAt(codeAt + 7) === 58 && num(msg, codeAt + 2, 5) >= 0) {
+  if (msg.charCodeAt(codeAt) === 65 && msg.charCodeAt(codeAt + 1) === 72 && msg.charCodeAt(codeAt + 7) === 58 && digitsAt(msg, codeAt + 2, 5) >= 0) {
     f['error.code'] = msg.slice(codeAt, codeAt + 7);
   }
   const ref = msg.lastIndexOf(', referer: ');

@@ -27,6 +27,17 @@ export function parseClfTime(s: string): number {
   return Date.UTC(year, mon, day, h, mi, sec, ms) - off;
 }
 
+/** The decimal number in s[i, i+len), or -1 when any of those characters is not a digit. */
+export function digitsAt(s: string, i: number, len: number): number {
+  let v = 0;
+  for (let k = i; k < i + len; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
 function num2(s: string, i: number): number {
   const a = s.charCodeAt(i) - 48;
   const b = s.charCodeAt(i + 1) - 48;

@@ -6,6 +6,7 @@
 import { EventFlag, type Fields, type LineRef, type ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import { wallToUtc } from '../util/time.js';
+import { digitsAt } from './lib.js';
 import type { LineParser, Parser, ParserContext } from './types.js';
 import { applyPrefix, ipVersion, isHostName, levelType, parsePrefix, setRequest, WEB_FIELDS } from './web-common.js';
 
@@ -15,22 +16,13 @@ const TOO_LONG = 'continuation line beyond the limit of one nginx error event';
 const MAX_GROUP_LINES = 500;
 const MAX_GROUP_CHARS = 256 * 1024;
 
-function d(s: string, i: number, len: number): number {
-  let v = 0;
-  for (let k = i; k < i + len; k++) {
-    const c = s.charCodeAt(k) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
 
 /** `YYYY/MM/DD HH:MM:SS [` at i. */
 function isStamp(s: string, i: number): boolean {
   return (
     s.charCodeAt(i + 4) === 47 && s.charCodeAt(i + 7) === 47 && s.charCodeAt(i + 10) === 32 &&
     s.charCodeAt(i + 13) === 58 && s.charCodeAt(i + 16) === 58 && s.charCodeAt(i + 19) === 32 &&
-    s.charCodeAt(i + 20) === 91 && d(s, i, 4) >= 0
+    s.charCodeAt(i + 20) === 91 && digitsAt(s, i, 4) >= 0
   );
 }
 
@@ -49,12 +41,12 @@ function stampStart(line: string): number {
 function parseHead(line: string, ctx: ParserContext): ParsedEvent | string {
   const s = stampStart(line);
   if (s < 0) return NOT_NGINX_ERROR;
-  const year = d(line, s, 4);
-  const mon = d(line, s + 5, 2);
-  const day = d(line, s + 8, 2);
-  const h = d(line, s + 11, 2);
-  const mi = d(line, s + 14, 2);
-  const sec = d(line, s + 17, 2);
+  const year = digitsAt(line, s, 4);
+  const mon = digitsAt(line, s + 5, 2);
+  const day = digitsAt(line, s + 8, 2);
+  const h = digitsAt(line, s + 11, 2);
+  const mi = digitsAt(line, s + 14, 2);
+  const sec = digitsAt(line, s + 17, 2);
   if (mon < 1 || mon > 12 || day < 1 || day > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) {
     return NOT_NGINX_ERROR;
   }
@@ -65,14 +57,14 @@ function parseHead(line: string, ctx: ParserContext): ParsedEvent | string {
   let p = lvEnd + 2;
   const hash = line.indexOf('#', p);
   const colon = line.indexOf(': ', p);
-  const pid = d(line, p, hash - p);
-  const tid = d(line, hash + 1, colon - hash - 1);
+  const pid = digitsAt(line, p, hash - p);
+  const tid = digitsAt(line, hash + 1, colon - hash - 1);
   if (hash < 0 || colon < hash || pid < 0 || tid < 0 || hash === p || colon === hash + 1) return NOT_NGINX_ERROR;
   p = colon + 2;
   let cid: number | undefined;
   if (line.charCodeAt(p) === 42 /* * */) {
     const sp = line.indexOf(' ', p);
-    const v = sp < 0 ? -1 : d(line, p + 1, sp - p - 1);
+    const v = sp < 0 ? -1 : digitsAt(line, p + 1, sp - p - 1);
     if (v >= 0 && sp > p + 1) {
       cid = v;
       p = sp + 1;

@@ -4,55 +4,15 @@
  * expanded, upper case, with a zone) or an IPv4-mapped address compares equal to its plain form.
  */
 
+import { parseIPv4, parseIPv6 } from '../util/ip.js';
+
 const V4_MAPPED = '00000000000000000000ffff';
-
-function v4Hex(text: string): string | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let hex = '';
-  for (const p of parts) {
-    // leading zeros are refused as net.isIP refuses them: 010 is octal to some tools and decimal to others
-    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    hex += n.toString(16).padStart(2, '0');
-  }
-  return hex;
-}
-
-function v6Hex(text: string): string | undefined {
-  const pct = text.indexOf('%');
-  if (pct >= 0) text = text.slice(0, pct);
-  let tail = '';
-  const lastColon = text.lastIndexOf(':');
-  if (lastColon >= 0 && text.indexOf('.', lastColon) > 0) {
-    const v4 = v4Hex(text.slice(lastColon + 1));
-    if (v4 === undefined) return undefined;
-    tail = v4;
-    // the dotted quad stands for two groups; keep a placeholder group so the count below works out
-    text = text.slice(0, lastColon + 1) + '0:0';
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (s: string) => (s === '' ? [] : s.split(':'));
-  const head = groups(halves[0]);
-  const rest = halves.length === 2 ? groups(halves[1]) : [];
-  const missing = 8 - head.length - rest.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
-  const all = [...head, ...new Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...rest];
-  let hex = '';
-  for (const g of all) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    hex += g.toLowerCase().padStart(4, '0');
-  }
-  return tail ? hex.slice(0, 24) + tail : hex;
-}
 
 /** 32 lower-case hex digits, or undefined when the text is not an IP address. */
 export function ipKey(text: string): string | undefined {
-  if (text.includes(':')) return v6Hex(text);
-  const v4 = v4Hex(text);
-  return v4 === undefined ? undefined : V4_MAPPED + v4;
+  if (text.includes(':')) return parseIPv6(text)?.toString('hex');
+  const n = parseIPv4(text);
+  return n < 0 ? undefined : V4_MAPPED + n.toString(16).padStart(8, '0');
 }
 
 export function isIpv4Key(key: string): boolean {
