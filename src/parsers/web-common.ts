@@ -3,9 +3,9 @@
  * log levels, and the `host program[pid]: ` prefix that syslog or journald puts before a server's own line.
  */
 import { isIP } from 'node:net';
-import { EventFlag, type Fields } from '../model/event.js';
+import type { Fields } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
-import { parseIsoTime, parseSyslogTime } from './lib.js';
+import { SyslogReader } from './syslog-header.js';
 import type { ParserContext } from './types.js';
 
 /** 4 or 6 for an IP address, 0 otherwise. Dotted quads are checked by hand: they are most of what web logs hold. */
@@ -189,47 +189,15 @@ export interface Prefix {
  * is not of that shape.
  */
 export function parsePrefix(p: string, ctx: ParserContext): Prefix | undefined {
-  const out: Prefix = { flags: 0 };
-  let i = 0;
-  const c = p.charCodeAt(0);
-  if (c >= 65 && c <= 90) {
-    const t = parseSyslogTime(p, ctx.tz, ctx.mtimeMs);
-    if (t && p.charCodeAt(t[1]) === 32) {
-      out.ts = t[0];
-      out.flags = EventFlag.YEAR_INFERRED | EventFlag.TZ_ASSUMED;
-      i = t[1] + 1;
-    }
-  } else if (c >= 48 && c <= 57 && p.charCodeAt(4) === 45) {
-    const sp = p.indexOf(' ');
-    if (sp < 0) return undefined;
-    const zone = { zoneless: false };
-    const ts = parseIsoTime(p.slice(0, sp), ctx.tz, zone);
-    if (Number.isNaN(ts)) return undefined;
-    out.ts = ts;
-    if (zone.zoneless) out.flags = EventFlag.TZ_ASSUMED;
-    i = sp + 1;
-  }
-  const first = p.indexOf(':', i);
-  const part = first < 0 ? p.slice(i) : p.slice(i, first);
-  const sp = part.indexOf(' ');
-  const tag = sp < 0 ? part : part.slice(sp + 1);
-  if (sp >= 0) {
-    const host = part.slice(0, sp);
-    if (!isHostName(host) && ipVersion(host) === 0) return undefined;
-    out.host = host;
-  }
-  if (tag.length === 0 || tag.indexOf(' ') >= 0) return undefined;
-  const br = tag.indexOf('[');
-  if (br > 0 && tag.charCodeAt(tag.length - 1) === 93) {
-    const pid = Number(tag.slice(br + 1, -1));
-    if (!Number.isInteger(pid)) return undefined;
-    out.program = tag.slice(0, br);
-    out.pid = pid;
-  } else {
-    out.program = tag;
-  }
-  return out;
+  let reader = readers.get(ctx);
+  if (!reader) readers.set(ctx, (reader = new SyslogReader(ctx)));
+  // the syslog parser's own header reader, given the prefix as a whole line with an empty message
+  const h = reader.read(`${p}: `);
+  if (typeof h === 'string' || h.program === undefined || h.sub !== undefined) return undefined;
+  return { ts: h.ts, flags: h.flags, host: h.host, program: h.program, pid: h.pid };
 }
+
+const readers = new WeakMap<ParserContext, SyslogReader>();
 
 /** Puts a prefix's host and program on an event. */
 export function applyPrefix(f: Fields, pre: Prefix): void {

@@ -34,7 +34,7 @@ export class Sources {
   private readonly identityStmt;
   private readonly byIdStmt;
 
-  constructor(private readonly db: DB) {
+  constructor(db: DB) {
     this.byFp = db.prepare<[string], SourceRow>('SELECT * FROM sources WHERE fingerprint = ? ORDER BY id');
     this.byInode = db.prepare<[number, number], SourceRow>('SELECT * FROM sources WHERE dev = ? AND ino = ? ORDER BY id DESC');
     this.small = db.prepare<[number], SourceRow>('SELECT * FROM sources WHERE fp_len < ? ORDER BY id');
