@@ -7,7 +7,7 @@
 import type { Condition, DetectionRule, FieldItem, Selection } from './model.js';
 import { describeLogsource, ecsField, mappingFor, resolveField, type Mapping, type ResolvedField } from './mapping.js';
 import { expandPattern } from './condition.js';
-import { compileSigmaRegex } from './regex.js';
+import { compileSigmaRegex, listId, type ListMode } from './regex.js';
 
 export interface Sql {
   sql: string;
@@ -157,9 +157,21 @@ class Ctx {
       const present = f.each ? `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}'))` : `${f.sql} IS NOT NULL`;
       return { sql: want ? present : `NOT (${present})`, params: [] };
     }
+    const list = this.asList(f, item.values, mods);
+    if (list) return list;
     const preds = item.values.flatMap((v) => this.values(v, mods).map((x) => this.predicate(f, x, mods)));
     const combined = mods.has('all') ? and(preds) : or(preds);
     return combined;
+  }
+
+  /** Three or more plain strings ORed on one field: one sigma_any() call instead of a LIKE each. */
+  asList(f: ResolvedField, values: FieldItem['values'], mods: Set<string>): Sql | undefined {
+    const modes = [...mods].filter((m) => m === 'contains' || m === 'startswith' || m === 'endswith');
+    if (modes.length > 1 || mods.size !== modes.length || values.length < 3) return undefined;
+    if (!values.every((v): v is string => typeof v === 'string' && v !== '')) return undefined;
+    const id = listId((modes[0] as ListMode | undefined) ?? 'exact', values);
+    if (!f.each) return { sql: `sigma_any(${f.sql}, ?)`, params: [id] };
+    return { sql: `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE sigma_any(j.value, ?))`, params: [id] };
   }
 
   /** One rule value after the value-transforming modifiers (base64, base64offset). */

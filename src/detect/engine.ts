@@ -44,7 +44,8 @@ export interface DetectSummary {
 interface Match {
   id: number;
   ts: number;
-  group: FieldValue[];
+  /** the values of the rule's needed fields (see Run.needed): its own group-by first */
+  values: FieldValue[];
 }
 
 /** A rule ready to run, or the reason it cannot. */
@@ -196,6 +197,9 @@ class Run {
   /** watermark per rule id: events above it are new to that rule */
   private readonly lo = new Map<string, number>();
   private readonly newMatches = new Map<string, Match[]>();
+  /** per detection rule: the id above which this run's scan found its matches (older events are queried) */
+  private readonly scannedFrom = new Map<string, number>();
+  private readonly neededCache = new Map<string, ResolvedField[]>();
   /** rules evaluated again from the first event: their counts are recomputed, not added to */
   private readonly recount = new Set<string>();
 
@@ -283,11 +287,42 @@ class Run {
     }
   }
 
+  /**
+   * The fields a detection rule's matches must carry: its own group-by, and what every correlation and baseline
+   * reading it groups or counts by. The scan fetches them all, so correlations reuse the scan's matches instead of
+   * evaluating the rule again.
+   */
+  private needed(c: CompiledDetection): ResolvedField[] {
+    let fields = this.neededCache.get(c.rule.id);
+    if (fields) return fields;
+    fields = [...c.groupBy];
+    const seen = new Set(fields.map((f) => f.sql));
+    const add = (f: ResolvedField) => {
+      if (!seen.has(f.sql)) {
+        seen.add(f.sql);
+        fields!.push(f);
+      }
+    };
+    for (const owner of [...this.p.correlations, ...this.p.baselines]) {
+      if (!owner.rules.some((ref) => this.p.refs.get(ref)!.id === c.rule.id)) continue;
+      for (const g of owner.groupBy) add(this.fieldFor(owner, c, g));
+      const v = this.valueName(owner);
+      if (v) add(this.fieldFor(owner, c, v));
+    }
+    this.neededCache.set(c.rule.id, fields);
+    return fields;
+  }
+
+  private valueName(owner: CorrelationRule | BaselineRule): string | undefined {
+    return owner.kind === 'correlation' ? owner.condition.field : owner.field ?? owner.metric.sum;
+  }
+
   private scan(from: number, rules: CompiledDetection[]): void {
     const cols: string[] = ['e.id', 'e.ts'];
     const params: unknown[] = [];
     rules.forEach((c, i) => {
-      c.groupBy.forEach((g, k) => cols.push(`${g.sql} AS g${i}_${k}`));
+      this.scannedFrom.set(c.rule.id, from);
+      this.needed(c).forEach((g, k) => cols.push(`${g.sql} AS g${i}_${k}`));
       cols.push(`CASE WHEN ${c.match.sql} THEN 1 ELSE 0 END AS r${i}`);
       params.push(...c.match.params);
     });
@@ -302,7 +337,7 @@ class Run {
         this.newMatches.get(c.rule.id)!.push({
           id: row.id as number,
           ts: row.ts as number,
-          group: c.groupBy.map((_, k) => (row[`g${i}_${k}`] ?? null) as FieldValue),
+          values: this.needed(c).map((_, k) => (row[`g${i}_${k}`] ?? null) as FieldValue),
         });
       });
     }
@@ -316,7 +351,7 @@ class Run {
       if (m.id <= lo) continue;
       const group: Group = {};
       c.groupBy.forEach((g, k) => {
-        if (m.group[k] !== null) group[g.name] = m.group[k];
+        if (m.values[k] !== null) group[g.name] = m.values[k];
       });
       const start = Math.floor(m.ts / window) * window;
       const key = `${groupKey(group)}\u0000${start}`;
@@ -451,24 +486,36 @@ class Run {
     if (r.kind !== 'detection') return [];
     const c = this.p.detections.get(r.id)!;
     const fields = groupFields.map((g) => this.fieldFor(owner, c, g));
-    const valueName = owner.kind === 'correlation' ? owner.condition.field : owner.kind === 'baseline' ? owner.field ?? owner.metric.sum : undefined;
+    const valueName = this.valueName(owner);
     const value = valueName ? this.fieldFor(owner, c, valueName) : undefined;
-    const cols = ['e.id', 'e.ts', ...fields.map((f, k) => `${f.sql} AS g${k}`)];
-    if (value) cols.push(`${value.sql} AS v`);
-    const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? AND (${c.scope.sql}) AND (${c.match.sql}) ORDER BY e.ts`;
     const out: { ts: number; group: Group; value?: unknown; evidence: { id: number; ts: number }[] }[] = [];
-    for (const row of this.db.prepare(sql).iterate(from, to, this.hi, ...c.scope.params, ...c.match.params) as Iterable<Record<string, unknown>>) {
+    const take = (id: number, ts: number, get: (f: ResolvedField, k: number) => FieldValue | undefined) => {
       const group: Group = {};
-      let complete = true;
-      fields.forEach((f, k) => {
-        const v = row[`g${k}`] as FieldValue | undefined;
-        if (v === null || v === undefined) complete = false;
-        else group[this.groupName(owner, f, groupFields[k])] = v;
-      });
-      // an event without the group's fields cannot be correlated with anything
-      if (!complete) continue;
-      out.push({ ts: row.ts as number, group, value: value ? (row.v ?? undefined) : undefined, evidence: [{ id: row.id as number, ts: row.ts as number }] });
+      for (let k = 0; k < fields.length; k++) {
+        const v = get(fields[k], k);
+        // an event without the group's fields cannot be correlated with anything
+        if (v === null || v === undefined) return;
+        group[this.groupName(owner, fields[k], groupFields[k])] = v;
+      }
+      const v = value ? get(value, -1) : undefined;
+      out.push({ ts, group, value: v === null ? undefined : v, evidence: [{ id, ts }] });
+    };
+    // the scan's matches cover the newest events; only older ones in the window need the rule evaluated again
+    const scanned = this.scannedFrom.get(c.rule.id) ?? this.hi;
+    if (scanned > 0) {
+      const cols = ['e.id', 'e.ts', ...fields.map((f, k) => `${f.sql} AS g${k}`)];
+      if (value) cols.push(`${value.sql} AS v`);
+      const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? AND (${c.scope.sql}) AND (${c.match.sql})`;
+      for (const row of this.db.prepare(sql).iterate(from, to, scanned, ...c.scope.params, ...c.match.params) as Iterable<Record<string, unknown>>) {
+        take(row.id as number, row.ts as number, (_f, k) => (k < 0 ? row.v : row[`g${k}`]) as FieldValue | undefined);
+      }
     }
+    const needed = this.needed(c);
+    const at = new Map(needed.map((f, k) => [f.sql, k]));
+    for (const m of this.newMatches.get(c.rule.id) ?? []) {
+      if (m.ts >= from && m.ts <= to) take(m.id, m.ts, (f) => m.values[at.get(f.sql)!]);
+    }
+    out.sort((a, b) => a.ts - b.ts);
     return out;
   }
 

@@ -5,7 +5,7 @@
  * Sigma writes PCRE-style inline flags such as (?i); they become JavaScript flags.
  */
 import v8 from 'node:v8';
-import { isIP, BlockList } from 'node:net';
+import { ipv6ToBigInt, parseIp, parseRange, type IpRange } from '../util/ip.js';
 import type { DB } from '../store/db.js';
 
 let enabled = false;
@@ -83,7 +83,6 @@ function lowerPattern(p: string): string {
 }
 
 const regexCache = new Map<string, Map<string, SigmaRegex | null>>();
-const cidrCache = new Map<string, BlockList | null>();
 
 function cachedRegex(flags: string, pattern: string): SigmaRegex | null {
   let byFlags = regexCache.get(pattern);
@@ -97,28 +96,68 @@ function cachedRegex(flags: string, pattern: string): SigmaRegex | null {
   return re;
 }
 
-export function cidrList(cidr: string): BlockList | null {
-  let list = cidrCache.get(cidr);
-  if (list === undefined) {
-    list = null;
-    const [net, bits] = cidr.split('/');
-    const v = isIP(net);
-    const prefix = bits === undefined ? (v === 6 ? 128 : 32) : Number(bits);
-    if (v && Number.isInteger(prefix) && prefix >= 0 && prefix <= (v === 6 ? 128 : 32)) {
-      list = new BlockList();
-      list.addSubnet(net, prefix, v === 6 ? 'ipv6' : 'ipv4');
-    }
-    cidrCache.set(cidr, list);
+/**
+ * Long value lists (a rule's 40 sensitive paths, 30 scanner user agents) as one regular expression: one call per
+ * row instead of 40 LIKEs, several times cheaper. The text is folded to lower case, as Sigma matches. Only
+ * literals and Sigma's * and ? wildcards go in, so the alternation cannot backtrack badly, and V8's fallback to
+ * the linear engine still guards it.
+ */
+export type ListMode = 'exact' | 'contains' | 'startswith' | 'endswith';
+
+const listIds = new Map<string, number>();
+const lists: RegExp[] = [];
+
+/** A small integer for the list, bound into the SQL: the per-row lookup is an array index, not a string hash. */
+export function listId(mode: ListMode, values: string[]): number {
+  const key = JSON.stringify([mode, values]);
+  let id = listIds.get(key);
+  if (id === undefined) {
+    id = lists.length;
+    lists.push(listRegex(mode, values));
+    listIds.set(key, id);
   }
-  return list;
+  return id;
 }
+
+function wildcardSource(value: string): string {
+  let out = '';
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i];
+    if (c === '\\' && i + 1 < value.length && '*?\\'.includes(value[i + 1])) out += escapeRe(value[++i]);
+    else if (c === '*') out += '[\\s\\S]*';
+    else if (c === '?') out += '[\\s\\S]';
+    else out += escapeRe(c.toLowerCase());
+  }
+  return out;
+}
+
+function escapeRe(c: string): string {
+  return /[.*+?^${}()|[\]\\/]/.test(c) ? `\\${c}` : c;
+}
+
+function listRegex(mode: ListMode, values: string[]): RegExp {
+  enableLinearRegex();
+  const alt = `(?:${values.map(wildcardSource).join('|')})`;
+  const source = mode === 'exact' ? `^${alt}$` : mode === 'startswith' ? `^${alt}` : mode === 'endswith' ? `${alt}$` : alt;
+  return new RegExp(source, 's');
+}
+
+const rangeCache = new Map<string, IpRange | null>();
 
 export function ipInCidr(ip: unknown, cidr: unknown): number {
   if (typeof ip !== 'string' || typeof cidr !== 'string') return 0;
-  const v = isIP(ip);
-  if (!v) return 0;
-  const list = cidrList(cidr);
-  return list?.check(ip, v === 6 ? 'ipv6' : 'ipv4') ? 1 : 0;
+  let range = rangeCache.get(cidr);
+  if (range === undefined) {
+    range = parseRange(cidr);
+    rangeCache.set(cidr, range);
+  }
+  if (!range) return 0;
+  const p = parseIp(ip);
+  if (!p) return 0;
+  if (range.v === 4) return p.v === 4 && p.n >= range.lo && p.n <= range.hi ? 1 : 0;
+  if (p.v !== 6) return 0;
+  const n = ipv6ToBigInt(p.b);
+  return n >= range.lo && n <= range.hi ? 1 : 0;
 }
 
 /**
@@ -135,4 +174,8 @@ export function registerSqlFunctions(db: DB): void {
     return compiled.re.test(compiled.fold ? text.toLowerCase() : text) ? 1 : 0;
   });
   db.function('ip_in_cidr', { deterministic: true }, (ip: unknown, cidr: unknown) => ipInCidr(ip, cidr));
+  db.function('sigma_any', { deterministic: true }, (value: unknown, id: unknown) => {
+    if (value === null || value === undefined) return 0;
+    return lists[id as number].test(String(value).toLowerCase()) ? 1 : 0;
+  });
 }
