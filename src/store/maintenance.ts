@@ -53,7 +53,9 @@ export interface CheckResult {
 
 export function check(db: DB): CheckResult {
   const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  // a read-only check of an older store: a table a later schema adds counts as empty
+  const exists = (table: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+  const count = (table: string) => (exists(table) ? (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n : 0);
   return {
     ok: integrity.length === 1 && integrity[0] === 'ok',
     integrity,
