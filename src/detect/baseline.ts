@@ -1,125 +1,142 @@
 /**
- * Baseline rules (loghound extensions): each group is compared with its own history.
+ * Baseline rules (loghound extensions), streamed in time order: each group is compared with its own history.
  * - first_seen: a value never seen before for its group (a new country for a user, a new source IP for root);
  * - spike: a bucket's count (or sum of a field) many times the group's usual bucket (requests per minute per IP,
  *   bytes per IP per hour);
  * - off_hours: an event at an hour of day the group has never been active near (within an hour either side).
- * A group with too little history (min-history) gives no verdict: that is the learning period.
+ * A group with too little history (min-history) gives no verdict: that is the learning period. Events before
+ * `newFrom` only teach; events from it on may be reported.
  */
 import type { FindingInput, Group } from '../store/findings.js';
 import type { BaselineRule } from './model.js';
 import { zoneOffsetAt } from '../util/time.js';
-import { groupKey } from '../store/findings.js';
 
 export interface BaselineOcc {
   ts: number;
-  group: Group;
   value?: unknown;
+  evidence: { id: number; ts: number };
+}
+
+/** Evidence ids a baseline finding keeps. */
+const EVIDENCE = 200;
+
+type Make = (group: Group, windowStart: number, evidence: { id: number; ts: number }[], count: number, details: Record<string, unknown>) => FindingInput;
+
+interface SpikeState {
+  start: number;
+  value: number;
+  count: number;
   evidence: { id: number; ts: number }[];
+  history: { start: number; value: number }[];
+  sum: number;
 }
 
-type Fetch = (from: number, to: number) => BaselineOcc[];
-
-export function baselineFindings(b: BaselineRule, range: { from: number; to: number }, fetch: Fetch, tz: string): FindingInput[] {
-  const groups = new Map<string, BaselineOcc[]>();
-  for (const o of fetch(range.from - b.history, range.to + b.timespan)) {
-    const key = groupKey(o.group);
-    const list = groups.get(key) ?? [];
-    list.push(o);
-    groups.set(key, list);
-  }
-  const out: FindingInput[] = [];
-  const base = (group: Group, windowStart: number, evidence: { id: number; ts: number }[], details: Record<string, unknown>): FindingInput => ({
-    ruleId: b.id,
-    title: b.title,
-    kind: 'baseline',
-    level: b.level,
-    tags: b.tags,
-    group,
-    windowStart,
-    firstTs: evidence[0].ts,
-    lastTs: evidence[evidence.length - 1].ts,
-    count: evidence.length,
-    mode: 'set',
-    evidence,
-    details,
-  });
-  for (const occ of groups.values()) {
-    occ.sort((x, y) => x.ts - y.ts);
-    if (b.type === 'first_seen') out.push(...firstSeen(b, occ, range, base));
-    else if (b.type === 'spike') out.push(...spike(b, occ, range, base));
-    else out.push(...offHours(b, occ, range, tz, base));
-  }
-  return out;
+interface GroupState {
+  group: Group;
+  prior: number;
+  seen?: Set<string>;
+  hours?: number[];
+  spike?: SpikeState;
 }
 
-type Make = (group: Group, windowStart: number, evidence: { id: number; ts: number }[], details: Record<string, unknown>) => FindingInput;
+export class BaselineStream {
+  private readonly groups = new Map<string, GroupState>();
+  private readonly make: Make;
 
-function firstSeen(b: BaselineRule, occ: BaselineOcc[], range: { from: number }, make: Make): FindingInput[] {
-  const out: FindingInput[] = [];
-  const seen = new Set<string>();
-  let prior = 0;
-  for (const o of occ) {
-    if (o.value === undefined || o.value === null) continue;
+  constructor(
+    private readonly b: BaselineRule,
+    private readonly newFrom: number,
+    private readonly tz: string,
+    private readonly emit: (f: FindingInput) => void,
+  ) {
+    this.make = (group, windowStart, evidence, count, details) => ({
+      ruleId: b.id,
+      title: b.title,
+      kind: 'baseline',
+      level: b.level,
+      tags: b.tags,
+      group,
+      windowStart,
+      firstTs: evidence[0].ts,
+      lastTs: evidence[evidence.length - 1].ts,
+      count,
+      mode: 'set',
+      evidence,
+      details,
+    });
+  }
+
+  push(key: string, group: Group, o: BaselineOcc): void {
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = { group, prior: 0 }));
+    if (this.b.type === 'first_seen') this.firstSeen(g, o);
+    else if (this.b.type === 'spike') this.spike(g, o);
+    else this.offHours(g, o);
+    g.prior++;
+  }
+
+  finish(): void {
+    if (this.b.type === 'spike') for (const g of this.groups.values()) if (g.spike) this.closeBucket(g, g.spike);
+    this.groups.clear();
+  }
+
+  private firstSeen(g: GroupState, o: BaselineOcc): void {
+    if (o.value === undefined || o.value === null) return;
+    const seen = (g.seen ??= new Set());
     const v = String(o.value);
-    if (!seen.has(v) && o.ts >= range.from && prior >= b.minHistory) {
+    if (!seen.has(v) && o.ts >= this.newFrom && g.prior >= this.b.minHistory) {
       // one finding per (group, value): the id does not depend on time, so it is found once
-      out.push(make({ ...o.group, [b.field!]: o.value as string }, 0, o.evidence, { value: o.value, prior_events: prior, known_values: [...seen].slice(0, 20) }));
+      this.emit(this.make({ ...g.group, [this.b.field!]: o.value as string }, 0, [o.evidence], 1, { value: o.value, prior_events: g.prior, known_values: [...seen].slice(0, 20) }));
     }
     seen.add(v);
-    prior++;
   }
-  return out;
-}
 
-function spike(b: BaselineRule, occ: BaselineOcc[], range: { from: number }, make: Make): FindingInput[] {
-  const buckets = new Map<number, { value: number; evidence: { id: number; ts: number }[] }>();
-  for (const o of occ) {
-    const start = Math.floor(o.ts / b.timespan) * b.timespan;
-    const bucket = buckets.get(start) ?? { value: 0, evidence: [] };
-    bucket.value += b.metric.sum ? Number(o.value) || 0 : o.evidence.length;
-    bucket.evidence.push(...o.evidence);
-    buckets.set(start, bucket);
-  }
-  const starts = [...buckets.keys()].sort((x, y) => x - y);
-  const out: FindingInput[] = [];
-  const firstNew = Math.floor(range.from / b.timespan) * b.timespan;
-  for (let i = 0; i < starts.length; i++) {
-    const start = starts[i];
-    if (start < firstNew) continue;
-    let sum = 0;
-    let n = 0;
-    for (let k = i - 1; k >= 0 && starts[k] >= start - b.history; k--) {
-      sum += buckets.get(starts[k])!.value;
-      n++;
+  private spike(g: GroupState, o: BaselineOcc): void {
+    const start = Math.floor(o.ts / this.b.timespan) * this.b.timespan;
+    let s = g.spike;
+    if (!s) s = g.spike = { start, value: 0, count: 0, evidence: [], history: [], sum: 0 };
+    else if (s.start !== start) {
+      this.closeBucket(g, s);
+      s.history.push({ start: s.start, value: s.value });
+      s.sum += s.value;
+      while (s.history.length && s.history[0].start < start - this.b.history) s.sum -= s.history.shift()!.value;
+      s.start = start;
+      s.value = 0;
+      s.count = 0;
+      s.evidence = [];
     }
-    if (n < b.minHistory) continue;
-    const mean = sum / n;
-    const bucket = buckets.get(start)!;
-    if (bucket.value >= b.minCount && bucket.value >= b.factor * mean) {
-      out.push(make(occ[0].group, start, bucket.evidence, { value: bucket.value, baseline_mean: Math.round(mean * 100) / 100, baseline_buckets: n, metric: b.metric.sum ? `sum:${b.metric.sum}` : 'count' }));
+    s.value += this.b.metric.sum ? Number(o.value) || 0 : 1;
+    s.count++;
+    if (s.evidence.length < EVIDENCE) s.evidence.push(o.evidence);
+  }
+
+  /** A finished bucket holding new events is compared with the group's active buckets before it. */
+  private closeBucket(g: GroupState, s: SpikeState): void {
+    if (s.start < Math.floor(this.newFrom / this.b.timespan) * this.b.timespan) return;
+    // the history was trimmed to this bucket's reach when the bucket opened
+    const n = s.history.length;
+    if (n < this.b.minHistory) return;
+    const mean = s.sum / n;
+    if (s.value >= this.b.minCount && s.value >= this.b.factor * mean) {
+      this.emit(
+        this.make(g.group, s.start, s.evidence, s.count, {
+          value: s.value,
+          baseline_mean: Math.round(mean * 100) / 100,
+          baseline_buckets: n,
+          metric: this.b.metric.sum ? `sum:${this.b.metric.sum}` : 'count',
+        }),
+      );
     }
   }
-  return out;
-}
 
-function hourOf(ts: number, tz: string): number {
-  return Math.floor((ts + zoneOffsetAt(tz, ts)) / 3_600_000) % 24;
-}
-
-function offHours(b: BaselineRule, occ: BaselineOcc[], range: { from: number }, tz: string, make: Make): FindingInput[] {
-  const hours = new Array<number>(24).fill(0);
-  let prior = 0;
-  const out: FindingInput[] = [];
-  for (const o of occ) {
-    const h = hourOf(o.ts, tz);
+  private offHours(g: GroupState, o: BaselineOcc): void {
+    const hours = (g.hours ??= new Array<number>(24).fill(0));
+    const h = Math.floor((o.ts + zoneOffsetAt(this.tz, o.ts)) / 3_600_000) % 24;
     const usual = hours[h] + hours[(h + 23) % 24] + hours[(h + 1) % 24];
-    if (o.ts >= range.from && prior >= b.minHistory && usual === 0) {
+    if (o.ts >= this.newFrom && g.prior >= this.b.minHistory && usual === 0) {
       const active = hours.map((n, i) => (n ? i : -1)).filter((i) => i >= 0);
-      out.push(make(o.group, Math.floor(o.ts / 3_600_000) * 3_600_000, o.evidence, { hour: h, tz, usual_hours: active, prior_events: prior }));
+      this.emit(this.make(g.group, Math.floor(o.ts / 3_600_000) * 3_600_000, [o.evidence], 1, { hour: h, tz: this.tz, usual_hours: active, prior_events: g.prior }));
     }
     hours[h]++;
-    prior++;
   }
-  return out;
 }

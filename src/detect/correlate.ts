@@ -1,9 +1,14 @@
 /**
- * Correlation windows over one group's occurrences, sorted by time. Windows slide (they are not fixed buckets, so a
- * burst across a bucket edge still counts); overlapping firing windows merge into one episode, which becomes one
- * finding. Pure functions: the engine feeds them rows and stores what they return.
+ * Correlation windows, streamed: occurrences arrive in time order and each group keeps only what its window
+ * holds, so memory follows the number of groups active within one timespan, not the number of matches. Windows
+ * slide (they are not fixed buckets, so a burst across a bucket edge still counts); overlapping firing windows
+ * merge into one episode, which becomes one finding.
  */
 import type { CorrelationType, CountCondition } from './model.js';
+import type { Group } from '../store/findings.js';
+
+/** Evidence ids an episode keeps (the count stays exact beyond it). */
+export const EPISODE_EVIDENCE = 1000;
 
 export interface Occurrence {
   ts: number;
@@ -11,10 +16,13 @@ export interface Occurrence {
   input: number;
   /** the counted field's value (value_count) */
   value?: unknown;
+  /** how many events it stands for (1 for an event; an episode's count for a chained correlation) */
+  weight: number;
   evidence: { id: number; ts: number }[];
 }
 
 export interface Episode {
+  group: Group;
   first: number;
   last: number;
   /** when the condition first held: the moment the correlation "fired" */
@@ -22,7 +30,7 @@ export interface Episode {
   count: number;
   /** distinct values (value_count) or inputs seen (temporal) at the firing */
   distinct?: number;
-  members: Occurrence[];
+  evidence: { id: number; ts: number }[];
 }
 
 export function holds(c: CountCondition, n: number): boolean {
@@ -35,89 +43,152 @@ export function holds(c: CountCondition, n: number): boolean {
   return true;
 }
 
-/**
- * Episodes of one group. `occ` must be sorted by ts. A window is every span (t - timespan, t] ending at an
- * occurrence; `measure` says whether that window fires.
- */
-export function episodes(
-  type: CorrelationType,
-  occ: Occurrence[],
-  timespan: number,
-  cond: CountCondition,
-  inputs: number,
-): Episode[] {
-  const out: Episode[] = [];
-  let open: { from: number; to: number; fired: number; distinct?: number } | undefined;
-  const close = () => {
-    if (!open) return;
-    const members = occ.slice(open.from, open.to + 1);
-    out.push({
-      first: members[0].ts,
-      last: members[members.length - 1].ts,
-      fired: open.fired,
-      count: members.reduce((n, m) => n + Math.max(1, m.evidence.length), 0),
-      distinct: open.distinct,
-      members,
-    });
-    open = undefined;
-  };
-  const fire = (from: number, to: number, distinct?: number) => {
-    if (open && from <= open.to + 1) open.to = to;
-    else {
-      close();
-      open = { from, to, fired: occ[to].ts, distinct };
-    }
-  };
+interface OpenEpisode extends Omit<Episode, 'group'> {
+  /** sequence numbers of the first and last member occurrence */
+  start: number;
+  end: number;
+}
 
-  let j = 0;
-  let weight = 0;
-  const values = new Map<unknown, number>();
-  const perInput = new Array<number>(inputs).fill(0);
-  for (let i = 0; i < occ.length; i++) {
-    const o = occ[i];
-    if (o.value !== undefined) values.set(o.value, (values.get(o.value) ?? 0) + 1);
-    perInput[o.input]++;
-    weight += Math.max(1, o.evidence.length);
-    while (occ[j].ts < o.ts - timespan) {
-      const old = occ[j];
+/** One group's sliding window. Occurrences carry sequence numbers; the window is occ[head..]. */
+class GroupWindow {
+  occ: Occurrence[] = [];
+  head = 0;
+  /** sequence number of occ[0] */
+  base = 0;
+  weight = 0;
+  values = new Map<unknown, number>();
+  perInput: number[];
+  ep: OpenEpisode | undefined;
+  lastTs = 0;
+
+  constructor(
+    readonly group: Group,
+    inputs: number,
+  ) {
+    this.perInput = new Array<number>(inputs).fill(0);
+  }
+
+  at(seq: number): Occurrence {
+    return this.occ[seq - this.base];
+  }
+}
+
+export class CorrelationStream {
+  private readonly groups = new Map<string, GroupWindow>();
+
+  constructor(
+    private readonly type: CorrelationType,
+    private readonly timespan: number,
+    private readonly cond: CountCondition,
+    private readonly inputs: number,
+    private readonly onEpisode: (ep: Episode) => void,
+  ) {}
+
+  push(key: string, group: Group, o: Occurrence): void {
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = new GroupWindow(group, this.inputs)));
+    g.occ.push(o);
+    g.lastTs = o.ts;
+    if (o.value !== undefined) g.values.set(o.value, (g.values.get(o.value) ?? 0) + 1);
+    g.perInput[o.input]++;
+    g.weight += o.weight;
+    // slide: occurrences older than the timespan leave the window
+    while (g.occ[g.head].ts < o.ts - this.timespan) {
+      const old = g.occ[g.head];
       if (old.value !== undefined) {
-        const n = values.get(old.value)! - 1;
-        if (n === 0) values.delete(old.value);
-        else values.set(old.value, n);
+        const n = g.values.get(old.value)! - 1;
+        if (n === 0) g.values.delete(old.value);
+        else g.values.set(old.value, n);
       }
-      perInput[old.input]--;
-      weight -= Math.max(1, old.evidence.length);
-      j++;
+      g.perInput[old.input]--;
+      g.weight -= old.weight;
+      g.head++;
     }
-    switch (type) {
+    const i = g.base + g.occ.length - 1;
+    const j = g.base + g.head;
+    switch (this.type) {
       case 'event_count':
-        if (holds(cond, weight)) fire(j, i);
+        if (holds(this.cond, g.weight)) this.fire(g, j, i);
         break;
       case 'value_count':
-        if (holds(cond, values.size)) fire(j, i, values.size);
+        if (holds(this.cond, g.values.size)) this.fire(g, j, i, g.values.size);
         break;
       case 'temporal': {
-        const seen = perInput.filter((n) => n > 0).length;
-        const wanted = Object.keys(cond).some((k) => k !== 'field') ? holds(cond, seen) : seen === inputs;
-        if (wanted) fire(j, i, seen);
+        const seen = g.perInput.filter((n) => n > 0).length;
+        const wanted = Object.keys(this.cond).some((k) => k !== 'field') ? holds(this.cond, seen) : seen === this.inputs;
+        if (wanted) this.fire(g, j, i, seen);
         break;
       }
       case 'temporal_ordered': {
-        if (o.input !== inputs - 1) break;
+        if (o.input !== this.inputs - 1) break;
         // the tightest chain ending here: for each earlier input, the latest occurrence before the next link
         let link = i;
-        let ok = true;
-        for (let want = inputs - 2; want >= 0 && ok; want--) {
+        for (let want = this.inputs - 2; want >= 0; want--) {
           let k = link - 1;
-          while (k >= j && occ[k].input !== want) k--;
-          if (k < j) ok = false;
-          else link = k;
+          while (k >= j && g.at(k).input !== want) k--;
+          if (k < j) return this.compact(g);
+          link = k;
         }
-        if (ok) fire(link, i, inputs);
+        this.fire(g, link, i, this.inputs);
         break;
       }
     }
+    this.compact(g);
   }
-  close();
-  return out;
+
+  /** Groups whose window emptied before `now` are done: their open episode is final. */
+  evict(now: number): void {
+    for (const [key, g] of this.groups) {
+      if (g.lastTs < now - this.timespan) {
+        this.close(g);
+        this.groups.delete(key);
+      }
+    }
+  }
+
+  finish(): void {
+    for (const g of this.groups.values()) this.close(g);
+    this.groups.clear();
+  }
+
+  private fire(g: GroupWindow, from: number, to: number, distinct?: number): void {
+    if (g.ep && from <= g.ep.end + 1) {
+      this.include(g, g.ep.end + 1, to);
+      return;
+    }
+    this.close(g);
+    g.ep = { start: from, end: from - 1, first: g.at(from).ts, last: g.at(from).ts, fired: g.at(to).ts, count: 0, distinct, evidence: [] };
+    this.include(g, from, to);
+  }
+
+  private include(g: GroupWindow, from: number, to: number): void {
+    const ep = g.ep!;
+    for (let s = from; s <= to; s++) {
+      const o = g.at(s);
+      ep.count += o.weight;
+      ep.last = o.ts;
+      for (const e of o.evidence) {
+        if (ep.evidence.length >= EPISODE_EVIDENCE) break;
+        ep.evidence.push(e);
+      }
+    }
+    ep.end = to;
+  }
+
+  private close(g: GroupWindow): void {
+    if (!g.ep) return;
+    const { start: _s, end: _e, ...ep } = g.ep;
+    g.ep = undefined;
+    this.onEpisode({ group: g.group, ...ep });
+  }
+
+  /** Drops occurrences that left the window: an open episode only ever takes in members from the window on. */
+  private compact(g: GroupWindow): void {
+    const keepFrom = g.head;
+    if (keepFrom > 256 && keepFrom > g.occ.length / 2) {
+      g.occ = g.occ.slice(keepFrom);
+      g.head -= keepFrom;
+      g.base += keepFrom;
+    }
+  }
 }

@@ -10,9 +10,9 @@ import { levelRank, type FieldValue, type Level } from '../model/event.js';
 import type { BaselineRule, CorrelationRule, Rule, Skipped } from './model.js';
 import { compileDetection, type CompiledDetection, type Sql } from './compile.js';
 import { resolveField, type ResolvedField } from './mapping.js';
-import { episodes, type Episode, type Occurrence } from './correlate.js';
+import { CorrelationStream, type Episode } from './correlate.js';
 import { registerSqlFunctions } from './regex.js';
-import { baselineFindings } from './baseline.js';
+import { BaselineStream } from './baseline.js';
 
 /** Single-event rules: matches of one group within this window are one finding. */
 export const DEFAULT_WINDOW = 3_600_000;
@@ -39,13 +39,6 @@ export interface DetectSummary {
   updatedIds: string[];
   eventsEvaluated: number;
   seconds: number;
-}
-
-interface Match {
-  id: number;
-  ts: number;
-  /** the values of the rule's needed fields (see Run.needed): its own group-by first */
-  values: FieldValue[];
 }
 
 /** A rule ready to run, or the reason it cannot. */
@@ -193,13 +186,41 @@ export function detect(db: DB, rules: Rule[], opts: DetectOptions, extraSkipped:
   return summary;
 }
 
+/** Evidence ids a single rule's bucket keeps per run (the count stays exact). */
+const BUCKET_EVIDENCE = 200;
+/** Rows between evictions of idle groups in the streaming pass. */
+const EVICT_EVERY = 20_000;
+
+/** A single-event rule's matches of one group in one window, as the scan finds them. */
+interface Bucket {
+  group: Group;
+  start: number;
+  first: number;
+  last: number;
+  count: number;
+  evidence: { id: number; ts: number }[];
+}
+
+/** A correlation or baseline fed by the streaming pass. */
+interface Unit {
+  rule: CorrelationRule | BaselineRule;
+  from: number;
+  to: number;
+  /** per input rule id: its input index and how to read its group and value from a row */
+  inputs: Map<string, { input: number; group: { col: number; name: string }[]; value?: number }>;
+  push(input: number, ts: number, id: number, key: string, group: Group, value: unknown): void;
+  /** occurrences of chained correlations, merged into the stream by time */
+  chained: { ts: number; input: number; key: string; group: Group; weight: number; evidence: { id: number; ts: number }[] }[];
+  feedChained(o: Unit['chained'][number]): void;
+  evict(now: number): void;
+  finish(): void;
+}
+
 class Run {
   /** watermark per rule id: events above it are new to that rule */
   private readonly lo = new Map<string, number>();
-  private readonly newMatches = new Map<string, Match[]>();
-  /** per detection rule: the id above which this run's scan found its matches (older events are queried) */
-  private readonly scannedFrom = new Map<string, number>();
-  private readonly neededCache = new Map<string, ResolvedField[]>();
+  /** per detection rule: the time span of its new matches (what correlations must look at again) */
+  private readonly newSpan = new Map<string, { from: number; to: number }>();
   /** rules evaluated again from the first event: their counts are recomputed, not added to */
   private readonly recount = new Set<string>();
 
@@ -228,14 +249,7 @@ class Run {
     const lowest = Math.min(this.hi, ...[...this.lo.values()]);
     this.summary.eventsEvaluated = this.hi - lowest;
     this.matchNewEvents();
-    for (const c of this.p.detections.values()) if (this.p.generating.has(c.rule.id)) this.singleFindings(c);
-    for (const c of this.p.correlations) this.correlationFindings(c);
-    for (const b of this.p.baselines) {
-      const range = this.newRange(b.rules, b.id);
-      if (!range) continue;
-      const occs = (from: number, to: number) => this.occurrencesByInput(b, b.rules, from, to);
-      for (const f of baselineFindings(b, range, occs, this.opts.tz)) this.record(f);
-    }
+    this.windows();
     for (const r of all) this.findings.setRuleState(r.id, r.hash, this.hi);
   }
 
@@ -288,235 +302,283 @@ class Run {
   }
 
   /**
-   * The fields a detection rule's matches must carry: its own group-by, and what every correlation and baseline
-   * reading it groups or counts by. The scan fetches them all, so correlations reuse the scan's matches instead of
-   * evaluating the rule again.
+   * The new events of one log source against all its rules: single-event rules aggregate their findings on the
+   * way, and every rule notes the time span of its new matches for the correlations that read it.
    */
-  private needed(c: CompiledDetection): ResolvedField[] {
-    let fields = this.neededCache.get(c.rule.id);
-    if (fields) return fields;
-    fields = [...c.groupBy];
-    const seen = new Set(fields.map((f) => f.sql));
-    const add = (f: ResolvedField) => {
-      if (!seen.has(f.sql)) {
-        seen.add(f.sql);
-        fields!.push(f);
-      }
-    };
-    for (const owner of [...this.p.correlations, ...this.p.baselines]) {
-      if (!owner.rules.some((ref) => this.p.refs.get(ref)!.id === c.rule.id)) continue;
-      for (const g of owner.groupBy) add(this.fieldFor(owner, c, g));
-      const v = this.valueName(owner);
-      if (v) add(this.fieldFor(owner, c, v));
-    }
-    this.neededCache.set(c.rule.id, fields);
-    return fields;
-  }
-
-  private valueName(owner: CorrelationRule | BaselineRule): string | undefined {
-    return owner.kind === 'correlation' ? owner.condition.field : owner.field ?? owner.metric.sum;
-  }
-
   private scan(from: number, rules: CompiledDetection[]): void {
     const cols: string[] = ['e.id', 'e.ts'];
     const params: unknown[] = [];
     rules.forEach((c, i) => {
-      this.scannedFrom.set(c.rule.id, from);
-      this.needed(c).forEach((g, k) => cols.push(`${g.sql} AS g${i}_${k}`));
+      c.groupBy.forEach((g, k) => cols.push(`${g.sql} AS g${i}_${k}`));
       cols.push(`CASE WHEN ${c.match.sql} THEN 1 ELSE 0 END AS r${i}`);
       params.push(...c.match.params);
     });
     const scope = rules[0].scope;
     const any = balancedOr(rules.map((c) => c.match));
     const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.id > ? AND e.id <= ? AND (${scope.sql}) AND (${any.sql})`;
-    const stmt = this.db.prepare(sql);
-    for (const c of rules) if (!this.newMatches.has(c.rule.id)) this.newMatches.set(c.rule.id, []);
-    for (const row of stmt.iterate(...params, from, this.hi, ...scope.params, ...any.params) as Iterable<Record<string, unknown>>) {
+    const buckets = rules.map(() => new Map<string, Bucket>());
+    for (const row of this.db.prepare(sql).iterate(...params, from, this.hi, ...scope.params, ...any.params) as Iterable<Record<string, unknown>>) {
+      const id = row.id as number;
+      const ts = row.ts as number;
       rules.forEach((c, i) => {
         if (row[`r${i}`] !== 1) return;
-        this.newMatches.get(c.rule.id)!.push({
-          id: row.id as number,
-          ts: row.ts as number,
-          values: this.needed(c).map((_, k) => (row[`g${i}_${k}`] ?? null) as FieldValue),
+        const span = this.newSpan.get(c.rule.id);
+        if (!span) this.newSpan.set(c.rule.id, { from: ts, to: ts });
+        else {
+          if (ts < span.from) span.from = ts;
+          if (ts > span.to) span.to = ts;
+        }
+        if (!this.p.generating.has(c.rule.id) || id <= (this.lo.get(c.rule.id) ?? 0)) return;
+        const group: Group = {};
+        c.groupBy.forEach((g, k) => {
+          const v = row[`g${i}_${k}`] as FieldValue | undefined;
+          if (v !== null && v !== undefined) group[g.name] = v;
         });
+        const window = c.rule.custom.window ?? DEFAULT_WINDOW;
+        const start = Math.floor(ts / window) * window;
+        const key = `${groupKey(group)}\u0000${start}`;
+        const b = buckets[i].get(key);
+        if (!b) buckets[i].set(key, { group, start, first: ts, last: ts, count: 1, evidence: [{ id, ts }] });
+        else {
+          b.count++;
+          if (ts < b.first) b.first = ts;
+          if (ts > b.last) b.last = ts;
+          if (b.evidence.length < BUCKET_EVIDENCE) b.evidence.push({ id, ts });
+        }
       });
     }
-  }
-
-  private singleFindings(c: CompiledDetection): void {
-    const lo = this.lo.get(c.rule.id) ?? 0;
-    const window = c.rule.custom.window ?? DEFAULT_WINDOW;
-    const buckets = new Map<string, { group: Group; start: number; matches: Match[] }>();
-    for (const m of this.newMatches.get(c.rule.id) ?? []) {
-      if (m.id <= lo) continue;
-      const group: Group = {};
-      c.groupBy.forEach((g, k) => {
-        if (m.values[k] !== null) group[g.name] = m.values[k];
-      });
-      const start = Math.floor(m.ts / window) * window;
-      const key = `${groupKey(group)}\u0000${start}`;
-      const b = buckets.get(key) ?? { group, start, matches: [] };
-      b.matches.push(m);
-      buckets.set(key, b);
-    }
-    for (const b of buckets.values()) {
-      b.matches.sort((x, y) => x.ts - y.ts || x.id - y.id);
-      this.record({
-        ruleId: c.rule.id,
-        title: c.rule.title,
-        kind: 'detection',
-        level: c.rule.level,
-        tags: c.rule.tags,
-        group: b.group,
-        windowStart: b.start,
-        firstTs: b.matches[0].ts,
-        lastTs: b.matches[b.matches.length - 1].ts,
-        count: b.matches.length,
-        mode: this.recount.has(c.rule.id) ? 'set' : 'add',
-        evidence: b.matches.map((m) => ({ id: m.id, ts: m.ts })),
-      });
-    }
+    rules.forEach((c, i) => {
+      for (const b of buckets[i].values()) {
+        b.evidence.sort((x, y) => x.ts - y.ts || x.id - y.id);
+        this.record({
+          ruleId: c.rule.id,
+          title: c.rule.title,
+          kind: 'detection',
+          level: c.rule.level,
+          tags: c.rule.tags,
+          group: b.group,
+          windowStart: b.start,
+          firstTs: b.first,
+          lastTs: b.last,
+          count: b.count,
+          mode: this.recount.has(c.rule.id) ? 'set' : 'add',
+          evidence: b.evidence,
+        });
+      }
+    });
   }
 
   /** Time span of the new matches among a rule's inputs (transitively), or undefined when there are none. */
-  private newRange(inputs: string[], ownerId: string): { from: number; to: number } | undefined {
-    const lo = this.lo.get(ownerId) ?? 0;
+  private newRange(r: CorrelationRule | BaselineRule): { from: number; to: number } | undefined {
     let from = Infinity;
     let to = -Infinity;
     const visit = (ref: string) => {
-      const r = this.p.refs.get(ref)!;
-      if (r.kind === 'detection') {
-        for (const m of this.newMatches.get(r.id) ?? []) {
-          if (m.id <= lo) continue;
-          if (m.ts < from) from = m.ts;
-          if (m.ts > to) to = m.ts;
+      const t = this.p.refs.get(ref)!;
+      if (t.kind === 'detection') {
+        const span = this.newSpan.get(t.id);
+        if (span) {
+          from = Math.min(from, span.from);
+          to = Math.max(to, span.to);
         }
-      } else r.rules.forEach(visit);
+      } else t.rules.forEach(visit);
     };
-    inputs.forEach(visit);
+    r.rules.forEach(visit);
     return from <= to ? { from, to } : undefined;
   }
 
-  private correlationFindings(c: CorrelationRule): void {
-    if (!this.p.generating.has(c.id)) return;
-    const range = this.newRange(c.rules, c.id);
-    if (!range) return;
-    const reach = this.reach(c);
-    // reach back to the start of any episode the new matches may extend, so its count is recomputed whole
-    const prior = this.db
-      .prepare('SELECT min(first_ts) AS f FROM findings WHERE rule_id = ? AND last_ts >= ?')
-      .get(c.id, range.from - reach) as { f: number | null };
-    const from = Math.min(range.from - reach, prior.f ?? Infinity);
-    const to = range.to + reach;
-    for (const ep of this.episodesOf(c, from, to)) {
-      this.record(
-        {
-          ruleId: c.id,
-          title: c.title,
-          kind: 'correlation',
-          level: c.level,
-          tags: c.tags,
-          group: ep.group,
-          windowStart: ep.first,
-          firstTs: ep.first,
-          lastTs: ep.last,
-          count: ep.count,
-          mode: 'set',
-          evidence: ep.members.flatMap((m) => m.evidence),
-        },
-        ep.first - c.timespan,
-        ep.last + c.timespan,
-      );
-    }
-  }
-
-  /** How far back a correlation's inputs can reach: its timespan plus those of the correlations it chains. */
+  /** How far back a rule's inputs can reach: its timespan (a baseline: its history) plus those of the correlations it chains. */
   private reach(r: Rule): number {
     if (r.kind === 'detection') return 0;
-    return r.timespan + Math.max(0, ...r.rules.map((ref) => this.reach(this.p.refs.get(ref)!)));
+    const own = r.kind === 'baseline' ? r.history + r.timespan : r.timespan;
+    return own + Math.max(0, ...r.rules.map((ref) => this.reach(this.p.refs.get(ref)!)));
   }
 
-  /** Episodes of a correlation in [from, to], each with its group in ECS names. */
-  episodesOf(c: CorrelationRule, from: number, to: number): (Episode & { group: Group })[] {
-    const byGroup = new Map<string, { group: Group; occ: Occurrence[] }>();
-    c.rules.forEach((ref, input) => {
-      const r = this.p.refs.get(ref)!;
-      for (const o of this.occurrences(c, r, from, to)) {
-        const key = groupKey(o.group);
-        const g = byGroup.get(key) ?? { group: o.group, occ: [] };
-        g.occ.push({ ts: o.ts, input, value: o.value, evidence: o.evidence });
-        byGroup.set(key, g);
-      }
-    });
-    const out: (Episode & { group: Group })[] = [];
-    for (const { group, occ } of byGroup.values()) {
-      occ.sort((a, b) => a.ts - b.ts || a.input - b.input);
-      for (const ep of episodes(c.type, occ, c.timespan, c.condition, c.rules.length)) out.push({ ...ep, group });
+  /**
+   * Correlations and baselines: every one with new matches among its inputs is fed, in one pass in time order over
+   * the span they need, the events its rules match. Chains (a correlation reading a correlation) get their inner
+   * episodes computed first and merged in by time.
+   */
+  private windows(): void {
+    const units: Unit[] = [];
+    // findings are written after the pass: the connection cannot write while the pass's query is open
+    const found: [FindingInput, { from: number; to: number } | undefined][] = [];
+    for (const r of [...this.p.correlations, ...this.p.baselines]) {
+      if (!this.p.generating.has(r.id)) continue;
+      const range = this.newRange(r);
+      if (!range) continue;
+      const reach = this.reach(r);
+      // reach back to the start of any episode the new matches may extend, so its count is recomputed whole
+      const prior = this.db.prepare('SELECT min(first_ts) AS f FROM findings WHERE rule_id = ? AND last_ts >= ?').get(r.id, range.from - reach) as { f: number | null };
+      const from = Math.min(range.from - reach, r.kind === 'correlation' ? (prior.f ?? Infinity) : Infinity);
+      units.push(this.unit(r, from, range.to + (r.kind === 'correlation' ? reach : r.timespan), range.from, (f, ep) => found.push([f, ep])));
     }
-    return out;
+    this.pass(units);
+    for (const [f, ep] of found) this.record(f, ep?.from, ep?.to);
   }
 
-  /** Occurrences of an input rule for a correlation: matched events, or the episodes of a chained correlation. */
-  private occurrences(
-    owner: CorrelationRule | BaselineRule,
-    r: Rule,
+  /** A stream for one correlation or baseline over [from, to]; findings (or, for chains, episodes) go to `out`. */
+  private unit(
+    r: CorrelationRule | BaselineRule,
     from: number,
     to: number,
-  ): { ts: number; group: Group; value?: unknown; evidence: { id: number; ts: number }[] }[] {
-    const groupFields = owner.groupBy;
-    if (r.kind === 'correlation') {
-      const out: { ts: number; group: Group; evidence: { id: number; ts: number }[] }[] = [];
-      for (const ep of this.episodesOf(r, from - r.timespan, to)) {
-        const group: Group = {};
-        let complete = true;
-        for (const g of groupFields) {
-          const v = ep.group[this.keyOf(r, this.aliasFor(owner, r, g))];
-          if (v === undefined || v === null) complete = false;
-          else group[owner.kind === 'correlation' && owner.aliases[g] ? g : this.keyOf(r, this.aliasFor(owner, r, g))] = v;
+    newFrom: number,
+    out: (f: FindingInput, overlap?: { from: number; to: number }) => void,
+    onEpisode?: (ep: Episode) => void,
+  ): Unit {
+    const inputs: Unit['inputs'] = new Map();
+    const chained: Unit['chained'] = [];
+    r.rules.forEach((ref, input) => {
+      const t = this.p.refs.get(ref)!;
+      if (t.kind === 'detection') inputs.set(t.id, { input, group: [], value: undefined });
+      else if (t.kind === 'correlation') {
+        // the inner correlation's episodes over this window, computed first: they are few
+        const eps: Episode[] = [];
+        this.pass([this.unit(t, from - t.timespan, to, from - t.timespan, () => undefined, (ep) => eps.push(ep))]);
+        for (const ep of eps) {
+          const group: Group = {};
+          let complete = true;
+          for (const g of r.groupBy) {
+            const v = ep.group[this.keyOf(t, this.aliasFor(r, t, g))];
+            if (v === undefined || v === null) complete = false;
+            else group[r.kind === 'correlation' && r.aliases[g] ? g : this.keyOf(t, this.aliasFor(r, t, g))] = v;
+          }
+          if (!complete) continue;
+          const o = { input, key: groupKey(group), group, weight: ep.count, evidence: ep.evidence };
+          chained.push({ ts: ep.fired, ...o });
+          // in an ordered chain a long episode also counts from its end ("a brute force, then a success" after an
+          // hour of failures); the chain keeps the latest link, so the two never both count
+          if (r.kind === 'correlation' && r.type === 'temporal_ordered' && ep.last > ep.fired) chained.push({ ts: ep.last, ...o });
         }
-        if (!complete) continue;
-        const evidence = ep.members.flatMap((m) => m.evidence);
-        out.push({ ts: ep.fired, group, evidence });
-        // In an ordered chain a long episode also counts from its end ("a brute force, then a success" after an
-        // hour of failures). The chain keeps the latest link, so the two never both count.
-        if (owner.kind === 'correlation' && owner.type === 'temporal_ordered' && ep.last > ep.fired) out.push({ ts: ep.last, group, evidence });
       }
-      return out;
+    });
+    chained.sort((a, b) => a.ts - b.ts);
+    if (r.kind === 'correlation') {
+      const stream = new CorrelationStream(r.type, r.timespan, r.condition, r.rules.length, (ep) => {
+        if (onEpisode) return onEpisode(ep);
+        if (ep.last < newFrom - r.timespan) return;
+        out(
+          {
+            ruleId: r.id,
+            title: r.title,
+            kind: 'correlation',
+            level: r.level,
+            tags: r.tags,
+            group: ep.group,
+            windowStart: ep.first,
+            firstTs: ep.first,
+            lastTs: ep.last,
+            count: ep.count,
+            mode: 'set',
+            evidence: ep.evidence,
+          },
+          { from: ep.first - r.timespan, to: ep.last + r.timespan },
+        );
+      });
+      return {
+        rule: r,
+        from,
+        to,
+        inputs,
+        chained,
+        push: (input, ts, id, key, group, value) => stream.push(key, group, { ts, input, value, weight: 1, evidence: [{ id, ts }] }),
+        feedChained: (o) => stream.push(o.key, o.group, { ts: o.ts, input: o.input, weight: o.weight, evidence: o.evidence }),
+        evict: (now) => stream.evict(now),
+        finish: () => stream.finish(),
+      };
     }
-    if (r.kind !== 'detection') return [];
-    const c = this.p.detections.get(r.id)!;
-    const fields = groupFields.map((g) => this.fieldFor(owner, c, g));
-    const valueName = this.valueName(owner);
-    const value = valueName ? this.fieldFor(owner, c, valueName) : undefined;
-    const out: { ts: number; group: Group; value?: unknown; evidence: { id: number; ts: number }[] }[] = [];
-    const take = (id: number, ts: number, get: (f: ResolvedField, k: number) => FieldValue | undefined) => {
-      const group: Group = {};
-      for (let k = 0; k < fields.length; k++) {
-        const v = get(fields[k], k);
-        // an event without the group's fields cannot be correlated with anything
-        if (v === null || v === undefined) return;
-        group[this.groupName(owner, fields[k], groupFields[k])] = v;
-      }
-      const v = value ? get(value, -1) : undefined;
-      out.push({ ts, group, value: v === null ? undefined : v, evidence: [{ id, ts }] });
+    const stream = new BaselineStream(r, newFrom, this.opts.tz, (f) => out(f));
+    return {
+      rule: r,
+      from,
+      to,
+      inputs,
+      chained,
+      push: (_input, ts, id, key, group, value) => stream.push(key, group, { ts, value, evidence: { id, ts } }),
+      feedChained: () => undefined,
+      evict: () => undefined,
+      finish: () => stream.finish(),
     };
-    // the scan's matches cover the newest events; only older ones in the window need the rule evaluated again
-    const scanned = this.scannedFrom.get(c.rule.id) ?? this.hi;
-    if (scanned > 0) {
-      const cols = ['e.id', 'e.ts', ...fields.map((f, k) => `${f.sql} AS g${k}`)];
-      if (value) cols.push(`${value.sql} AS v`);
-      const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? AND (${c.scope.sql}) AND (${c.match.sql})`;
-      for (const row of this.db.prepare(sql).iterate(from, to, scanned, ...c.scope.params, ...c.match.params) as Iterable<Record<string, unknown>>) {
-        take(row.id as number, row.ts as number, (_f, k) => (k < 0 ? row.v : row[`g${k}`]) as FieldValue | undefined);
+  }
+
+  /**
+   * One pass in time order over the span the units need: one SELECT tests every input rule of every unit (the ts
+   * index gives the order, so nothing is sorted), and each matching row goes to the units reading that rule.
+   */
+  private pass(units: Unit[]): void {
+    if (units.length === 0) return;
+    const rules = new Map<string, CompiledDetection>();
+    for (const u of units) for (const id of u.inputs.keys()) rules.set(id, this.p.detections.get(id)!);
+    const list = [...rules.values()];
+    const cols: string[] = ['e.id', 'e.ts'];
+    const params: unknown[] = [];
+    const colOf = new Map<string, number>();
+    const column = (f: ResolvedField) => {
+      let at = colOf.get(f.sql);
+      if (at === undefined) {
+        at = colOf.size;
+        colOf.set(f.sql, at);
+        cols.push(`${f.sql} AS f${at}`);
+      }
+      return at;
+    };
+    for (const u of units) {
+      for (const [id, spec] of u.inputs) {
+        const c = rules.get(id)!;
+        spec.group = u.rule.groupBy.map((g) => {
+          const f = this.fieldFor(u.rule, c, g);
+          return { col: column(f), name: this.groupName(u.rule, f, g) };
+        });
+        const v = this.valueName(u.rule);
+        spec.value = v ? column(this.fieldFor(u.rule, c, v)) : undefined;
       }
     }
-    const needed = this.needed(c);
-    const at = new Map(needed.map((f, k) => [f.sql, k]));
-    for (const m of this.newMatches.get(c.rule.id) ?? []) {
-      if (m.ts >= from && m.ts <= to) take(m.id, m.ts, (f) => m.values[at.get(f.sql)!]);
+    list.forEach((c, i) => {
+      cols.push(`CASE WHEN (${c.scope.sql}) AND (${c.match.sql}) THEN 1 ELSE 0 END AS r${i}`);
+      params.push(...c.scope.params, ...c.match.params);
+    });
+    const any = balancedOr(list.map((c) => ({ sql: `(${c.scope.sql}) AND (${c.match.sql})`, params: [...c.scope.params, ...c.match.params] })));
+    const from = Math.min(...units.map((u) => u.from));
+    const to = Math.max(...units.map((u) => u.to));
+    const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? AND (${any.sql}) ORDER BY e.ts, e.id`;
+    const chained = units.map(() => 0);
+    let rows = 0;
+    for (const row of this.db.prepare(sql).iterate(...params, from, to, this.hi, ...any.params) as Iterable<Record<string, unknown>>) {
+      const ts = row.ts as number;
+      const id = row.id as number;
+      units.forEach((u, k) => {
+        while (chained[k] < u.chained.length && u.chained[chained[k]].ts <= ts) u.feedChained(u.chained[chained[k]++]);
+      });
+      list.forEach((c, i) => {
+        if (row[`r${i}`] !== 1) return;
+        for (const u of units) {
+          const spec = u.inputs.get(c.rule.id);
+          if (!spec || ts < u.from || ts > u.to) continue;
+          const group: Group = {};
+          let complete = true;
+          for (const g of spec.group) {
+            const v = row[`f${g.col}`] as FieldValue | undefined;
+            // an event without the group's fields cannot be correlated with anything
+            if (v === null || v === undefined) {
+              complete = false;
+              break;
+            }
+            group[g.name] = v;
+          }
+          if (!complete) continue;
+          const value = spec.value === undefined ? undefined : (row[`f${spec.value}`] ?? undefined);
+          u.push(spec.input, ts, id, groupKey(group), group, value);
+        }
+      });
+      if (++rows % EVICT_EVERY === 0) for (const u of units) u.evict(ts);
     }
-    out.sort((a, b) => a.ts - b.ts);
-    return out;
+    units.forEach((u, k) => {
+      while (chained[k] < u.chained.length) u.feedChained(u.chained[chained[k]++]);
+      u.finish();
+    });
+  }
+
+  private valueName(owner: CorrelationRule | BaselineRule): string | undefined {
+    return owner.kind === 'correlation' ? owner.condition.field : owner.field ?? owner.metric.sum;
   }
 
   /** The name under which a rule's occurrences carry the value of one of its group-by entries. */
@@ -528,10 +590,6 @@ class Run {
     if (r.kind === 'correlation' && r.aliases[entry]) return entry;
     const first = this.p.refs.get(r.rules[0])!;
     return this.keyOf(first, this.aliasFor(r, first, entry));
-  }
-
-  occurrencesByInput(owner: BaselineRule, refs: string[], from: number, to: number) {
-    return refs.flatMap((ref) => this.occurrences(owner, this.p.refs.get(ref)!, from, to));
   }
 
   /** Group names are ECS names when the group-by entry maps to one; aliases keep their own name. */

@@ -164,18 +164,33 @@ export function ipInCidr(ip: unknown, cidr: unknown): number {
  * SQL functions the compiled rules and searches call: sigma_re(flags, pattern, value) and ip_in_cidr(ip, cidr).
  * Both are deterministic, so SQLite may use them in indexes and reuse results.
  */
+/**
+ * The many rules of one scan test the same few values of a row (its URL, its user agent) one after the other:
+ * the last value folded to lower case is kept, so each is folded once per row, not once per rule.
+ */
+let lastText = '';
+let lastFolded = '';
+
+function folded(value: unknown): string {
+  const text = String(value);
+  if (text !== lastText) {
+    lastText = text;
+    lastFolded = text.toLowerCase();
+  }
+  return lastFolded;
+}
+
 export function registerSqlFunctions(db: DB): void {
   db.function('sigma_re', { deterministic: true }, (flags: unknown, pattern: unknown, value: unknown) => {
     if (value === null || value === undefined) return 0;
     const compiled = cachedRegex(String(flags), String(pattern));
     if (!compiled) return 0;
     // no truncation: cutting the text would change what ^ and $ mean; linear time makes whole values safe
-    const text = String(value);
-    return compiled.re.test(compiled.fold ? text.toLowerCase() : text) ? 1 : 0;
+    return compiled.re.test(compiled.fold ? folded(value) : String(value)) ? 1 : 0;
   });
   db.function('ip_in_cidr', { deterministic: true }, (ip: unknown, cidr: unknown) => ipInCidr(ip, cidr));
   db.function('sigma_any', { deterministic: true }, (value: unknown, id: unknown) => {
     if (value === null || value === undefined) return 0;
-    return lists[id as number].test(String(value).toLowerCase()) ? 1 : 0;
+    return lists[id as number].test(folded(value)) ? 1 : 0;
   });
 }
