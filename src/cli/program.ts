@@ -9,6 +9,8 @@ import * as explain from './commands/explain.js';
 import * as dbCmd from './commands/db.js';
 import * as feeds from './commands/feeds.js';
 import * as geoip from './commands/geoip.js';
+import * as findings from './commands/findings.js';
+import * as show from './commands/show.js';
 import * as search from './commands/search.js';
 import * as stats from './commands/stats.js';
 import * as timeline from './commands/timeline.js';
@@ -16,7 +18,7 @@ import * as sql from './commands/sql.js';
 import * as exportCmd from './commands/export.js';
 import * as report from './commands/report.js';
 
-const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, feeds, geoip, search, timeline, stats, sql, exportCmd, report, dbCmd];
+const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, feeds, geoip, findings, show, search, timeline, stats, sql, exportCmd, report, dbCmd];
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 

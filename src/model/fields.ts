@@ -78,14 +78,32 @@ export const COLUMN_FIELDS = FIELDS.filter((d) => d.column && d.column !== 'ts' 
 const byName = new Map([...FIELDS, ...INTEL_FIELDS].map((d) => [d.name, d]));
 FIELDS.push(...INTEL_FIELDS);
 
-/** Catalogue entries for extra (non-column) fields are added by parsers for documentation and type hints. */
+/**
+ * Parsers add the extra (non-column) fields they fill, for documentation and search typing. A field several
+ * parsers fill keeps the first definition and collects every parser's name.
+ */
 export function registerFields(defs: FieldDef[]): void {
   for (const d of defs) {
-    if (!byName.has(d.name)) {
-      FIELDS.push(d);
-      byName.set(d.name, d);
+    const known = byName.get(d.name);
+    if (!known) {
+      const own = { ...d };
+      FIELDS.push(own);
+      byName.set(d.name, own);
+    } else if (!known.column && !known.filledBy.split(', ').includes(d.filledBy)) {
+      known.filledBy = `${known.filledBy}, ${d.filledBy}`;
     }
   }
+}
+
+/** The schema as a markdown table (README's "Event schema"), column fields first, then the rest by name. */
+export function schemaTable(): string {
+  const rows = [...FIELDS].sort((a, b) => Number(!a.column) - Number(!b.column) || (a.column ? 0 : a.name.localeCompare(b.name)));
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  return [
+    '| field | type | meaning | filled by |',
+    '| --- | --- | --- | --- |',
+    ...rows.map((f) => `| \`${f.name}\`${f.column ? ' (column)' : ''} | ${f.type} | ${cell(f.desc)} | ${cell(f.filledBy)} |`),
+  ].join('\n');
 }
 
 export function fieldDef(name: string): FieldDef | undefined {

@@ -1,7 +1,8 @@
 /**
  * Aligned columns for views that stream (search, timeline, sql): widths come from the first rows, so a million
  * rows print with flat memory (cli-table3 needs every row before it draws). Cells must be escaped by the caller;
- * colour is applied after padding so it never skews the alignment. Also: bars for counts.
+ * colour is applied after padding so it never skews the alignment. Also: bars for counts, and NDJSON lines safe
+ * to read on a terminal.
  */
 import type { ChalkInstance } from 'chalk';
 import type { Sink } from './sink.js';

@@ -50,7 +50,3 @@ export function csvCell(v: unknown): string {
 export function csvLine(values: unknown[]): string {
   return values.map(csvCell).join(',');
 }
-
-export function ndjson(obj: unknown): string {
-  return JSON.stringify(obj);
-}

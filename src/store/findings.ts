@@ -6,6 +6,8 @@ import crypto from 'node:crypto';
 import type { DB } from './db.js';
 import type { FieldValue } from '../model/event.js';
 import { levelRank, type Level } from '../model/event.js';
+import { registerQueryFunctions } from '../query/functions.js';
+import { entityCondition } from './read.js';
 
 /** Evidence event ids kept per finding (the count stays exact beyond it). */
 export const EVIDENCE_CAP = 1000;
@@ -164,62 +166,117 @@ export class Findings {
 }
 
 export interface FindingFilter {
+  /** at or above this level */
   level?: Level;
+  /** a rule id, or a title (any case) */
   ruleId?: string;
+  /** findings still going at or after this time (last_ts >= since), epoch ms */
   since?: number;
+  /** findings that started before this time (first_ts < until), epoch ms */
   until?: number;
+  /**
+   * Entities the finding involves: a group value, or one of its evidence events (as the timeline counts them: an IP
+   * or CIDR as source or destination, a user as actor or target, a host by name). ANDed when several are given.
+   * A CIDR is matched with ip_in_cidr, which listFindings registers on the connection.
+   */
   ip?: string;
   user?: string;
+  host?: string;
   /** only findings created by this run */
   run?: number;
   ids?: string[];
   limit?: number;
 }
 
-/** Findings newest first, filtered; group values are matched inside group_json. */
+/** Group keys that hold an entity of each kind (group_json is flat: dotted ECS names). */
+const GROUP_KEYS: Record<'ip' | 'user' | 'host', string> = {
+  ip: "(g.key = 'ip' OR g.key LIKE '%.ip')",
+  user: "(g.key IN ('user', 'user.name', 'user.target.name') OR g.key LIKE '%.user.name')",
+  host: "(g.key IN ('host.name', 'host.hostname') OR g.key LIKE '%.host.name')",
+};
+
+function involves(kind: 'ip' | 'user' | 'host', value: string, params: unknown[]): string {
+  // validates the value (a bad address or CIDR is a usage error) before anything below relies on it; an address
+  // matches as the events' own condition does, as text (indexed), a CIDR by address
+  const ev = entityCondition(kind, value);
+  let groupMatch: string;
+  if (kind === 'ip' && value.includes('/')) {
+    groupMatch = `${GROUP_KEYS.ip} AND ip_in_cidr(g.value, ?) = 1`;
+    params.push(value);
+  } else {
+    groupMatch = `${GROUP_KEYS[kind]} AND g.value = ?`;
+    params.push(value);
+  }
+  params.push(...ev.params);
+  return (
+    `(EXISTS (SELECT 1 FROM json_each(f.group_json) g WHERE ${groupMatch})` +
+    ` OR EXISTS (SELECT 1 FROM finding_events fe JOIN events e ON e.id = fe.event_id WHERE fe.finding_id = f.id AND (${ev.sql})))`
+  );
+}
+
+/** Findings in time order (first seen, then the most severe), filtered. */
 export function listFindings(db: DB, f: FindingFilter = {}): FindingRow[] {
   const where: string[] = [];
   const params: unknown[] = [];
   if (f.level) {
-    where.push('level_rank >= ?');
+    where.push('f.level_rank >= ?');
     params.push(levelRank(f.level));
   }
   if (f.ruleId) {
-    where.push('(rule_id = ? OR rule_title = ?)');
+    where.push('(f.rule_id = ? OR f.rule_title = ? COLLATE NOCASE)');
     params.push(f.ruleId, f.ruleId);
   }
   if (f.since !== undefined) {
-    where.push('last_ts >= ?');
+    where.push('f.last_ts >= ?');
     params.push(f.since);
   }
   if (f.until !== undefined) {
-    where.push('first_ts <= ?');
+    where.push('f.first_ts < ?');
     params.push(f.until);
   }
-  if (f.ip) {
-    where.push("EXISTS (SELECT 1 FROM json_each(group_json) WHERE key IN ('source.ip', 'destination.ip', 'ip') AND value = ?)");
-    params.push(f.ip);
-  }
-  if (f.user) {
-    where.push("EXISTS (SELECT 1 FROM json_each(group_json) WHERE key IN ('user.name', 'user.target.name', 'user') AND value = ?)");
-    params.push(f.user);
+  if (f.ip?.includes('/')) registerQueryFunctions(db);
+  for (const kind of ['ip', 'user', 'host'] as const) {
+    const value = f[kind];
+    if (value !== undefined) where.push(involves(kind, value, params));
   }
   if (f.run !== undefined) {
-    where.push('created_run = ?');
+    where.push('f.created_run = ?');
     params.push(f.run);
   }
   if (f.ids) {
-    where.push(`id IN (SELECT value FROM json_each(?))`);
+    where.push(`f.id IN (SELECT value FROM json_each(?))`);
     params.push(JSON.stringify(f.ids));
   }
-  const sql = `SELECT * FROM findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY first_ts, level_rank DESC, id ${f.limit ? 'LIMIT ?' : ''}`;
+  const sql = `SELECT f.* FROM findings f ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY f.first_ts, f.level_rank DESC, f.id ${f.limit ? 'LIMIT ?' : ''}`;
   if (f.limit) params.push(f.limit);
   return db.prepare(sql).all(...params) as FindingRow[];
 }
 
+/** Finding ids are lower-case hex; a prefix of one is a range of the primary key (LIKE would not use it). */
+const ID_TEXT = /^[0-9a-f]{1,40}$/;
+
+/**
+ * The finding with this id or id prefix. `matches` lists up to `max` ids when the prefix is ambiguous, and is
+ * empty when nothing matches (or the text cannot be an id).
+ */
+export function findFinding(db: DB, idOrPrefix: string, max = 5): { row?: FindingRow; matches: string[] } {
+  const text = idOrPrefix.toLowerCase();
+  if (!ID_TEXT.test(text)) return { matches: [] };
+  const exact = db.prepare<[string], FindingRow>('SELECT * FROM findings WHERE id = ?').get(text);
+  if (exact) return { row: exact, matches: [exact.id] };
+  const rows = db
+    .prepare<[string, string, number], FindingRow>('SELECT * FROM findings WHERE id >= ? AND id < ? ORDER BY id LIMIT ?')
+    .all(text, text + '\u{10ffff}', max + 1);
+  return rows.length === 1 ? { row: rows[0], matches: [rows[0].id] } : { matches: rows.slice(0, max).map((r) => r.id) };
+}
+
 export function getFinding(db: DB, idOrPrefix: string): FindingRow | undefined {
-  const rows = db.prepare("SELECT * FROM findings WHERE id = ? OR id LIKE ? || '%' LIMIT 2").all(idOrPrefix, idOrPrefix.replace(/[%_]/g, '')) as FindingRow[];
-  return rows.length === 1 ? rows[0] : rows.find((r) => r.id === idOrPrefix);
+  return findFinding(db, idOrPrefix).row;
+}
+
+/** How many evidence events a finding keeps (at most EVIDENCE_CAP; its count can be larger). */
+export function evidenceCount(db: DB, findingId: string): number {
+  return (db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM finding_events WHERE finding_id = ?').get(findingId) as { n: number }).n;
 }
 
 export function lastRun(db: DB): number | undefined {

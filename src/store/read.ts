@@ -7,10 +7,10 @@
  * be checkpointed between pages.
  */
 import type { DB } from './db.js';
-import { openDb } from './db.js';
+import { openDb, storeVersion } from './db.js';
 import { EVENT_FROM, EVENT_SELECT, rowToEvent } from './events.js';
 import { fieldSql } from './fieldsql.js';
-import type { StoredEvent } from '../model/event.js';
+import { LEVELS, type StoredEvent } from '../model/event.js';
 import { registerQueryFunctions } from '../query/functions.js';
 import { compileAst, type CompiledQuery, type SqlParam } from '../query/compile.js';
 import type { Node } from '../query/ast.js';
@@ -231,6 +231,67 @@ export function histogram(db: DB, f: EventFilter, interval: Interval): { start: 
       .prepare(`SELECT e.ts - e.ts % ? AS b, count(*) AS n FROM events e WHERE ${where.sql} GROUP BY b ORDER BY b`)
       .all(size, ...where.params) as { b: number; n: number }[]
   ).map((r) => ({ start: r.b, count: r.n }));
+}
+
+/**
+ * Findings counted under an event filter: a finding belongs to the time it starts (since <= first_ts < until), and
+ * a query or entity condition holds when one of its evidence events matches it.
+ */
+function findingWhere(f: EventFilter): Condition {
+  const parts: string[] = [];
+  const params: SqlParam[] = [];
+  if (f.since !== undefined) {
+    parts.push('f.first_ts >= ?');
+    params.push(f.since);
+  }
+  if (f.until !== undefined) {
+    parts.push('f.first_ts < ?');
+    params.push(f.until);
+  }
+  const ev = whereOf({ query: f.query, conditions: f.conditions });
+  if (ev.sql !== '1') {
+    parts.push(`EXISTS (SELECT 1 FROM finding_events fe JOIN events e ON e.id = fe.event_id WHERE fe.finding_id = f.id AND ${ev.sql})`);
+    params.push(...ev.params);
+  }
+  return { sql: parts.length ? parts.join(' AND ') : '1', params };
+}
+
+export interface FindingCounts {
+  total: number;
+  /** most severe first; levels without findings left out */
+  levels: { level: string; count: number }[];
+  /** most findings first (then the most severe) */
+  rules: { rule_id: string; title: string; level: string; count: number }[];
+}
+
+/** Findings per level and per rule; undefined for a store from before findings existed. */
+export function findingCounts(db: DB, f: EventFilter): FindingCounts | undefined {
+  if (storeVersion(db) < 2) return undefined;
+  const where = findingWhere(f);
+  const rules = db
+    .prepare(
+      // a rule's findings share its level unless the rule changed it between hunts: then each level is a line
+      `SELECT f.rule_id AS rule_id, max(f.rule_title) AS title, f.level AS level, max(f.level_rank) AS rank, count(*) AS count
+       FROM findings f WHERE ${where.sql} GROUP BY f.rule_id, f.level ORDER BY count DESC, rank DESC, title, rule_id`,
+    )
+    .all(...where.params) as { rule_id: string; title: string; level: string; rank: number; count: number }[];
+  const levels = new Map<string, number>();
+  for (const r of rules) levels.set(r.level, (levels.get(r.level) ?? 0) + r.count);
+  return {
+    total: rules.reduce((n, r) => n + r.count, 0),
+    levels: [...LEVELS].reverse().filter((l) => levels.has(l)).map((level) => ({ level, count: levels.get(level)! })),
+    rules: rules.map(({ rule_id, title, level, count }) => ({ rule_id, title, level, count })),
+  };
+}
+
+/** Findings per UTC minute, hour or day of their start: bucket start -> count. Empty for a store without findings. */
+export function findingHistogram(db: DB, f: EventFilter, interval: Interval): Map<number, number> {
+  if (storeVersion(db) < 2) return new Map();
+  const where = findingWhere(f);
+  const rows = db
+    .prepare(`SELECT f.first_ts - f.first_ts % ? AS b, count(*) AS n FROM findings f WHERE ${where.sql} GROUP BY b`)
+    .all(INTERVALS[interval], ...where.params) as { b: number; n: number }[];
+  return new Map(rows.map((r) => [r.b, r.n]));
 }
 
 export type EntityKind = 'ip' | 'user' | 'host';

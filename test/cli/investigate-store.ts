@@ -9,7 +9,7 @@ import { openDb } from '../../src/store/db.js';
 import { EventWriter } from '../../src/store/events.js';
 import { Sources } from '../../src/store/sources.js';
 import type { Fields } from '../../src/model/event.js';
-import { FIXTURES } from '../helpers/cli.js';
+import { FIXTURES, run } from '../helpers/cli.js';
 
 export interface SeedEvent {
   ts: string;
@@ -120,4 +120,52 @@ export function matchGolden(name: string, actual: string): void {
   if (actual !== expected) {
     throw new Error(`output differs from ${path.relative(FIXTURES, file)}\n--- expected\n${expected}\n--- actual\n${actual}`);
   }
+}
+
+export const HUNT_LOGS = path.join(FIXTURES, 'investigate/hunt');
+export const TEST_RULES = path.join(FIXTURES, 'investigate/rules');
+const GEOIP = path.join(FIXTURES, 'geoip');
+
+/** hunt's flags for the test stores: the test rules only, and MaxMind's test databases (stable answers). */
+export function huntArgs(...inputs: string[]): string[] {
+  return [
+    'hunt',
+    ...inputs,
+    '--rules',
+    TEST_RULES,
+    '--no-builtin',
+    '--geoip-db',
+    path.join(GEOIP, 'GeoIP2-City-Test.mmdb'),
+    '--asn-db',
+    path.join(GEOIP, 'GeoLite2-ASN-Test.mmdb'),
+    '--tz',
+    'UTC',
+  ];
+}
+
+/**
+ * A store hunted from fixtures/investigate/hunt in two runs (auth.log, then access.log), with a local threat feed
+ * listing the SSH brute forcer. Logs are copied into `dir` first: paths in the output are then `<dir>/logs/...`
+ * after normalize().
+ */
+export function buildHuntStore(dir: string): string {
+  const store = path.join(dir, 'hunt.db');
+  fs.mkdirSync(path.join(dir, 'logs'));
+  for (const f of ['auth.log', 'access.log']) fs.copyFileSync(path.join(HUNT_LOGS, f), path.join(dir, 'logs', f));
+  fs.writeFileSync(path.join(dir, 'iocs.txt'), '# case IOCs\n89.160.20.112\n');
+  const steps = [
+    ['feeds', 'add', 'case-iocs', path.join(dir, 'iocs.txt'), '--context', 'Malicious Host', '--severity', 'high'],
+    huntArgs(path.join(dir, 'logs/auth.log')),
+    huntArgs(path.join(dir, 'logs/access.log')),
+  ];
+  for (const args of steps) {
+    const r = run(['--db', store, ...args]);
+    if (r.code !== 0) throw new Error(`${args.join(' ')}: exit ${r.code}\n${r.stderr}`);
+  }
+  return store;
+}
+
+/** Output with the temp folder replaced, so golden files hold no machine-specific path. */
+export function normalize(text: string, dir: string): string {
+  return text.split(dir).join('<dir>');
 }

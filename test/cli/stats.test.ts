@@ -74,5 +74,5 @@ test('an empty store or range says so', () => {
   assert.equal(r.code, 0);
   assert.equal(r.stdout, 'no events match\n');
   const j = ndjsonLines(stats(UTF8, '--since', '2030-01-01', '--json').stdout);
-  assert.deepEqual(j, [{ type: 'summary', events: 0, parsed: 0, unparsed: 0, first: null, last: null, since: '2030-01-01T00:00:00.000Z', until: null, query: null }]);
+  assert.deepEqual(j, [{ type: 'summary', events: 0, parsed: 0, unparsed: 0, first: null, last: null, findings: 0, since: '2030-01-01T00:00:00.000Z', until: null, query: null }]);
 });

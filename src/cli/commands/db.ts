@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples } from '../app.js';
 import { withWriter } from './ingest.js';
 import { EXIT, UsageError } from '../../errors.js';
@@ -21,7 +22,7 @@ export function register(program: Command): void {
         return withWriter(app, flags.wait, async (db) => {
           const { prune } = await import('../../store/maintenance.js');
           const res = prune(db, app.dbPath, before);
-          if (flags.json) app.out.line(JSON.stringify({ before: new Date(before).toISOString(), ...res }));
+          if (flags.json) app.out.line(jsonLine({ before: new Date(before).toISOString(), ...res }));
           else {
             const { fmtBytes, fmtInt } = await import('../../output/format.js');
             app.out.line(
@@ -45,7 +46,7 @@ export function register(program: Command): void {
         const store = openDb(app.dbPath, { readonly: true });
         try {
           const res = check(store);
-          if (flags.json) app.out.line(JSON.stringify({ path: app.dbPath, ...res }));
+          if (flags.json) app.out.line(jsonLine({ path: app.dbPath, ...res }));
           else {
             app.out.line(`${app.dbPath}: ${res.ok ? app.c.green('ok') : app.c.red('DAMAGED')} (schema ${res.schema_version}, ${res.events} events, ${res.sources} sources, ${res.findings} findings)`);
             if (!res.ok) for (const line of res.integrity.slice(0, 20)) app.out.line(`  ${line}`);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples, zoneOption } from '../app.js';
 import { UsageError } from '../../errors.js';
 import type { Doc } from '../../output/ecs.js';
@@ -57,7 +58,7 @@ export function register(program: Command): void {
         const { escapeTerminal } = await import('../../output/escape.js');
         const result = parseLines(lines, { format: flags.format, tz, mtimeMs: Date.now() });
         if (flags.json) {
-          for (const e of result.events) app.out.line(JSON.stringify({ parser: e.status === 0 ? result.parser.name : 'raw', event: e.doc }));
+          for (const e of result.events) app.out.line(jsonLine({ parser: e.status === 0 ? result.parser.name : 'raw', event: e.doc }));
           return;
         }
         const ranks = new Map(rankParsers(lines.slice(0, 200)).map((r) => [r.parser.name, r.score]));

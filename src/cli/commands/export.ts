@@ -1,22 +1,30 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { action, appFor, examples, type App } from '../app.js';
 import { InputError, InterruptedError, UsageError, describeSystemError } from '../../errors.js';
-import { CSV_COLUMNS, buildFilter, csvHeader, csvRows, docValue, type FilterFlags } from './search.js';
+import { CSV_COLUMNS, buildFilter, csvHeader, csvRows, docValue, intelLookup, pages, PAGE, type FilterFlags } from './search.js';
+import { findingFilter, wholeNumber } from './findings.js';
+import { LEVELS, type Level } from '../../model/event.js';
+import type { DB } from '../../store/db.js';
 import type { EventDbRow } from '../../store/read.js';
 
 const FORMATS = ['ndjson', 'csv', 'ecs-bulk'] as const;
 type Format = (typeof FORMATS)[number];
 
-const DEFAULT_INDEX = 'loghound-events';
+const DEFAULT_INDEX = { events: 'loghound-events', findings: 'loghound-findings' };
 
 interface ExportFlags extends FilterFlags {
   events?: boolean;
+  findings?: boolean;
   format?: string;
   out?: string;
   index?: string;
+  level?: Level;
+  rule?: string;
+  evidence?: string;
 }
 
 /** What export writes to: the stdout sink, or a private temp file renamed into place at the end. */
@@ -152,17 +160,20 @@ function checkIndexName(name: string): void {
 }
 
 async function runExport(app: App, flags: ExportFlags): Promise<number | void> {
-  if (!flags.events) throw new UsageError('say what to export: --events', 'findings export arrives with the detection engine');
+  if (Boolean(flags.events) === Boolean(flags.findings)) throw new UsageError('say what to export: --events or --findings');
+  const what = flags.events ? 'events' : 'findings';
   const format = (flags.format ?? 'ndjson') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format ${flags.format}: expected ndjson, csv or ecs-bulk`);
   if (flags.index !== undefined && format !== 'ecs-bulk') throw new UsageError('--index applies to --format ecs-bulk only');
-  const index = flags.index ?? DEFAULT_INDEX;
+  if (what === 'events') {
+    for (const f of ['level', 'rule'] as const) if (flags[f] !== undefined) throw new UsageError(`--${f} applies to --findings only`);
+  } else if (flags.query !== undefined) {
+    throw new UsageError('--query applies to --events only', 'narrow findings with --level, --rule, --since and --until');
+  }
+  const index = flags.index ?? DEFAULT_INDEX[what];
   checkIndexName(index);
-  const filter = await buildFilter(flags);
-  const { openReadStore, eventRows } = await import('../../store/read.js');
-  const { rowToEvent } = await import('../../store/events.js');
-  const { eventToEcs } = await import('../../output/ecs.js');
-  const csvLine = await csvRows(flags.out === undefined && app.out.isTTY);
+  const evidence = wholeNumber(flags.evidence ?? '10', '--evidence');
+  const { openReadStore } = await import('../../store/read.js');
   const { onInterrupt } = await import('../interrupt.js');
   const db = openReadStore(app.dbPath);
   let file: FileOutput | undefined;
@@ -171,26 +182,15 @@ async function runExport(app: App, flags: ExportFlags): Promise<number | void> {
   try {
     file = flags.out !== undefined ? new FileOutput(path.resolve(flags.out)) : undefined;
     const out: Output = file ?? app.out;
-    let n = 0;
-    if (format === 'csv') out.line(csvHeader(CSV_COLUMNS));
-    for (const row of eventRows(db, filter, { also: 's.fingerprint AS fingerprint' })) {
-      if (out.closed || sig.interrupted()) break;
-      const doc = eventToEcs(rowToEvent(row));
-      let ok: boolean;
-      if (format === 'ndjson') ok = out.line(JSON.stringify(doc));
-      else if (format === 'csv') ok = out.line(csvLine(CSV_COLUMNS.map((name) => docValue(doc, name))));
-      else {
-        out.line(JSON.stringify({ create: { _index: index, _id: stableId(row as EventDbRow & { fingerprint: string }) } }));
-        ok = out.line(JSON.stringify(doc));
-      }
-      n++;
-      if (!ok) await out.drain();
-    }
+    const n =
+      what === 'events'
+        ? await exportEvents(app, db, flags, format, index, out, sig.interrupted)
+        : await exportFindings(app, db, flags, format, index, evidence, out, sig.interrupted);
     if (sig.interrupted()) throw new InterruptedError(file ? `interrupted: ${file.file} was left as it was` : 'interrupted');
     if (file) {
       await file.commit();
       committed = true;
-      app.log.info(`exported ${n.toLocaleString('en-US')} events to ${file.file}`);
+      app.log.info(`exported ${n.toLocaleString('en-US')} ${what === 'events' ? (n === 1 ? 'event' : 'events') : n === 1 ? 'finding' : 'findings'} to ${file.file}`);
     }
   } finally {
     sig.dispose();
@@ -199,29 +199,116 @@ async function runExport(app: App, flags: ExportFlags): Promise<number | void> {
   }
 }
 
+/** Events in time order, each page enriched from ip_intel with one read. Returns how many were written. */
+async function exportEvents(app: App, db: DB, flags: ExportFlags, format: Format, index: string, out: Output, interrupted: () => boolean): Promise<number> {
+  const filter = await buildFilter(flags);
+  const { eventRows } = await import('../../store/read.js');
+  const { rowToEvent } = await import('../../store/events.js');
+  const { eventToEcs } = await import('../../output/ecs.js');
+  const { enrichDoc } = await import('../../enrich/ecs.js');
+    const csvLine = await csvRows(flags.out === undefined && app.out.isTTY);
+  // the CSV columns hold nothing enrichment adds
+  const lookup = format === 'csv' ? undefined : await intelLookup(db);
+  let n = 0;
+  if (format === 'csv') out.line(csvHeader(CSV_COLUMNS));
+  for (const page of pages(eventRows(db, filter, { also: 's.fingerprint AS fingerprint' }), lookup ? PAGE : 1)) {
+    if (out.closed || interrupted()) break;
+    const evs = page.map(rowToEvent);
+    const intel = lookup?.(evs);
+    for (let i = 0; i < page.length; i++) {
+      const doc = eventToEcs(evs[i]);
+      if (intel?.size) enrichDoc(doc, intel);
+      let ok: boolean;
+      if (format === 'ndjson') ok = out.line(jsonLine(doc));
+      else if (format === 'csv') ok = out.line(csvLine(CSV_COLUMNS.map((name) => docValue(doc, name))));
+      else {
+        out.line(jsonLine({ create: { _index: index, _id: stableId(page[i] as EventDbRow & { fingerprint: string }) } }));
+        ok = out.line(jsonLine(doc));
+      }
+      n++;
+      if (!ok) await out.drain();
+      if (out.closed) break;
+    }
+  }
+  return n;
+}
+
+/**
+ * Findings in time order: NDJSON in findingDoc's shape, CSV, or a bulk body of ECS alerts (findingEcs). The bulk
+ * action is `index` with the finding id as `_id`, not `create`: a finding grows as its window does, and a reload
+ * must replace the older copy, which `create` would refuse.
+ */
+async function exportFindings(
+  app: App,
+  db: DB,
+  flags: ExportFlags,
+  format: Format,
+  index: string,
+  evidence: number,
+  sink: Output,
+  interrupted: () => boolean,
+): Promise<number> {
+  const filter = findingFilter(flags);
+  const { storeVersion } = await import('../../store/db.js');
+  const { listFindings } = await import('../../store/findings.js');
+  const out = await import('../../output/findings.js');
+    const { EVENT_SELECT, rowToEvent } = await import('../../store/events.js');
+  const rows = storeVersion(db) >= 2 ? listFindings(db, filter) : [];
+  const tty = flags.out === undefined && app.out.isTTY;
+  const { cellText } = await import('../../output/format.js');
+  const { escapeTerminal } = await import('../../output/escape.js');
+  const evidenceRows = db.prepare(
+    `SELECT ${EVENT_SELECT}, s.fingerprint AS fingerprint FROM finding_events fe JOIN events e ON e.id = fe.event_id JOIN sources s ON s.id = e.source_id
+     WHERE fe.finding_id = ? ORDER BY fe.ts, fe.event_id LIMIT ?`,
+  );
+  let n = 0;
+  if (format === 'csv') sink.line(out.FINDING_CSV_HEAD.join(','));
+  for (const r of rows) {
+    if (sink.closed || interrupted()) break;
+    let ok: boolean;
+    if (format === 'ndjson') ok = sink.line(jsonLine(out.findingDoc(r, out.evidenceEvents(db, r.id, evidence))));
+    else if (format === 'csv') ok = sink.line(out.findingCsv(r, tty ? (v) => escapeTerminal(cellText(v)) : undefined));
+    else {
+      const ev = (evidenceRows.all(r.id, evidence) as (EventDbRow & { fingerprint: string })[]).map((row) => ({ event: rowToEvent(row), exportId: stableId(row) }));
+      sink.line(jsonLine({ index: { _index: index, _id: r.id } }));
+      ok = sink.line(jsonLine(out.findingEcs(r, ev)));
+    }
+    n++;
+    if (!ok) await sink.drain();
+  }
+  return n;
+}
+
 export function register(program: Command): void {
   program
     .command('export')
-    .summary('stream events out as NDJSON, CSV or an Elasticsearch bulk body')
+    .summary('stream events or findings out as NDJSON, CSV or an Elasticsearch bulk body')
     .description(
-      'Write events as ECS NDJSON (the shape of every --json), CSV (a fixed column set, see README), or an ' +
-        'Elasticsearch / OpenSearch _bulk body: a "create" action with a stable _id, then the document, so loading ' +
-        'the same export twice adds nothing. Streamed in time order with flat memory; --out writes a private temp ' +
-        'file and renames it into place when complete.',
+      'Write events as ECS NDJSON (the shape of every --json, with geo and threat context when hunt has enriched ' +
+        'the store), CSV (a fixed column set, see README), or an Elasticsearch / OpenSearch _bulk body: a "create" ' +
+        'action with a stable _id, then the document, so loading the same export twice adds nothing. --findings ' +
+        'writes findings instead: NDJSON as findings --json prints them, CSV, or a bulk body of ECS alerts indexed ' +
+        'under their finding id (a grown finding replaces its older copy). Streamed with flat memory; --out writes ' +
+        'a private temp file and renames it into place when complete.',
     )
     .option('--events', 'export events')
+    .option('--findings', 'export findings')
     .option('--format <format>', 'ndjson, csv or ecs-bulk', 'ndjson')
     .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
-    .option('--query <query>', 'only events matching this search query')
-    .option('--since <time>', 'events at or after this time (ISO, or a duration: 15m, 2h, 7d)')
-    .option('--until <time>', 'events before this time')
-    .option('--index <name>', `ecs-bulk: the target index (default ${DEFAULT_INDEX})`)
+    .option('--query <query>', 'events: only those matching this search query')
+    .option('--since <time>', 'events at or after this time, findings still going then (ISO, or a duration: 15m, 2h, 7d)')
+    .option('--until <time>', 'events before this time, findings that started before it')
+    .addOption(new Option('--level <level>', 'findings: only those at or above this level').choices(LEVELS))
+    .option('--rule <id>', 'findings: only those of this rule (id or title)')
+    .option('--evidence <n>', 'findings: evidence events per finding (ndjson and ecs-bulk)', '10')
+    .option('--index <name>', `ecs-bulk: the target index (default ${DEFAULT_INDEX.events}, or ${DEFAULT_INDEX.findings} with --findings)`)
     .addHelpText(
       'after',
       examples([
         'loghound export --events --out events.ndjson',
         "loghound export --events --format csv --query 'event.dataset:web.access' --since 7d > web.csv",
         'loghound export --events --format ecs-bulk --index logs-incident42 --out bulk.ndjson',
+        'loghound export --findings --level medium --format ecs-bulk --out findings.bulk',
         "curl -s -H 'Content-Type: application/x-ndjson' -XPOST localhost:9200/_bulk --data-binary @bulk.ndjson",
       ]),
     )

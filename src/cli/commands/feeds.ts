@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples, type App } from '../app.js';
 import { EXIT, UsageError } from '../../errors.js';
 import type { FeedSettings, FeedStatus } from '../../enrich/feeds.js';
@@ -94,7 +95,7 @@ export function register(program: Command): void {
           ? await withStore(app, (db, settings) => feedStatus(db, settings))
           : feedStatus(undefined, await settingsFromConfig());
         if (flags.json) {
-          for (const s of list) app.out.line(JSON.stringify(statusJson(s)));
+          for (const s of list) app.out.line(jsonLine(statusJson(s)));
           return;
         }
         const { renderTable } = await import('../../output/format.js');
@@ -153,7 +154,7 @@ export function register(program: Command): void {
           }),
         );
         for (const r of results) {
-          if (flags.json) app.out.line(JSON.stringify({ name: r.name, status: r.status, entries: r.entries ?? null, message: r.message, seconds: Number(r.seconds.toFixed(3)) }));
+          if (flags.json) app.out.line(jsonLine({ name: r.name, status: r.status, entries: r.entries ?? null, message: r.message, seconds: Number(r.seconds.toFixed(3)) }));
           else if (r.status !== 'failed') app.out.line(`${r.name}: ${r.status === 'updated' ? app.c.green(r.status) : r.status} (${r.message})`);
         }
         if (rebuild) app.log.info(`matching index: ${rebuild.segments} segments from ${rebuild.ranges} ranges in ${rebuild.seconds.toFixed(2)} s`);

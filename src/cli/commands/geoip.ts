@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples } from '../app.js';
 import { UsageError } from '../../errors.js';
 
@@ -57,7 +58,7 @@ export function register(program: Command): void {
           };
         });
         if (flags.json) {
-          for (const r of rows) app.out.line(JSON.stringify(r));
+          for (const r of rows) app.out.line(jsonLine(r));
           return;
         }
         const { renderTable } = await import('../../output/format.js');
@@ -106,7 +107,7 @@ export function register(program: Command): void {
           onProgress: (m) => app.log.info(m),
         });
         for (const r of results) {
-          if (json) app.out.line(JSON.stringify({ edition: r.edition, status: r.status, path: r.path, database_type: r.databaseType, build_epoch: r.buildEpoch }));
+          if (json) app.out.line(jsonLine({ edition: r.edition, status: r.status, path: r.path, database_type: r.databaseType, build_epoch: r.buildEpoch }));
           else app.out.line(`${r.edition}: ${r.status} (${r.databaseType}, built ${r.buildEpoch.slice(0, 10)}) ${r.path}`);
         }
       }),

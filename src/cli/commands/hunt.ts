@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples, zoneOption } from '../app.js';
 import { ingestExit, runIngest, withWriter, type IngestFlags } from './ingest.js';
 import { collect, loadRuleSet, type RuleFlags } from '../rulesets.js';
@@ -112,7 +113,7 @@ export async function printFindings(
   if (opts.json) {
     for (const r of rows) {
       if (app.out.closed) break;
-      if (!app.out.line(JSON.stringify(out.findingDoc(r, out.evidenceEvents(db, r.id, opts.evidence))))) await app.out.drain();
+      if (!app.out.line(jsonLine(out.findingDoc(r, out.evidenceEvents(db, r.id, opts.evidence))))) await app.out.drain();
     }
   } else if (opts.csv) {
     app.out.line(out.FINDING_CSV_HEAD.join(','));

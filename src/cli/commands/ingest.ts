@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples, waitSeconds, zoneOption, type App } from '../app.js';
 import { onInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
@@ -88,7 +89,7 @@ export function register(program: Command): void {
         return withWriter(app, flags.wait, async (db) => {
           const summary = await runIngest(app, db, inputs, flags);
           const { summaryJson, summaryText } = await import('../../output/summary.js');
-          if (flags.json) app.out.line(JSON.stringify(summaryJson(summary)));
+          if (flags.json) app.out.line(jsonLine(summaryJson(summary)));
           else app.out.line(summaryText(summary, app.c));
           return ingestExit(summary);
         });

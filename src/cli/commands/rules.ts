@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples } from '../app.js';
 import { collect, loadRuleSet, type RuleFlags } from '../rulesets.js';
 import { EXIT } from '../../errors.js';
@@ -46,7 +47,7 @@ export function register(program: Command): void {
         }));
         const unloadable = set.skipped.map((s) => ({ id: s.id ?? null, title: s.title ?? null, level: null, kind: null, logsource: null, tags: [], status: 'skipped', reason: s.reason, generates: false, file: where(s) }));
         if (flags.json) {
-          for (const r of [...rows, ...unloadable]) app.out.line(JSON.stringify(r));
+          for (const r of [...rows, ...unloadable]) app.out.line(jsonLine(r));
         } else {
           const { renderTable } = await import('../../output/format.js');
           const { levelText } = await import('../../output/findings.js');
@@ -108,7 +109,7 @@ export function register(program: Command): void {
           for (const r of await runRuleTest(file, set.rules)) {
             ran++;
             if (!r.ok) failed++;
-            if (flags.json) app.out.line(JSON.stringify(r));
+            if (flags.json) app.out.line(jsonLine(r));
             else app.out.line(`${r.ok ? app.c.green('ok  ') : app.c.red('FAIL')} ${r.case.padEnd(7)} ${r.title}${r.message ? ` — ${r.message}` : ''}`);
           }
         }

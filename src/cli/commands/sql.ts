@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples, type App } from '../app.js';
 import { UsageError } from '../../errors.js';
 import { csvRows, outputMode, terminalWidth } from './search.js';
@@ -187,7 +188,7 @@ async function runSql(app: App, sql: string, flags: SqlFlags): Promise<void> {
         if (mode === 'json') {
           const obj: Record<string, unknown> = {};
           names.forEach((n, i) => (obj[n] = cell(row[i])));
-          ok = out.line(JSON.stringify(obj));
+          ok = out.line(jsonLine(obj));
         } else if (mode === 'csv') ok = out.line(csvLine(row.map(cell)));
         else ok = table!.row(row.map((v) => escapeTerminal(cellText(cell(v)))));
         if (!ok) await out.drain();
