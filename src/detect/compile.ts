@@ -22,7 +22,16 @@ export interface CompiledDetection {
   /** the log source: datasets and the mapping's own filter */
   scope: Sql;
   groupBy: ResolvedField[];
+  /**
+   * A necessary condition, when the rule has one made of literal text: the rule can only match a row where one
+   * of these fields contains one of these strings. A scan tests all rules' necessary strings first, with one
+   * regex call per field, and evaluates the rules themselves only on rows that pass (attack patterns are rare).
+   */
+  needs?: Needs;
 }
+
+/** field SQL -> lower-cased literals, any of which must occur in it */
+export type Needs = Map<string, string[]>;
 
 class CompileError extends Error {}
 
@@ -33,7 +42,7 @@ export function compileDetection(rule: DetectionRule): CompiledDetection | strin
     const ctx = new Ctx(rule, mapping);
     const match = ctx.condition(rule.condition);
     const groupBy = (rule.custom.groupBy ?? mapping.groupBy).map((g) => ctx.field(g));
-    return { rule, mapping, match, scope: scopeOf(mapping), groupBy };
+    return { rule, mapping, match, scope: scopeOf(mapping), groupBy, needs: ctx.needs(rule.condition) ?? undefined };
   } catch (err) {
     if (err instanceof CompileError) return err.message;
     throw err;
@@ -54,6 +63,27 @@ export function scopeOf(mapping: Mapping): Sql {
     params.push(...values);
   }
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
+}
+
+/** AND: any one part's necessary literals will do; the one with the fewest literals is the sharpest. */
+function firstNeeds(parts: (Needs | null)[]): Needs | null {
+  let best: Needs | null = null;
+  for (const p of parts) if (p && (!best || size(p) < size(best))) best = p;
+  return best;
+}
+
+/** OR: every part must have necessary literals, and any of them may hold. */
+function unionNeeds(parts: (Needs | null)[]): Needs | null {
+  if (parts.length === 0 || parts.some((p) => p === null)) return null;
+  const out: Needs = new Map();
+  for (const p of parts as Needs[]) for (const [f, lits] of p) out.set(f, [...(out.get(f) ?? []), ...lits]);
+  return out;
+}
+
+function size(n: Needs): number {
+  let s = 0;
+  for (const l of n.values()) s += l.length;
+  return s;
 }
 
 const and = (xs: Sql[]): Sql => join(xs, ' AND ', '1');
@@ -140,6 +170,50 @@ class Ctx {
         return c.quantifier === 'all' ? and(parts) : or(parts);
       }
     }
+  }
+
+  /** The necessary literals of a condition (see CompiledDetection.needs), or null when it has none. */
+  needs(c: Condition): Needs | null {
+    switch (c.op) {
+      case 'ref':
+        return this.selectionNeeds(this.rule.selections.get(c.name)!);
+      case 'not':
+        return null;
+      case 'and':
+        return firstNeeds(c.args.map((a) => this.needs(a)));
+      case 'or':
+        return unionNeeds(c.args.map((a) => this.needs(a)));
+      case 'of': {
+        const parts = expandPattern(c.pattern, [...this.rule.selections.keys()]).map((n) => this.selectionNeeds(this.rule.selections.get(n)!));
+        return c.quantifier === 'all' ? firstNeeds(parts) : unionNeeds(parts);
+      }
+    }
+  }
+
+  selectionNeeds(s: Selection): Needs | null {
+    if (s.kind === 'or') return unionNeeds(s.alternatives.map((a) => this.selectionNeeds(a)));
+    return firstNeeds(s.items.map((item) => this.itemNeeds(item)));
+  }
+
+  /** A text item's values, as literals one of which must occur: the longest wildcard-free run of each value. */
+  itemNeeds(item: FieldItem): Needs | null {
+    if (!item.modifiers.every((m) => m === 'contains' || m === 'startswith' || m === 'endswith' || m === 'all')) return null;
+    const f = this.field(item.field);
+    if (f.each || item.values.length === 0) return null;
+    const values = item.modifiers.includes('all') ? item.values.slice(0, 1) : item.values;
+    const literals: string[] = [];
+    for (const v of values) {
+      if (typeof v !== 'string') return null;
+      // escaped wildcards are literal characters: set them aside, cut at the real wildcards, put them back
+      const runs = v
+        .replace(/\\([*?\\])/g, (_m, c: string) => String.fromCharCode(0xe000 + '*?\\'.indexOf(c)))
+        .split(/[*?]/)
+        .map((r) => r.replace(/[\ue000-\ue002]/g, (c) => '*?\\'[c.charCodeAt(0) - 0xe000]));
+      const longest = runs.reduce((a, b) => (b.length > a.length ? b : a), '');
+      if (longest.length === 0) return null;
+      literals.push(longest.toLowerCase());
+    }
+    return new Map([[f.sql, literals]]);
   }
 
   selection(s: Selection): Sql {

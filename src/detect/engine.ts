@@ -11,7 +11,7 @@ import type { BaselineRule, CorrelationRule, Rule, Skipped } from './model.js';
 import { compileDetection, type CompiledDetection, type Sql } from './compile.js';
 import { resolveField, type ResolvedField } from './mapping.js';
 import { CorrelationStream, type Episode } from './correlate.js';
-import { registerSqlFunctions } from './regex.js';
+import { listId, registerSqlFunctions } from './regex.js';
 import { BaselineStream } from './baseline.js';
 
 /** Single-event rules: matches of one group within this window are one finding. */
@@ -39,6 +39,8 @@ export interface DetectSummary {
   updatedIds: string[];
   eventsEvaluated: number;
   seconds: number;
+  /** where the time went: one entry per scan and per correlation pass (hunt -v prints them) */
+  steps: { what: string; rules: number; rows: number; seconds: number }[];
 }
 
 /** A rule ready to run, or the reason it cannot. */
@@ -173,6 +175,7 @@ export function detect(db: DB, rules: Rule[], opts: DetectOptions, extraSkipped:
     updatedIds: [],
     eventsEvaluated: 0,
     seconds: 0,
+    steps: [],
   };
 
   db.transaction(() => {
@@ -282,10 +285,25 @@ class Run {
   /** One scan per log source (and watermark) tests every rule of that source on the new events. */
   private matchNewEvents(): void {
     const batches = new Map<string, { from: number; rules: CompiledDetection[] }>();
+    const spans = new Map<string, { from: number; to: number } | null>();
     for (const c of this.p.detections.values()) {
       const from = this.needFrom(c.rule.id);
       if (from === undefined || from >= this.hi) continue;
       const key = `${from}\u0000${c.scope.sql}\u0000${JSON.stringify(c.scope.params)}`;
+      if (!this.p.generating.has(c.rule.id)) {
+        // A rule that only feeds correlations is not evaluated here (it often matches most events: every request,
+        // every login): its new span is that of the new events of its log source, which is all the
+        // correlation needs to know where to look again.
+        if (!spans.has(key)) {
+          const r = this.db
+            .prepare(`SELECT min(e.ts) AS lo, max(e.ts) AS hi FROM events e WHERE e.id > ? AND e.id <= ? AND (${c.scope.sql})`)
+            .get(from, this.hi, ...c.scope.params) as { lo: number | null; hi: number | null };
+          spans.set(key, r.lo === null ? null : { from: r.lo, to: r.hi! });
+        }
+        const span = spans.get(key);
+        if (span) this.newSpan.set(c.rule.id, span);
+        continue;
+      }
       const b = batches.get(key) ?? { from, rules: [] };
       b.rules.push(c);
       batches.set(key, b);
@@ -314,12 +332,15 @@ class Run {
       params.push(...c.match.params);
     });
     const scope = rules[0].scope;
-    const any = balancedOr(rules.map((c) => c.match));
+    const any = prefiltered(rules);
     const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.id > ? AND e.id <= ? AND (${scope.sql}) AND (${any.sql})`;
     const buckets = rules.map(() => new Map<string, Bucket>());
+    const t0 = performance.now();
+    let matched = 0;
     for (const row of this.db.prepare(sql).iterate(...params, from, this.hi, ...scope.params, ...any.params) as Iterable<Record<string, unknown>>) {
       const id = row.id as number;
       const ts = row.ts as number;
+      matched++;
       rules.forEach((c, i) => {
         if (row[`r${i}`] !== 1) return;
         const span = this.newSpan.get(c.rule.id);
@@ -347,6 +368,7 @@ class Run {
         }
       });
     }
+    this.summary.steps.push({ what: `scan ${rules[0].mapping.file.replace(/\.yml$/, '')}`, rules: rules.length, rows: matched, seconds: (performance.now() - t0) / 1000 });
     rules.forEach((c, i) => {
       for (const b of buckets[i].values()) {
         b.evidence.sort((x, y) => x.ts - y.ts || x.id - y.id);
@@ -542,6 +564,7 @@ class Run {
     const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? AND (${any.sql}) ORDER BY e.ts, e.id`;
     const chained = units.map(() => 0);
     let rows = 0;
+    const t0 = performance.now();
     for (const row of this.db.prepare(sql).iterate(...params, from, to, this.hi, ...any.params) as Iterable<Record<string, unknown>>) {
       const ts = row.ts as number;
       const id = row.id as number;
@@ -575,6 +598,7 @@ class Run {
       while (chained[k] < u.chained.length) u.feedChained(u.chained[chained[k]++]);
       u.finish();
     });
+    this.summary.steps.push({ what: `windows: ${units.map((u) => u.rule.title).join('; ')}`.slice(0, 160), rules: list.length, rows, seconds: (performance.now() - t0) / 1000 });
   }
 
   private valueName(owner: CorrelationRule | BaselineRule): string | undefined {
@@ -608,6 +632,31 @@ class Run {
     if (typeof f === 'string') throw new Error(`${owner.title}: ${f}`);
     return f;
   }
+}
+
+/**
+ * The rules of one scan ORed, with the rules that have necessary literals behind one shared prefilter: per field,
+ * one regex over every rule's literals. Most rows of a log are benign, fail the prefilter, and never reach the
+ * rules' own expressions.
+ */
+function prefiltered(rules: CompiledDetection[]): Sql {
+  const gated = rules.filter((c) => c.needs);
+  const rest = rules.filter((c) => !c.needs);
+  if (gated.length < 2) return balancedOr(rules.map((c) => c.match));
+  const byField = new Map<string, Set<string>>();
+  for (const c of gated) {
+    for (const [f, lits] of c.needs!) {
+      const set = byField.get(f) ?? new Set<string>();
+      for (const l of lits) set.add(l);
+      byField.set(f, set);
+    }
+  }
+  // the literals go in as Sigma "contains" values: a literal * or ? must not become a wildcard there
+  const pre = [...byField].map(([f, lits]) => ({ sql: `sigma_any(${f}, ?)`, params: [listId('contains', [...lits].map((l) => l.replace(/[*?\\]/g, '\\$&')))] as unknown[] }));
+  const gate = balancedOr(pre);
+  const inner = balancedOr(gated.map((c) => c.match));
+  const parts = [{ sql: `(${gate.sql}) AND (${inner.sql})`, params: [...gate.params, ...inner.params] }, ...rest.map((c) => c.match)];
+  return balancedOr(parts);
 }
 
 /** OR of many expressions as a balanced tree: SQLite limits expression depth, not width. */

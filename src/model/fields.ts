@@ -70,9 +70,6 @@ export const INTEL_FIELDS: FieldDef[] = [
   { name: 'threat.feed_count', type: 'long', desc: 'how many enabled feeds list it', filledBy: 'enrichment (feeds)' },
 ];
 
-/** Columns that are not ECS fields but belong to every stored event. */
-export const EVENT_META_COLUMNS = ['id', 'source_id', 'line', 'offset', 'status', 'flags', 'raw', 'extra'] as const;
-
 export const COLUMN_FIELDS = FIELDS.filter((d) => d.column && d.column !== 'ts' && d.column !== 'dataset');
 
 const byName = new Map([...FIELDS, ...INTEL_FIELDS].map((d) => [d.name, d]));

@@ -80,8 +80,3 @@ let stdoutSink: Sink | undefined;
 export function stdout(): Sink {
   return (stdoutSink ??= new Sink(process.stdout));
 }
-
-/** Tests and embedding: route "stdout" elsewhere. */
-export function setStdout(sink: Sink): void {
-  stdoutSink = sink;
-}

@@ -90,6 +90,7 @@ export function register(program: Command): void {
               `${result.eventsEvaluated.toLocaleString('en-US')} events evaluated in ${result.seconds.toFixed(2)} s; ` +
               `${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'}${byLevel.length ? ` (${byLevel.map(([l, n]) => `${n} ${l}`).join(', ')})` : ''}, ${result.updatedFindings} updated`,
           );
+          for (const s of result.steps) app.log.debug(`${s.seconds.toFixed(2)} s  ${s.rows.toLocaleString('en-US')} rows  ${s.rules} rules  ${s.what}`);
           for (const s of result.skipped) app.log.debug(`skipped ${s.where ? `${s.where.file}:${s.where.line}:${s.where.col}` : s.file}: ${s.title ?? s.id ?? ''}: ${s.reason}`);
           const failOn = flags.failOn ?? app.config.values['fail-on'];
           if (exit === EXIT.OK && failOn) {
