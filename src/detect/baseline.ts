@@ -66,9 +66,9 @@ export class BaselineStream {
     });
   }
 
-  push(key: string, group: Group, o: BaselineOcc): void {
+  push(key: string, group: () => Group, o: BaselineOcc): void {
     let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = { group, prior: 0 }));
+    if (!g) this.groups.set(key, (g = { group: group(), prior: 0 }));
     if (this.b.type === 'first_seen') this.firstSeen(g, o);
     else if (this.b.type === 'spike') this.spike(g, o);
     else this.offHours(g, o);

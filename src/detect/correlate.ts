@@ -84,9 +84,10 @@ export class CorrelationStream {
     private readonly onEpisode: (ep: Episode) => void,
   ) {}
 
-  push(key: string, group: Group, o: Occurrence): void {
+  /** `group` is called only for a group not seen before: most occurrences belong to a known one. */
+  push(key: string, group: () => Group, o: Occurrence): void {
     let g = this.groups.get(key);
-    if (!g) this.groups.set(key, (g = new GroupWindow(group, this.inputs)));
+    if (!g) this.groups.set(key, (g = new GroupWindow(group(), this.inputs)));
     g.occ.push(o);
     g.lastTs = o.ts;
     if (o.value !== undefined) g.values.set(o.value, (g.values.get(o.value) ?? 0) + 1);

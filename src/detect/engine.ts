@@ -211,7 +211,7 @@ interface Unit {
   to: number;
   /** per input rule id: its input index and how to read its group and value from a row */
   inputs: Map<string, { input: number; group: { col: number; name: string }[]; value?: number }>;
-  push(input: number, ts: number, id: number, key: string, group: Group, value: unknown): void;
+  push(input: number, ts: number, id: number, key: string, group: () => Group, value: unknown): void;
   /** occurrences of chained correlations, merged into the stream by time */
   chained: { ts: number; input: number; key: string; group: Group; weight: number; evidence: { id: number; ts: number }[] }[];
   feedChained(o: Unit['chained'][number]): void;
@@ -324,12 +324,15 @@ class Run {
    * way, and every rule notes the time span of its new matches for the correlations that read it.
    */
   private scan(from: number, rules: CompiledDetection[]): void {
+    // rows as arrays: [id, ts, then per rule its group-by values and its verdict]
     const cols: string[] = ['e.id', 'e.ts'];
     const params: unknown[] = [];
-    rules.forEach((c, i) => {
-      c.groupBy.forEach((g, k) => cols.push(`${g.sql} AS g${i}_${k}`));
-      cols.push(`CASE WHEN ${c.match.sql} THEN 1 ELSE 0 END AS r${i}`);
+    const at = rules.map((c) => {
+      const group = cols.length;
+      c.groupBy.forEach((g) => cols.push(g.sql));
+      cols.push(`CASE WHEN ${c.match.sql} THEN 1 ELSE 0 END`);
       params.push(...c.match.params);
+      return { group, verdict: cols.length - 1, window: c.rule.custom.window ?? DEFAULT_WINDOW, generating: this.p.generating.has(c.rule.id), lo: this.lo.get(c.rule.id) ?? 0 };
     });
     const scope = rules[0].scope;
     const any = prefiltered(rules);
@@ -337,26 +340,26 @@ class Run {
     const buckets = rules.map(() => new Map<string, Bucket>());
     const t0 = performance.now();
     let matched = 0;
-    for (const row of this.db.prepare(sql).iterate(...params, from, this.hi, ...scope.params, ...any.params) as Iterable<Record<string, unknown>>) {
-      const id = row.id as number;
-      const ts = row.ts as number;
+    for (const row of this.db.prepare(sql).raw(true).iterate(...params, from, this.hi, ...scope.params, ...any.params) as Iterable<unknown[]>) {
+      const id = row[0] as number;
+      const ts = row[1] as number;
       matched++;
       rules.forEach((c, i) => {
-        if (row[`r${i}`] !== 1) return;
+        const a = at[i];
+        if (row[a.verdict] !== 1) return;
         const span = this.newSpan.get(c.rule.id);
         if (!span) this.newSpan.set(c.rule.id, { from: ts, to: ts });
         else {
           if (ts < span.from) span.from = ts;
           if (ts > span.to) span.to = ts;
         }
-        if (!this.p.generating.has(c.rule.id) || id <= (this.lo.get(c.rule.id) ?? 0)) return;
+        if (!a.generating || id <= a.lo) return;
         const group: Group = {};
         c.groupBy.forEach((g, k) => {
-          const v = row[`g${i}_${k}`] as FieldValue | undefined;
+          const v = row[a.group + k] as FieldValue | null;
           if (v !== null && v !== undefined) group[g.name] = v;
         });
-        const window = c.rule.custom.window ?? DEFAULT_WINDOW;
-        const start = Math.floor(ts / window) * window;
+        const start = Math.floor(ts / a.window) * a.window;
         const key = `${groupKey(group)}\u0000${start}`;
         const b = buckets[i].get(key);
         if (!b) buckets[i].set(key, { group, start, first: ts, last: ts, count: 1, evidence: [{ id, ts }] });
@@ -457,15 +460,11 @@ class Run {
         const eps: Episode[] = [];
         this.pass([this.unit(t, from - t.timespan, to, from - t.timespan, () => undefined, (ep) => eps.push(ep))]);
         for (const ep of eps) {
-          const group: Group = {};
-          let complete = true;
-          for (const g of r.groupBy) {
-            const v = ep.group[this.keyOf(t, this.aliasFor(r, t, g))];
-            if (v === undefined || v === null) complete = false;
-            else group[r.kind === 'correlation' && r.aliases[g] ? g : this.keyOf(t, this.aliasFor(r, t, g))] = v;
-          }
-          if (!complete) continue;
-          const o = { input, key: groupKey(group), group, weight: ep.count, evidence: ep.evidence };
+          const names = r.groupBy.map((g) => (r.kind === 'correlation' && r.aliases[g] ? g : this.keyOf(t, this.aliasFor(r, t, g))));
+          const values = r.groupBy.map((g) => ep.group[this.keyOf(t, this.aliasFor(r, t, g))]);
+          if (values.some((v) => v === undefined || v === null)) continue;
+          const group = groupOf(names.map((name) => ({ name })), values as FieldValue[]);
+          const o = { input, key: streamKey(values), group, weight: ep.count, evidence: ep.evidence };
           chained.push({ ts: ep.fired, ...o });
           // in an ordered chain a long episode also counts from its end ("a brute force, then a success" after an
           // hour of failures); the chain keeps the latest link, so the two never both count
@@ -503,7 +502,7 @@ class Run {
         inputs,
         chained,
         push: (input, ts, id, key, group, value) => stream.push(key, group, { ts, input, value, weight: 1, evidence: [{ id, ts }] }),
-        feedChained: (o) => stream.push(o.key, o.group, { ts: o.ts, input: o.input, weight: o.weight, evidence: o.evidence }),
+        feedChained: (o) => stream.push(o.key, () => o.group, { ts: o.ts, input: o.input, weight: o.weight, evidence: o.evidence }),
         evict: (now) => stream.evict(now),
         finish: () => stream.finish(),
       };
@@ -562,36 +561,36 @@ class Run {
     const from = Math.min(...units.map((u) => u.from));
     const to = Math.max(...units.map((u) => u.to));
     const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? AND (${any.sql}) ORDER BY e.ts, e.id`;
+    // rows as arrays: [id, ts, f0.., r0..]; every rule's consumers looked up once, not per row
+    const F = 2;
+    const R = F + colOf.size;
+    const consumers = list.map((c) => units.flatMap((u) => (u.inputs.has(c.rule.id) ? [{ u, spec: u.inputs.get(c.rule.id)! }] : [])));
+    const withChains = units.map((u, k) => ({ u, k })).filter(({ u }) => u.chained.length > 0);
     const chained = units.map(() => 0);
     let rows = 0;
     const t0 = performance.now();
-    for (const row of this.db.prepare(sql).iterate(...params, from, to, this.hi, ...any.params) as Iterable<Record<string, unknown>>) {
-      const ts = row.ts as number;
-      const id = row.id as number;
-      units.forEach((u, k) => {
+    for (const row of this.db.prepare(sql).raw(true).iterate(...params, from, to, this.hi, ...any.params) as Iterable<unknown[]>) {
+      const id = row[0] as number;
+      const ts = row[1] as number;
+      for (const { u, k } of withChains) {
         while (chained[k] < u.chained.length && u.chained[chained[k]].ts <= ts) u.feedChained(u.chained[chained[k]++]);
-      });
-      list.forEach((c, i) => {
-        if (row[`r${i}`] !== 1) return;
-        for (const u of units) {
-          const spec = u.inputs.get(c.rule.id);
-          if (!spec || ts < u.from || ts > u.to) continue;
-          const group: Group = {};
-          let complete = true;
+      }
+      for (let i = 0; i < list.length; i++) {
+        if (row[R + i] !== 1) continue;
+        for (const { u, spec } of consumers[i]) {
+          if (ts < u.from || ts > u.to) continue;
+          const values: FieldValue[] = [];
           for (const g of spec.group) {
-            const v = row[`f${g.col}`] as FieldValue | undefined;
+            const v = row[F + g.col] as FieldValue | null;
             // an event without the group's fields cannot be correlated with anything
-            if (v === null || v === undefined) {
-              complete = false;
-              break;
-            }
-            group[g.name] = v;
+            if (v === null || v === undefined) break;
+            values.push(v);
           }
-          if (!complete) continue;
-          const value = spec.value === undefined ? undefined : (row[`f${spec.value}`] ?? undefined);
-          u.push(spec.input, ts, id, groupKey(group), group, value);
+          if (values.length < spec.group.length) continue;
+          const value = spec.value === undefined ? undefined : (row[F + spec.value] ?? undefined);
+          u.push(spec.input, ts, id, streamKey(values), () => groupOf(spec.group, values), value);
         }
-      });
+      }
       if (++rows % EVICT_EVERY === 0) for (const u of units) u.evict(ts);
     }
     units.forEach((u, k) => {
@@ -657,6 +656,17 @@ function prefiltered(rules: CompiledDetection[]): Sql {
   const inner = balancedOr(gated.map((c) => c.match));
   const parts = [{ sql: `(${gate.sql}) AND (${inner.sql})`, params: [...gate.params, ...inner.params] }, ...rest.map((c) => c.match)];
   return balancedOr(parts);
+}
+
+/** Identifies a group within one stream: the group-by values in the rule's order. */
+function streamKey(values: unknown[]): string {
+  return values.length === 1 ? String(values[0]) : values.join('\u0001');
+}
+
+function groupOf(names: { name: string }[], values: FieldValue[]): Group {
+  const group: Group = {};
+  names.forEach((n, k) => (group[n.name] = values[k]));
+  return group;
 }
 
 /** OR of many expressions as a balanced tree: SQLite limits expression depth, not width. */
