@@ -3,6 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import type { DB } from './db.js';
 import { COLUMN_FIELDS } from '../model/fields.js';
 import type { Fields, FieldValue, StoredEvent } from '../model/event.js';
+import { adjustRollup } from './rollup.js';
 
 const COLS = COLUMN_FIELDS.map((d) => d.column!);
 const COL_INDEX = new Map(COLUMN_FIELDS.map((d, i) => [d.name, i]));
@@ -71,7 +72,7 @@ export class EventWriter {
   private readonly insertMany: Statement<Param[]>;
   private readonly removeTail: Statement<[number, number, number]>;
 
-  constructor(db: DB) {
+  constructor(private readonly db: DB) {
     this.insert = db.prepare<Param[]>(INSERT_SQL);
     this.insertMany = db.prepare<Param[]>(INSERT_SQL.replace(/VALUES .*$/, `VALUES ${new Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`));
     this.removeTail = db.prepare<[number, number, number]>('DELETE FROM events WHERE id >= ? AND source_id = ? AND line >= ?');
@@ -79,7 +80,7 @@ export class EventWriter {
 
   /** Must run inside a transaction owned by the caller. Returns the new row id. */
   write(r: EventRow): number {
-    return Number(this.insert.run(...rowParams(r)).lastInsertRowid);
+    return this.writeAll([r]);
   }
 
   /**
@@ -97,14 +98,16 @@ export class EventWriter {
       if (first < 0) first = last - ROWS_PER_INSERT + 1;
     }
     for (; i < rows.length; i++) {
-      const id = this.write(rows[i]);
+      const id = Number(this.insert.run(...rowParams(rows[i])).lastInsertRowid);
       if (first < 0) first = id;
     }
+    if (rows.length > 0) adjustRollup(this.db, 'e.id >= ? AND e.id < ?', [first, first + rows.length], 1);
     return first;
   }
 
   /** The events of a source's last read that continue now: from a first id and line on (ids bound the scan). */
   deleteTail(sourceId: number, fromId: number, fromLine: number): void {
+    adjustRollup(this.db, 'e.id >= ? AND e.source_id = ? AND e.line >= ?', [fromId, sourceId, fromLine], -1);
     this.removeTail.run(fromId, sourceId, fromLine);
   }
 }

@@ -1,6 +1,7 @@
 /** Keeping a long-lived store healthy: retention and integrity. */
 import fs from 'node:fs';
 import type { DB } from './db.js';
+import { adjustRollup } from './rollup.js';
 
 export interface PruneResult {
   deleted: number;
@@ -28,10 +29,15 @@ function storeBytes(file: string): number {
 export function prune(db: DB, file: string, before: number, batch = 50_000): PruneResult {
   const bytesBefore = storeBytes(file);
   const kept = (db.prepare('SELECT count(*) AS n FROM events WHERE ts < ? AND id IN (SELECT event_id FROM finding_events)').get(before) as { n: number }).n;
-  const del = db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ? AND id NOT IN (SELECT event_id FROM finding_events) LIMIT ?)');
+  // ordered, so the rollup is adjusted for exactly the rows the DELETE then takes
+  const chunk = 'SELECT id FROM events WHERE ts < ? AND id NOT IN (SELECT event_id FROM finding_events) ORDER BY id LIMIT ?';
+  const del = db.prepare(`DELETE FROM events WHERE id IN (${chunk})`);
   let deleted = 0;
   for (;;) {
-    const n = db.transaction(() => del.run(before, batch).changes)();
+    const n = db.transaction(() => {
+      adjustRollup(db, `e.id IN (${chunk})`, [before, batch], -1);
+      return del.run(before, batch).changes;
+    })();
     deleted += n;
     if (n < batch) break;
   }

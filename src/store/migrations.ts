@@ -4,6 +4,7 @@
  * Append new migrations at the end; never edit a released one.
  */
 import type Database from 'better-sqlite3';
+import { adjustRollup } from './rollup.js';
 
 export interface Migration {
   version: number;
@@ -166,6 +167,24 @@ CREATE TABLE ip_intel (
 CREATE INDEX ip_intel_listed ON ip_intel (feed_count) WHERE feed_count > 0;
 CREATE INDEX ip_intel_country ON ip_intel (country_iso_code);
 `);
+    },
+  },
+  {
+    version: 4,
+    description: 'event counts per hour (the rollup stats reads), filled from the events already stored',
+    up(db) {
+      db.exec(`
+CREATE TABLE event_rollup (
+  hour INTEGER NOT NULL,
+  dataset TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  cls INTEGER NOT NULL,
+  outcome TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (hour, dataset, status, cls, outcome)
+) WITHOUT ROWID;
+`);
+      adjustRollup(db, '1', [], 1);
     },
   },
 ];

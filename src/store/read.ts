@@ -8,6 +8,7 @@
  */
 import type { DB } from './db.js';
 import { openDb, storeVersion } from './db.js';
+import { bucketOf, bucketSql, HOUR, rollupRows } from './rollup.js';
 import { EVENT_FROM, EVENT_SELECT, rowToEvent } from './events.js';
 import { fieldSql } from './fieldsql.js';
 import { LEVELS, type StoredEvent } from '../model/event.js';
@@ -148,16 +149,28 @@ export interface Overview {
 const byCountThenKey = <T extends { count: number }>(key: (t: T) => string) => (a: T, b: T) =>
   b.count - a.count || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
-/** One pass over the matching events, grouped finely and summed here (the groups are few). */
+/**
+ * Counts grouped finely and summed here (the groups are few): from the hourly rollup when only a time range
+ * narrows them, else in one pass over the matching events.
+ */
 export function overview(db: DB, f: EventFilter): Overview {
   const where = whereOf(f);
-  const rows = db
-    .prepare(
-      `SELECT e.dataset AS dataset, e.status AS status, e.http_response_status_code / 100 AS cls, e.event_outcome AS outcome,
+  let rows: { dataset: string; status: number; cls: number | null; outcome: string | null; n: number; first: number; last: number }[];
+  if (usesRollup(db, f)) {
+    const ends = (dir: 'ASC' | 'DESC') =>
+      (db.prepare(`SELECT e.ts FROM events e WHERE ${where.sql} ORDER BY e.ts ${dir} LIMIT 1`).pluck().get(...where.params) as number | undefined) ?? 0;
+    const first = ends('ASC');
+    const last = ends('DESC');
+    rows = rollupRows(db, f.since, f.until).map((r) => ({ ...r, first, last }));
+  } else {
+    rows = db
+      .prepare(
+        `SELECT e.dataset AS dataset, e.status AS status, e.http_response_status_code / 100 AS cls, e.event_outcome AS outcome,
               count(*) AS n, min(e.ts) AS first, max(e.ts) AS last
        FROM events e WHERE ${where.sql} GROUP BY 1, 2, 3, 4`,
-    )
-    .all(...where.params) as { dataset: string; status: number; cls: number | null; outcome: string | null; n: number; first: number; last: number }[];
+      )
+      .all(...where.params) as typeof rows;
+  }
   const o: Overview = { events: 0, parsed: 0, unparsed: 0, first: null, last: null, datasets: [], statusClasses: [], outcomes: [] };
   const datasets = new Map<string, { dataset: string; count: number; unparsed: number }>();
   const classes = new Map<string, number>();
@@ -197,9 +210,15 @@ export function topValues(db: DB, f: EventFilter, field: string, limit: number):
   const fs = fieldSql(field);
   if (fs.type === 'date') throw new UsageError(`--top ${field}: a time has no useful top values`, 'use --by minute|hour|day for a histogram');
   const where = whereOf(f);
-  const totals = db
-    .prepare(`SELECT count(*) AS events, count(${fs.sql}) AS present FROM events e WHERE ${where.sql}`)
-    .get(...where.params) as { events: number; present: number };
+  // without a query the total comes from the rollup and the field's count from its index, when it has one
+  const totals = usesRollup(db, f)
+    ? {
+        events: rollupRows(db, f.since, f.until).reduce((n, r) => n + r.n, 0),
+        present: db.prepare(`SELECT count(*) FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL`).pluck().get(...where.params) as number,
+      }
+    : (db
+        .prepare(`SELECT count(*) AS events, count(${fs.sql}) AS present FROM events e WHERE ${where.sql}`)
+        .get(...where.params) as { events: number; present: number });
   const grouped = `SELECT ${fs.sql} AS v, count(*) AS n FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL GROUP BY 1`;
   let values: { value: string | number; count: number }[];
   if (fs.type === 'keyword[]') {
@@ -224,13 +243,25 @@ export type Interval = keyof typeof INTERVALS;
 /** Event counts per UTC minute, hour or day; only buckets that hold events. */
 export function histogram(db: DB, f: EventFilter, interval: Interval): { start: number; count: number }[] {
   const size = INTERVALS[interval];
+  if (size >= HOUR && usesRollup(db, f)) {
+    const counts = new Map<number, number>();
+    for (const r of rollupRows(db, f.since, f.until)) {
+      const b = bucketOf(r.hour, size);
+      counts.set(b, (counts.get(b) ?? 0) + r.n);
+    }
+    return [...counts].sort((a, b) => a[0] - b[0]).map(([start, count]) => ({ start, count }));
+  }
   const where = whereOf(f);
   return (
     db
-      // JS numbers bind as REAL, and REAL division would not truncate: % converts its operands to integers
-      .prepare(`SELECT e.ts - e.ts % ? AS b, count(*) AS n FROM events e WHERE ${where.sql} GROUP BY b ORDER BY b`)
-      .all(size, ...where.params) as { b: number; n: number }[]
+      .prepare(`SELECT ${bucketSql('e.ts', size)} AS b, count(*) AS n FROM events e WHERE ${where.sql} GROUP BY b ORDER BY b`)
+      .all(...where.params) as { b: number; n: number }[]
   ).map((r) => ({ start: r.b, count: r.n }));
+}
+
+/** The rollup answers for a time range alone, in a store whose schema has it. */
+function usesRollup(db: DB, f: EventFilter): boolean {
+  return (!f.query || f.query.where === '1') && !f.conditions?.length && storeVersion(db) >= 4;
 }
 
 /**
@@ -289,8 +320,8 @@ export function findingHistogram(db: DB, f: EventFilter, interval: Interval): Ma
   if (storeVersion(db) < 2) return new Map();
   const where = findingWhere(f);
   const rows = db
-    .prepare(`SELECT f.first_ts - f.first_ts % ? AS b, count(*) AS n FROM findings f WHERE ${where.sql} GROUP BY b`)
-    .all(INTERVALS[interval], ...where.params) as { b: number; n: number }[];
+    .prepare(`SELECT ${bucketSql('f.first_ts', INTERVALS[interval])} AS b, count(*) AS n FROM findings f WHERE ${where.sql} GROUP BY b`)
+    .all(...where.params) as { b: number; n: number }[];
   return new Map(rows.map((r) => [r.b, r.n]));
 }
 

@@ -6,6 +6,7 @@
  */
 import type { DB } from './db.js';
 import type { FindingRow } from './findings.js';
+import { bucketSql } from './rollup.js';
 import { EVENT_SELECT, rowToEvent } from './events.js';
 import { histogram, overview, whereOf, INTERVALS, type EventFilter, type Interval, type Overview } from './read.js';
 import { LEVELS, levelRank, type FieldValue, type Level, type StoredEvent } from '../model/event.js';
@@ -153,12 +154,12 @@ function timeline(db: DB, f: EventFilter, o: Overview, findings: FindingRow[]): 
   const evidence = db
     .prepare(
       `SELECT b, lvl, count(*) AS n FROM (
-         SELECT e.ts - e.ts % ? AS b, max(x.level_rank) AS lvl
+         SELECT ${bucketSql('e.ts', size)} AS b, max(x.level_rank) AS lvl
          FROM finding_events fe JOIN findings x ON x.id = fe.finding_id JOIN events e ON e.id = fe.event_id
          WHERE ${w.sql} GROUP BY fe.event_id)
        GROUP BY b, lvl`,
     )
-    .all(size, ...w.params) as { b: number; lvl: number; n: number }[];
+    .all(...w.params) as { b: number; lvl: number; n: number }[];
   for (const r of evidence) {
     const row = events[slot(r.b)];
     row[r.lvl] += r.n;

@@ -1,0 +1,94 @@
+/**
+ * The hourly rollup that `stats` reads must agree with counting the events themselves, through every way events
+ * come and go: ingest, a growing unterminated line replaced, a copytruncate, prune, and a migrated older store.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { openDb, storeVersion } from '../../src/store/db.js';
+import { histogram, overview, type EventFilter } from '../../src/store/read.js';
+import { Sources } from '../../src/store/sources.js';
+import { FIXTURES, run, tmpDir } from '../helpers/cli.js';
+
+/** A condition that is always true but keeps the rollup out: the reference count, over every event. */
+const SCAN: EventFilter = { conditions: [{ sql: '1', params: [] }] };
+
+function assertAgrees(file: string, label: string): void {
+  const db = openDb(file, { readonly: true });
+  try {
+    assert.deepEqual(overview(db, {}), overview(db, SCAN), `${label}: overview`);
+    const first = db.prepare('SELECT min(ts) AS t FROM events').pluck().get() as number;
+    const last = db.prepare('SELECT max(ts) AS t FROM events').pluck().get() as number;
+    // ranges that cut hours in the middle, fall inside one hour, and line up with hours
+    const ranges: [number | undefined, number | undefined][] = [
+      [undefined, undefined],
+      [first + 1_234_567, undefined],
+      [undefined, last - 2_345_678],
+      [first + 60_000, first + 120_000],
+      [first - (first % 3_600_000), last - (last % 3_600_000)],
+      [first + 1_800_000, last - 1_800_000],
+    ];
+    for (const [since, until] of ranges) {
+      const f = { since, until };
+      const scan = { ...SCAN, since, until };
+      assert.deepEqual(overview(db, f), overview(db, scan), `${label}: overview ${since}..${until}`);
+      for (const by of ['hour', 'day'] as const) assert.deepEqual(histogram(db, f, by), histogram(db, scan, by), `${label}: ${by} ${since}..${until}`);
+    }
+    const negative = db.prepare('SELECT count(*) FROM event_rollup WHERE n <= 0').pluck().get();
+    assert.equal(negative, 0, `${label}: no empty or negative rollup rows`);
+  } finally {
+    db.close();
+  }
+}
+
+test('the rollup agrees with the events after ingest, tail replacement, copytruncate and prune', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.cpSync(path.join(FIXTURES, 'demo'), logs, { recursive: true });
+  assert.equal(run(['--db', db, 'ingest', logs]).code, 0);
+  assertAgrees(db, 'ingest');
+
+  // an unterminated last line is stored, then replaced when the writer finishes it
+  const auth = path.join(logs, 'auth.log');
+  fs.appendFileSync(auth, 'Nov 15 09:30:00 web01 sshd[900]: Failed password for root from 203.0.113.9 port 1 ssh2');
+  assert.equal(run(['--db', db, 'ingest', logs]).code, 0);
+  fs.appendFileSync(auth, ' more\nNov 15 10:30:00 web01 sshd[901]: Accepted password for alice from 10.0.0.5 port 2 ssh2\n');
+  assert.equal(run(['--db', db, 'ingest', logs]).code, 0);
+  assertAgrees(db, 'tail replaced');
+
+  // copytruncate: the file starts again with other lines
+  fs.writeFileSync(auth, 'Nov 16 01:00:00 web01 sshd[902]: Failed password for bob from 198.51.100.7 port 3 ssh2\n');
+  assert.equal(run(['--db', db, 'ingest', logs]).code, 0);
+  assertAgrees(db, 'copytruncate');
+
+  const res = run(['--db', db, 'prune', '--older-than', '2026-11-14T12:00:00Z']);
+  assert.equal(res.code, 0, res.stderr);
+  assertAgrees(db, 'prune');
+  const check = openDb(db, { readonly: true });
+  const total = check.prepare('SELECT sum(n) FROM event_rollup').pluck().get();
+  assert.equal(total, check.prepare('SELECT count(*) FROM events').pluck().get());
+  check.close();
+});
+
+test('migrating an older store fills the rollup from the events it holds', () => {
+  const file = path.join(tmpDir(), 'old.db');
+  const old = openDb(file, { migrateTo: 3 });
+  const src = new Sources(old).create({ path: 'a.log', dev: null, ino: null, size: 1, mtime_ms: 0, compressed: 0, fingerprint: 'f', fp_len: 1 });
+  // as a version 3 loghound wrote them
+  const insert = old.prepare('INSERT INTO events (ts, dataset, source_id, line, offset, status, raw, http_response_status_code) VALUES (?, ?, ?, ?, 0, ?, ?, ?)');
+  insert.run(7_200_000 + 5, 'web.access', src.id, 1, 0, 'a', 404);
+  insert.run(7_200_000 + 9, 'web.access', src.id, 2, 0, 'b', 200);
+  insert.run(-1, 'raw', src.id, 3, 1, 'c', null);
+  old.close();
+  const db = openDb(file);
+  assert.ok(storeVersion(db) >= 4);
+  assert.deepEqual(db.prepare('SELECT hour, dataset, status, cls, outcome, n FROM event_rollup ORDER BY hour, cls').all(), [
+    { hour: -3_600_000, dataset: 'raw', status: 1, cls: -1, outcome: '', n: 1 },
+    { hour: 7_200_000, dataset: 'web.access', status: 0, cls: 2, outcome: '', n: 1 },
+    { hour: 7_200_000, dataset: 'web.access', status: 0, cls: 4, outcome: '', n: 1 },
+  ]);
+  db.close();
+  assertAgrees(file, 'migrated');
+});
