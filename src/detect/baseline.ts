@@ -75,6 +75,22 @@ export class BaselineStream {
     g.prior++;
   }
 
+  /**
+   * Spike groups idle for longer than their history have nothing left to compare with: their last bucket is
+   * judged and they are dropped, so memory follows the clients active within one history, not all clients ever seen.
+   * first_seen and off_hours groups are kept: what they remember is the point.
+   */
+  evict(now: number): void {
+    if (this.b.type !== 'spike') return;
+    for (const [key, g] of this.groups) {
+      const s = g.spike;
+      if (s && s.start + this.b.timespan < now - this.b.history) {
+        this.closeBucket(g, s);
+        this.groups.delete(key);
+      }
+    }
+  }
+
   finish(): void {
     if (this.b.type === 'spike') for (const g of this.groups.values()) if (g.spike) this.closeBucket(g, g.spike);
     this.groups.clear();

@@ -62,6 +62,8 @@ export function scopeOf(mapping: Mapping): Sql {
     parts.push(`${f.sql} IN (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   }
+  // a constant term: SQLite tests it once before the loop, so with nothing listed the scan reads no row
+  if (mapping.listed) parts.push('EXISTS (SELECT 1 FROM ip_intel WHERE feed_count > 0)');
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 

@@ -13,6 +13,7 @@ import { resolveField, type ResolvedField } from './mapping.js';
 import { CorrelationStream, type Episode } from './correlate.js';
 import { listId, registerSqlFunctions } from './regex.js';
 import { BaselineStream } from './baseline.js';
+import { paceHeap } from '../util/heap.js';
 
 /** Single-event rules: matches of one group within this window are one finding. */
 export const DEFAULT_WINDOW = 3_600_000;
@@ -516,7 +517,7 @@ class Run {
       chained,
       push: (_input, ts, id, key, group, value) => stream.push(key, group, { ts, value, evidence: { id, ts } }),
       feedChained: () => undefined,
-      evict: () => undefined,
+      evict: (now) => stream.evict(now),
       finish: () => stream.finish(),
     };
   }
@@ -591,7 +592,10 @@ class Run {
           u.push(spec.input, ts, id, streamKey(values), () => groupOf(spec.group, values), value);
         }
       }
-      if (++rows % EVICT_EVERY === 0) for (const u of units) u.evict(ts);
+      if (++rows % EVICT_EVERY === 0) {
+        for (const u of units) u.evict(ts);
+        paceHeap();
+      }
     }
     units.forEach((u, k) => {
       while (chained[k] < u.chained.length) u.feedChained(u.chained[chained[k]++]);

@@ -25,6 +25,8 @@ export interface Mapping {
   logsource: LogSource;
   datasets: string[];
   where: Record<string, string[]>;
+  /** only events whose address a feed lists can match: with no address listed the log source is empty */
+  listed: boolean;
   groupBy: string[];
   keywords: string;
   fields: Record<string, string | JsonField>;
@@ -58,6 +60,7 @@ export function mappings(): Mapping[] {
         logsource: d.logsource ?? {},
         datasets: d.datasets ?? [],
         where,
+        listed: d.listed === true,
         groupBy: d['group-by'] ?? [],
         keywords: d.keywords ?? 'event.original',
         fields: d.fields ?? {},

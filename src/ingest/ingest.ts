@@ -17,6 +17,7 @@ import { LineFramer, MAX_LINE_BYTES } from './framer.js';
 import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { describeSystemError } from '../errors.js';
+import { paceHeap } from '../util/heap.js';
 
 export interface IngestOptions {
   inputs: string[];
@@ -368,6 +369,8 @@ class IngestRun {
           last_ts: lastTs ?? null,
         });
       })();
+      // a batch outlives young-generation collections, so its rows become old garbage: keep that from piling up
+      paceHeap();
     };
     const saveIdentity = (complete: boolean) =>
       this.sources.saveIdentity({

@@ -37,7 +37,7 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
     }
-    db.pragma('temp_store = MEMORY');
+    db.pragma('temp_store = FILE');
     db.pragma('cache_size = -65536');
     // mapped pages count as resident memory: a modest map keeps peak RSS flat as the store grows
     db.pragma('mmap_size = 67108864');
