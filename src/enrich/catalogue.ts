@@ -253,16 +253,7 @@ export function confidenceFor(weight: number): 'None' | 'Low' | 'Medium' | 'High
 export { FEED_NAME };
 
 /** A feed stored by `feeds add` (feed_state.def). */
-export interface AddedFeed {
-  url?: string;
-  file?: string;
-  format: string;
-  context: string;
-  weight: number;
-  interval: number;
-  countColumn?: number;
-  minCount?: number;
-}
+export type AddedFeed = Pick<FeedDef, 'url' | 'file' | 'format' | 'context' | 'weight' | 'interval' | 'countColumn' | 'minCount'>;
 
 function hostOf(url: string): string {
   try {

@@ -185,20 +185,9 @@ export async function updateFeeds(db: DB, opts: UpdateOptions = {}): Promise<{ r
 
 export type FeedHealth = 'ok' | 'stale' | 'never' | 'failed' | 'disabled';
 
-export interface FeedStatus {
-  name: string;
-  title: string;
-  origin: EffectiveFeed['origin'];
+export interface FeedStatus
+  extends Pick<EffectiveFeed, 'name' | 'title' | 'origin' | 'url' | 'file' | 'format' | 'context' | 'weight' | 'interval' | 'licence' | 'note'> {
   enabled: boolean;
-  url?: string;
-  file?: string;
-  format: string;
-  context: string;
-  weight: number;
-  /** seconds */
-  interval: number;
-  licence: string;
-  note?: string;
   entries: number;
   dropped: number;
   updated_at: number | null;

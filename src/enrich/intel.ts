@@ -9,6 +9,7 @@
  */
 import crypto from 'node:crypto';
 import type { DB } from '../store/db.js';
+import type { IpIntel } from '../store/report-data.js';
 import { formatIp, parseIp, scopeV4, scopeV6, type IpScope, type ParsedIp } from '../util/ip.js';
 import { ensureSegments, effectiveFeeds, type FeedSettings } from './feeds.js';
 import { getMeta, setMeta } from './feedstore.js';
@@ -46,21 +47,10 @@ export interface RefreshSummary {
   seconds: number;
 }
 
-interface Row {
+interface Row extends IpIntel {
   ip: string;
-  scope: string | null;
-  country_iso_code: string | null;
-  country_name: string | null;
-  city_name: string | null;
   lat: number | null;
   lon: number | null;
-  asn: number | null;
-  as_org: string | null;
-  feed_count: number;
-  feeds: string | null;
-  threat_context: string | null;
-  threat_severity: string | null;
-  threat_score: number | null;
   threat: string | null;
   updated_at: number;
 }
