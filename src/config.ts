@@ -8,8 +8,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import { UsageError, describeSystemError } from './errors.js';
+
+// Loaded only when a config file exists: most runs have none, and the YAML parser is a sizeable share of start-up.
+const yaml = (): typeof import('yaml') => createRequire(import.meta.url)('yaml') as typeof import('yaml');
 
 export const CONFIG_NAMES = ['loghound.config.json', 'loghound.config.yaml', 'loghound.config.yml'] as const;
 
@@ -136,6 +140,7 @@ class Checker {
     let node = this.doc.getIn(keyPath, true) as { range?: readonly number[] | null } | undefined;
     if (atKey && keyPath.length) {
       const parent = this.doc.getIn(keyPath.slice(0, -1), true);
+      const { isMap, isScalar } = yaml();
       const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === keyPath[keyPath.length - 1]) : undefined;
       if (pair && isScalar(pair.key)) node = pair.key;
     }
@@ -185,6 +190,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): ConfigValues {
+  const { LineCounter, parseDocument } = yaml();
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length) {

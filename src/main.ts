@@ -12,7 +12,7 @@ import { stdout } from './output/sink.js';
 export async function main(argv: string[]): Promise<number> {
   let code: number;
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     code = takeExitCode();
   } catch (err) {
     code = exitCodeFor(err);

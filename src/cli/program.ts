@@ -2,27 +2,55 @@
 import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { BUNDLED_ATTRIBUTION } from '../enrich/attribution.js';
-import * as ingest from './commands/ingest.js';
-import * as hunt from './commands/hunt.js';
-import * as rules from './commands/rules.js';
-import * as explain from './commands/explain.js';
-import * as dbCmd from './commands/db.js';
-import * as feeds from './commands/feeds.js';
-import * as geoip from './commands/geoip.js';
-import * as findings from './commands/findings.js';
-import * as show from './commands/show.js';
-import * as search from './commands/search.js';
-import * as stats from './commands/stats.js';
-import * as timeline from './commands/timeline.js';
-import * as sql from './commands/sql.js';
-import * as exportCmd from './commands/export.js';
-import * as report from './commands/report.js';
 
-const COMMANDS: { register(program: Command): void }[] = [hunt, ingest, explain, rules, feeds, geoip, findings, show, search, timeline, stats, sql, exportCmd, report, dbCmd];
+interface CommandModule {
+  register(program: Command): void;
+}
+
+/**
+ * The registry, in help order. Modules load on demand: a run imports only the command it names, which takes
+ * start-up from about 150 to about 80 ms (every query command pays it). Help and unknown names load them all.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  hunt: () => import('./commands/hunt.js'),
+  ingest: () => import('./commands/ingest.js'),
+  explain: () => import('./commands/explain.js'),
+  rules: () => import('./commands/rules.js'),
+  feeds: () => import('./commands/feeds.js'),
+  geoip: () => import('./commands/geoip.js'),
+  findings: () => import('./commands/findings.js'),
+  show: () => import('./commands/show.js'),
+  search: () => import('./commands/search.js'),
+  timeline: () => import('./commands/timeline.js'),
+  stats: () => import('./commands/stats.js'),
+  sql: () => import('./commands/sql.js'),
+  export: () => import('./commands/export.js'),
+  report: () => import('./commands/report.js'),
+  prune: dbCommands,
+  db: dbCommands,
+};
+
+function dbCommands(): Promise<CommandModule> {
+  return import('./commands/db.js');
+}
+
+/** Global flags that take a value, so that the value is not mistaken for the command name. */
+const GLOBAL_WITH_VALUE = new Set(['--db', '--config']);
+
+/** The command argv names, when it names one of ours. */
+export function commandNamed(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return undefined;
+    if (GLOBAL_WITH_VALUE.has(a)) i++;
+    else if (!a.startsWith('-')) return Object.hasOwn(COMMANDS, a) ? a : undefined;
+  }
+  return undefined;
+}
 
 const pkg = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('loghound')
     .description('Offline log forensics: ingest logs, parse them to ECS, detect with Sigma rules, investigate.')
     .version(`${pkg.version}\n${BUNDLED_ATTRIBUTION}`, '-V, --version')
@@ -34,7 +62,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
     .exitOverride();
-  for (const c of COMMANDS) c.register(program);
+  const named = commandNamed(argv);
+  const wanted = named ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];
+  for (const c of await Promise.all(wanted.map((load) => load()))) c.register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

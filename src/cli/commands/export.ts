@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { jsonLine } from '../../output/json.js';
+import { fmtInt } from '../../output/format.js';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -190,7 +191,7 @@ async function runExport(app: App, flags: ExportFlags): Promise<number | void> {
     if (file) {
       await file.commit();
       committed = true;
-      app.log.info(`exported ${n.toLocaleString('en-US')} ${what === 'events' ? (n === 1 ? 'event' : 'events') : n === 1 ? 'finding' : 'findings'} to ${file.file}`);
+      app.log.info(`exported ${fmtInt(n)} ${what === 'events' ? (n === 1 ? 'event' : 'events') : n === 1 ? 'finding' : 'findings'} to ${file.file}`);
     }
   } finally {
     sig.dispose();

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { jsonLine } from '../../output/json.js';
+import { fmtInt } from '../../output/format.js';
 import { action, appFor, examples, zoneOption } from '../app.js';
 import { ingestExit, runIngest, withWriter, type IngestFlags } from './ingest.js';
 import { collect, loadRuleSet, type RuleFlags } from '../rulesets.js';
@@ -69,7 +70,7 @@ export function register(program: Command): void {
           const enrich = await import('../../enrich/index.js');
           const settings = enrich.intelSettings(app.config, { geoipDb: flags.geoipDb, asnDb: flags.asnDb, noGeo: flags.geo === false });
           const intel = enrich.refreshIntel(db, settings);
-          app.log.info(`enrichment: ${intel.new_ips.toLocaleString('en-US')} new addresses, ${intel.listed.toLocaleString('en-US')} listed on a feed${intel.geo_sources.length ? `; GeoIP: ${intel.geo_sources.join(', ')}` : ''}`);
+          app.log.info(`enrichment: ${fmtInt(intel.new_ips)} new addresses, ${fmtInt(intel.listed)} listed on a feed${intel.geo_sources.length ? `; GeoIP: ${intel.geo_sources.join(', ')}` : ''}`);
           // never downloaded is a choice (offline use); data gone stale is a problem worth a warning
           const stale = enrich.staleFeeds(db, settings);
           const old = stale.filter((f) => f.updated_at !== null);
@@ -87,10 +88,10 @@ export function register(program: Command): void {
           const byLevel = LEVELS.map((l) => [l, fresh.filter((r) => r.level === l).length] as const).filter(([, n]) => n > 0);
           app.log.info(
             `rules: ${result.loaded} loaded, ${result.skipped.length} skipped${result.skipped.length ? ' (loghound rules list shows why)' : ''}; ` +
-              `${result.eventsEvaluated.toLocaleString('en-US')} events evaluated in ${result.seconds.toFixed(2)} s; ` +
+              `${fmtInt(result.eventsEvaluated)} events evaluated in ${result.seconds.toFixed(2)} s; ` +
               `${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'}${byLevel.length ? ` (${byLevel.map(([l, n]) => `${n} ${l}`).join(', ')})` : ''}, ${result.updatedFindings} updated`,
           );
-          for (const s of result.steps) app.log.debug(`${s.seconds.toFixed(2)} s  ${s.rows.toLocaleString('en-US')} rows  ${s.rules} rules  ${s.what}`);
+          for (const s of result.steps) app.log.debug(`${s.seconds.toFixed(2)} s  ${fmtInt(s.rows)} rows  ${s.rules} rules  ${s.what}`);
           for (const s of result.skipped) app.log.debug(`skipped ${s.where ? `${s.where.file}:${s.where.line}:${s.where.col}` : s.file}: ${s.title ?? s.id ?? ''}: ${s.reason}`);
           const failOn = flags.failOn ?? app.config.values['fail-on'];
           if (exit === EXIT.OK && failOn) {
