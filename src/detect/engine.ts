@@ -192,6 +192,9 @@ export function detect(db: DB, rules: Rule[], opts: DetectOptions, extraSkipped:
 
 /** Evidence ids a single rule's bucket keeps per run (the count stays exact). */
 const BUCKET_EVIDENCE = 200;
+/** Input rules per flag column of the streaming pass (bits of a 32-bit integer, as JavaScript's & reads it). */
+const MASK_BITS = 30;
+
 /** Rows between evictions of idle groups in the streaming pass. */
 const EVICT_EVERY = 20_000;
 
@@ -554,30 +557,39 @@ class Run {
         spec.value = v ? column(this.fieldFor(u.rule, c, v)) : undefined;
       }
     }
-    list.forEach((c, i) => {
-      cols.push(`CASE WHEN (${c.scope.sql}) AND (${c.match.sql}) THEN 1 ELSE 0 END AS r${i}`);
-      params.push(...c.scope.params, ...c.match.params);
-    });
-    const any = balancedOr(list.map((c) => ({ sql: `(${c.scope.sql}) AND (${c.match.sql})`, params: [...c.scope.params, ...c.match.params] })));
+    // Which input rules a row matches, as bits of a few integer columns: computed once per row in a subquery that
+    // the outer WHERE filters on (LIMIT -1 keeps SQLite from flattening it, which would evaluate every rule twice,
+    // once to filter and once to report), and read as one value per 30 rules instead of one per rule.
+    const masks: string[] = [];
+    for (let i = 0; i < list.length; i += MASK_BITS) {
+      const bits = list.slice(i, i + MASK_BITS).map((c, j) => {
+        params.push(...c.scope.params, ...c.match.params);
+        return `(CASE WHEN (${c.scope.sql}) AND (${c.match.sql}) THEN ${2 ** j} ELSE 0 END)`;
+      });
+      masks.push(`m${masks.length}`);
+      cols.push(`${bits.join(' + ')} AS m${masks.length - 1}`);
+    }
     const from = Math.min(...units.map((u) => u.from));
     const to = Math.max(...units.map((u) => u.to));
-    const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? AND (${any.sql}) ORDER BY e.ts, e.id`;
-    // rows as arrays: [id, ts, f0.., r0..]; every rule's consumers looked up once, not per row
+    const sql =
+      `SELECT * FROM (SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? ORDER BY e.ts, e.id LIMIT -1)` +
+      ` WHERE ${masks.map((m) => `${m} != 0`).join(' OR ')}`;
+    // rows as arrays: [id, ts, f0.., m0..]; every rule's consumers looked up once, not per row
     const F = 2;
-    const R = F + colOf.size;
+    const M = F + colOf.size;
     const consumers = list.map((c) => units.flatMap((u) => (u.inputs.has(c.rule.id) ? [{ u, spec: u.inputs.get(c.rule.id)! }] : [])));
     const withChains = units.map((u, k) => ({ u, k })).filter(({ u }) => u.chained.length > 0);
     const chained = units.map(() => 0);
     let rows = 0;
     const t0 = performance.now();
-    for (const row of this.db.prepare(sql).raw(true).iterate(...params, from, to, this.hi, ...any.params) as Iterable<unknown[]>) {
+    for (const row of this.db.prepare(sql).raw(true).iterate(...params, from, to, this.hi) as Iterable<unknown[]>) {
       const id = row[0] as number;
       const ts = row[1] as number;
       for (const { u, k } of withChains) {
         while (chained[k] < u.chained.length && u.chained[chained[k]].ts <= ts) u.feedChained(u.chained[chained[k]++]);
       }
       for (let i = 0; i < list.length; i++) {
-        if (row[R + i] !== 1) continue;
+        if (((row[M + Math.floor(i / MASK_BITS)] as number) & (2 ** (i % MASK_BITS))) === 0) continue;
         for (const { u, spec } of consumers[i]) {
           if (ts < u.from || ts > u.to) continue;
           const values: FieldValue[] = [];

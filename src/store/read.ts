@@ -22,8 +22,6 @@ import { ipKey, parseCidr } from '../query/ip.js';
 export function openReadStore(file: string): DB {
   const db = openDb(file, { readonly: true });
   db.pragma('query_only = ON');
-  // Reads here are mostly one pass over many rows: a 256 MB file mapping would only show up as resident memory.
-  db.pragma('mmap_size = 0');
   registerQueryFunctions(db);
   return db;
 }
