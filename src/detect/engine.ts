@@ -577,7 +577,16 @@ class Run {
     // rows as arrays: [id, ts, f0.., m0..]; every rule's consumers looked up once, not per row
     const F = 2;
     const M = F + colOf.size;
-    const consumers = list.map((c) => units.flatMap((u) => (u.inputs.has(c.rule.id) ? [{ u, spec: u.inputs.get(c.rule.id)! }] : [])));
+    // per consumer, one array for a row's group values and one thunk that copies them into a new group's key
+    // object (streams call it at once, only for a group they have not seen): nothing allocated per row for them
+    const consumers = list.map((c) =>
+      units.flatMap((u) => {
+        const spec = u.inputs.get(c.rule.id);
+        if (!spec) return [];
+        const values: FieldValue[] = new Array<FieldValue>(spec.group.length);
+        return [{ u, spec, values, group: () => groupOf(spec.group, values) }];
+      }),
+    );
     const withChains = units.map((u, k) => ({ u, k })).filter(({ u }) => u.chained.length > 0);
     const chained = units.map(() => 0);
     let rows = 0;
@@ -590,18 +599,18 @@ class Run {
       }
       for (let i = 0; i < list.length; i++) {
         if (((row[M + Math.floor(i / MASK_BITS)] as number) & (2 ** (i % MASK_BITS))) === 0) continue;
-        for (const { u, spec } of consumers[i]) {
+        for (const { u, spec, values, group } of consumers[i]) {
           if (ts < u.from || ts > u.to) continue;
-          const values: FieldValue[] = [];
-          for (const g of spec.group) {
-            const v = row[F + g.col] as FieldValue | null;
+          let k = 0;
+          for (; k < spec.group.length; k++) {
+            const v = row[F + spec.group[k].col] as FieldValue | null;
             // an event without the group's fields cannot be correlated with anything
             if (v === null || v === undefined) break;
-            values.push(v);
+            values[k] = v;
           }
-          if (values.length < spec.group.length) continue;
+          if (k < spec.group.length) continue;
           const value = spec.value === undefined ? undefined : (row[F + spec.value] ?? undefined);
-          u.push(spec.input, ts, id, streamKey(values), () => groupOf(spec.group, values), value);
+          u.push(spec.input, ts, id, streamKey(values), group, value);
         }
       }
       if (++rows % EVICT_EVERY === 0) {
