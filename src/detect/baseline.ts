@@ -11,12 +11,6 @@ import type { FindingInput, Group } from '../store/findings.js';
 import type { BaselineRule } from './model.js';
 import { zoneOffsetAt } from '../util/time.js';
 
-export interface BaselineOcc {
-  ts: number;
-  value?: unknown;
-  evidence: { id: number; ts: number };
-}
-
 /** Evidence ids a baseline finding keeps. */
 const EVIDENCE = 200;
 
@@ -66,12 +60,13 @@ export class BaselineStream {
     });
   }
 
-  push(key: string, group: () => Group, o: BaselineOcc): void {
+  /** One event of the group: flat arguments, since a spike sees every web request and keeps few of them. */
+  push(key: string, group: () => Group, ts: number, id: number, value?: unknown): void {
     let g = this.groups.get(key);
     if (!g) this.groups.set(key, (g = { group: group(), prior: 0 }));
-    if (this.b.type === 'first_seen') this.firstSeen(g, o);
-    else if (this.b.type === 'spike') this.spike(g, o);
-    else this.offHours(g, o);
+    if (this.b.type === 'first_seen') this.firstSeen(g, ts, id, value);
+    else if (this.b.type === 'spike') this.spike(g, ts, id, value);
+    else this.offHours(g, ts, id);
     g.prior++;
   }
 
@@ -96,19 +91,19 @@ export class BaselineStream {
     this.groups.clear();
   }
 
-  private firstSeen(g: GroupState, o: BaselineOcc): void {
-    if (o.value === undefined || o.value === null) return;
+  private firstSeen(g: GroupState, ts: number, id: number, value: unknown): void {
+    if (value === undefined || value === null) return;
     const seen = (g.seen ??= new Set());
-    const v = String(o.value);
-    if (!seen.has(v) && o.ts >= this.newFrom && g.prior >= this.b.minHistory) {
+    const v = String(value);
+    if (!seen.has(v) && ts >= this.newFrom && g.prior >= this.b.minHistory) {
       // one finding per (group, value): the id does not depend on time, so it is found once
-      this.emit(this.make({ ...g.group, [this.b.field!]: o.value as string }, 0, [o.evidence], 1, { value: o.value, prior_events: g.prior, known_values: [...seen].slice(0, 20) }));
+      this.emit(this.make({ ...g.group, [this.b.field!]: value as string }, 0, [{ id, ts }], 1, { value, prior_events: g.prior, known_values: [...seen].slice(0, 20) }));
     }
     seen.add(v);
   }
 
-  private spike(g: GroupState, o: BaselineOcc): void {
-    const start = Math.floor(o.ts / this.b.timespan) * this.b.timespan;
+  private spike(g: GroupState, ts: number, id: number, value: unknown): void {
+    const start = Math.floor(ts / this.b.timespan) * this.b.timespan;
     let s = g.spike;
     if (!s) s = g.spike = { start, value: 0, count: 0, evidence: [], history: [], sum: 0 };
     else if (s.start !== start) {
@@ -121,9 +116,9 @@ export class BaselineStream {
       s.count = 0;
       s.evidence = [];
     }
-    s.value += this.b.metric.sum ? Number(o.value) || 0 : 1;
+    s.value += this.b.metric.sum ? Number(value) || 0 : 1;
     s.count++;
-    if (s.evidence.length < EVIDENCE) s.evidence.push(o.evidence);
+    if (s.evidence.length < EVIDENCE) s.evidence.push({ id, ts });
   }
 
   /** A finished bucket holding new events is compared with the group's active buckets before it. */
@@ -145,13 +140,13 @@ export class BaselineStream {
     }
   }
 
-  private offHours(g: GroupState, o: BaselineOcc): void {
+  private offHours(g: GroupState, ts: number, id: number): void {
     const hours = (g.hours ??= new Array<number>(24).fill(0));
-    const h = Math.floor((o.ts + zoneOffsetAt(this.tz, o.ts)) / 3_600_000) % 24;
+    const h = Math.floor((ts + zoneOffsetAt(this.tz, ts)) / 3_600_000) % 24;
     const usual = hours[h] + hours[(h + 23) % 24] + hours[(h + 1) % 24];
-    if (o.ts >= this.newFrom && g.prior >= this.b.minHistory && usual === 0) {
+    if (ts >= this.newFrom && g.prior >= this.b.minHistory && usual === 0) {
       const active = hours.map((n, i) => (n ? i : -1)).filter((i) => i >= 0);
-      this.emit(this.make(g.group, Math.floor(o.ts / 3_600_000) * 3_600_000, [o.evidence], 1, { hour: h, tz: this.tz, usual_hours: active, prior_events: g.prior }));
+      this.emit(this.make(g.group, Math.floor(ts / 3_600_000) * 3_600_000, [{ id, ts }], 1, { hour: h, tz: this.tz, usual_hours: active, prior_events: g.prior }));
     }
     hours[h]++;
   }

@@ -18,7 +18,9 @@ export interface Occurrence {
   value?: unknown;
   /** how many events it stands for (1 for an event; an episode's count for a chained correlation) */
   weight: number;
-  evidence: { id: number; ts: number }[];
+  /** the event's id; a chained episode carries its evidence instead (one array per occurrence would be garbage) */
+  id?: number;
+  evidence?: { id: number; ts: number }[];
 }
 
 export interface Episode {
@@ -168,10 +170,12 @@ export class CorrelationStream {
       const o = g.at(s);
       ep.count += o.weight;
       ep.last = o.ts;
-      for (const e of o.evidence) {
-        if (ep.evidence.length >= EPISODE_EVIDENCE) break;
-        ep.evidence.push(e);
-      }
+      if (o.evidence) {
+        for (const e of o.evidence) {
+          if (ep.evidence.length >= EPISODE_EVIDENCE) break;
+          ep.evidence.push(e);
+        }
+      } else if (o.id !== undefined && ep.evidence.length < EPISODE_EVIDENCE) ep.evidence.push({ id: o.id, ts: o.ts });
     }
     ep.end = to;
   }

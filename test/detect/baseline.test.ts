@@ -51,7 +51,7 @@ function run(evictEvery: number | undefined): { findings: FindingInput[]; groups
   let id = 0;
   let groupsAtPeak = 0;
   for (const o of occurrences()) {
-    stream.push(o.key, () => ({ 'source.ip': o.key }), { ts: o.ts, evidence: { id: ++id, ts: o.ts } });
+    stream.push(o.key, () => ({ 'source.ip': o.key }), o.ts, ++id);
     if (evictEvery && id % evictEvery === 0) stream.evict(o.ts);
     groupsAtPeak = Math.max(groupsAtPeak, (stream as unknown as { groups: Map<string, unknown> }).groups.size);
   }
@@ -78,7 +78,7 @@ test('spike: a group idle longer than its history is gone after evict', () => {
   const findings: FindingInput[] = [];
   const stream = new BaselineStream(spike, 0, 'UTC', (f) => findings.push(f));
   const groups = (stream as unknown as { groups: Map<string, unknown> }).groups;
-  stream.push('a', () => ({ 'source.ip': 'a' }), { ts: 0, evidence: { id: 1, ts: 0 } });
+  stream.push('a', () => ({ 'source.ip': 'a' }), 0, 1);
   stream.evict(20 * HOUR);
   assert.equal(groups.size, 1, 'still within its history');
   stream.evict(26 * HOUR);
