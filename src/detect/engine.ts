@@ -661,7 +661,8 @@ class Run {
 /**
  * The rules of one scan ORed, with the rules that have necessary literals behind one shared prefilter: per field,
  * one regex over every rule's literals. Most rows of a log are benign, fail the prefilter, and never reach the
- * rules' own expressions.
+ * rules' own expressions. A row that passes meets each rule's own literals before that rule's expression: one
+ * rule's common literal ("execve") would otherwise send every row that has it through all the rules.
  */
 function prefiltered(rules: CompiledDetection[]): Sql {
   const gated = rules.filter((c) => c.needs);
@@ -675,12 +676,22 @@ function prefiltered(rules: CompiledDetection[]): Sql {
       byField.set(f, set);
     }
   }
-  // the literals go in as Sigma "contains" values: a literal * or ? must not become a wildcard there
-  const pre = [...byField].map(([f, lits]) => ({ sql: `sigma_any(${f}, ?)`, params: [listId('contains', [...lits].map((l) => l.replace(/[*?\\]/g, '\\$&')))] as unknown[] }));
-  const gate = balancedOr(pre);
-  const inner = balancedOr(gated.map((c) => c.match));
+  const gate = needsSql(byField);
+  const inner = balancedOr(
+    gated.map((c) => {
+      const own = needsSql(c.needs!);
+      return { sql: `(${own.sql}) AND (${c.match.sql})`, params: [...own.params, ...c.match.params] };
+    }),
+  );
   const parts = [{ sql: `(${gate.sql}) AND (${inner.sql})`, params: [...gate.params, ...inner.params] }, ...rest.map((c) => c.match)];
   return balancedOr(parts);
+}
+
+/** Any field holding any of its literals; they go in as Sigma "contains" values, so a literal * or ? is escaped. */
+function needsSql(needs: Map<string, Iterable<string>>): Sql {
+  return balancedOr(
+    [...needs].map(([f, lits]) => ({ sql: `sigma_any(${f}, ?)`, params: [listId('contains', [...lits].map((l) => l.replace(/[*?\\]/g, '\\$&')))] as unknown[] })),
+  );
 }
 
 /** Identifies a group within one stream: the group-by values in the rule's order. */

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadText } from '../../src/detect/load.js';
 import { compileDetection } from '../../src/detect/compile.js';
-import { registerSqlFunctions } from '../../src/detect/regex.js';
+import { listId, registerSqlFunctions } from '../../src/detect/regex.js';
 import type { DetectionRule } from '../../src/detect/model.js';
 import { testStore, sec } from '../helpers/events.js';
 
@@ -104,6 +104,26 @@ test('auditd: multi-valued record fields match any element', () => {
   assert.deepEqual(matched(`sel:\n  type: PATH\n  name: /etc/shadow\ncondition: sel`, ls), [audit]);
   assert.deepEqual(matched(`sel:\n  SYSCALL: execve\ncondition: sel`, ls), [audit]);
   assert.deepEqual(matched(`sel:\n  type: CONFIG_CHANGE\ncondition: sel`, ls), []);
+});
+
+test('auditd: the necessary literals of a multi-valued field are looked for in the stored JSON text', () => {
+  const ls = 'product: linux\nservice: auditd';
+  const needs = (detection: string) => {
+    const c = compileDetection(rule(detection, ls));
+    if (typeof c === 'string') throw new Error(c);
+    return c.needs && Object.fromEntries(c.needs);
+  };
+  const prefilter = (literals: string[]) =>
+    store.db.prepare('SELECT e.id FROM events e WHERE sigma_any(e.extra, ?) ORDER BY e.id').pluck().all(listId('contains', literals)) as number[];
+  // of the selection's two necessary literals, the longer (rarer) one: nearly every record group has a PATH record
+  assert.deepEqual(needs(`sel:\n  type: PATH\n  name|endswith: /Shadow\ncondition: sel`), { 'e.extra': ['/shadow'] });
+  assert.deepEqual(needs(`sel:\n  name|contains: '/etc/sha*ow'\ncondition: sel`), { 'e.extra': ['/etc/sha'] });
+  // the prefilter passes every event the rule matches: here the one auditd event
+  assert.deepEqual(prefilter(['/etc/sha']), [audit]);
+  assert.deepEqual(prefilter(['/etc/gshadow']), []);
+  // a value JSON would escape (a quote, a backslash) cannot be found verbatim in the text: no prefilter
+  assert.equal(needs(`sel:\n  a0|contains: 'say "hi"'\ncondition: sel`), undefined);
+  assert.equal(needs(`sel:\n  a0|contains: 'C:\\\\x'\ncondition: sel`), undefined);
 });
 
 test('refusals carry a reason: unmapped fields and log sources, windash, unsafe regexes', () => {
