@@ -8,8 +8,8 @@ interface CommandModule {
 }
 
 /**
- * The registry, in help order. Modules load on demand: a run imports only the command it names, which takes
- * start-up from about 150 to about 80 ms (every query command pays it). Help and unknown names load them all.
+ * The registry, in help order. Modules load on demand: a run imports only the command it names, so a query
+ * command starts in about 0.12 s instead of 0.17 s (importing all fifteen). Help and unknown names load them all.
  */
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   hunt: () => import('./commands/hunt.js'),
