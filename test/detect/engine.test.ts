@@ -358,3 +358,41 @@ level: critical
   assert.equal(f.length, 1);
   assert.deepEqual(JSON.parse(f[0].group_json), { client: '198.51.100.200' });
 });
+
+test('one streaming pass feeds more input rules than one flag column holds (30), each to its own correlation', () => {
+  const s = testStore();
+  const n = 35;
+  const text = Array.from(
+    { length: n },
+    (_, k) => `title: status ${400 + k}
+id: status-${k}
+name: status_${k}
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: ${400 + k}}
+  condition: sel
+---
+title: three of status ${400 + k} from one client
+id: three-${k}
+correlation:
+  type: event_count
+  rules: [status_${k}]
+  group-by: [c-ip]
+  timespan: 5m
+  condition: {gte: 3}
+level: low
+`,
+  ).join('---\n');
+  // client k sends three requests answered with status 400+k, and one answered with the next rule's status
+  for (let k = 0; k < n; k++) {
+    for (let i = 0; i < 3; i++) s.add(sec(k * 10 + i), 'web.access', { 'source.ip': `10.0.0.${k}`, 'http.response.status_code': 400 + k });
+    s.add(sec(k * 10 + 5), 'web.access', { 'source.ip': `10.0.0.${k}`, 'http.response.status_code': 400 + ((k + 1) % n) });
+  }
+  run(s, rules(text));
+  for (let k = 0; k < n; k++) {
+    const f = findingsOf(s, `three-${k}`);
+    assert.equal(f.length, 1, `rule ${k}`);
+    assert.deepEqual(JSON.parse(f[0].group_json), { 'source.ip': `10.0.0.${k}` }, `rule ${k}`);
+    assert.equal(f[0].count, 3, `rule ${k}`);
+  }
+});
