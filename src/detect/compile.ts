@@ -67,7 +67,7 @@ export function scopeOf(mapping: Mapping): Sql {
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
 }
 
-/** AND: any one part's necessary literals will do; the one with the fewest literals is the sharpest. */
+/** AND: any one part's necessary literals will do; the rarest is the sharpest. */
 function firstNeeds(parts: (Needs | null)[]): Needs | null {
   let best: Needs | null = null;
   for (const p of parts) if (p && (!best || rarer(p, best))) best = p;

@@ -560,23 +560,25 @@ class Run {
     // Which input rules a row matches, as bits of a few integer columns: computed once per row in a subquery that
     // the outer WHERE filters on (LIMIT -1 keeps SQLite from flattening it, which would evaluate every rule twice,
     // once to filter and once to report), and read as one value per 30 rules instead of one per rule.
+    // rows as arrays: [id, ts, f0.., m0..]; every rule's consumers and flag looked up once, not per row
+    const F = 2;
     const masks: string[] = [];
+    const flags: { col: number; bit: number }[] = [];
     for (let i = 0; i < list.length; i += MASK_BITS) {
+      const name = `m${masks.length}`;
       const bits = list.slice(i, i + MASK_BITS).map((c, j) => {
         params.push(...c.scope.params, ...c.match.params);
+        flags.push({ col: F + colOf.size + masks.length, bit: 2 ** j });
         return `(CASE WHEN (${c.scope.sql}) AND (${c.match.sql}) THEN ${2 ** j} ELSE 0 END)`;
       });
-      masks.push(`m${masks.length}`);
-      cols.push(`${bits.join(' + ')} AS m${masks.length - 1}`);
+      cols.push(`${bits.join(' + ')} AS ${name}`);
+      masks.push(name);
     }
     const from = Math.min(...units.map((u) => u.from));
     const to = Math.max(...units.map((u) => u.to));
     const sql =
       `SELECT * FROM (SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? ORDER BY e.ts, e.id LIMIT -1)` +
       ` WHERE ${masks.map((m) => `${m} != 0`).join(' OR ')}`;
-    // rows as arrays: [id, ts, f0.., m0..]; every rule's consumers looked up once, not per row
-    const F = 2;
-    const M = F + colOf.size;
     // per consumer, one array for a row's group values and one thunk that copies them into a new group's key
     // object (streams call it at once, only for a group they have not seen): nothing allocated per row for them
     const consumers = list.map((c) =>
@@ -598,7 +600,7 @@ class Run {
         while (chained[k] < u.chained.length && u.chained[chained[k]].ts <= ts) u.feedChained(u.chained[chained[k]++]);
       }
       for (let i = 0; i < list.length; i++) {
-        if (((row[M + Math.floor(i / MASK_BITS)] as number) & (2 ** (i % MASK_BITS))) === 0) continue;
+        if (((row[flags[i].col] as number) & flags[i].bit) === 0) continue;
         for (const { u, spec, values, group } of consumers[i]) {
           if (ts < u.from || ts > u.to) continue;
           let k = 0;
