@@ -396,3 +396,82 @@ level: low
     assert.equal(f[0].count, 3, `rule ${k}`);
   }
 });
+
+test('one scan tests the rules of several log sources: a rule matches only events of its own source', () => {
+  const s = testStore();
+  // the same condition under two log sources: only the scope tells them apart in the shared scan
+  const text = ['webserver', 'firewall']
+    .map(
+      (cat) => `title: ${cat} from the bad address
+id: bad-${cat}
+logsource: {category: ${cat}}
+detection:
+  sel: {source.ip: 203.0.113.9}
+  condition: sel
+level: high
+`,
+    )
+    .join('---\n');
+  for (let i = 0; i < 3; i++) s.add(sec(i), 'web.access', { 'source.ip': '203.0.113.9', 'http.response.status_code': 200 });
+  for (let i = 0; i < 2; i++) s.add(sec(10 + i), 'firewall', { 'source.ip': '203.0.113.9', 'event.action': 'firewall_block' });
+  s.add(sec(20), 'system.auth', { 'source.ip': '203.0.113.9', 'process.name': 'sshd' });
+  const res = run(s, rules(text));
+  assert.equal(findingsOf(s, 'bad-webserver')[0]?.count, 3);
+  assert.equal(findingsOf(s, 'bad-firewall')[0]?.count, 2);
+  assert.equal(res.steps.filter((st) => st.what.startsWith('scan ')).length, 1, 'one scan for both log sources');
+});
+
+test('a GeoIP field that one input rule of a shared pass reads (looked up for the rows of that rule only) has its value', () => {
+  const s = testStore();
+  s.db
+    .prepare("INSERT INTO ip_intel (ip, country_iso_code, updated_at) VALUES ('81.2.69.142', 'GB', 0), ('198.51.100.4', 'US', 0), ('192.0.2.7', 'FR', 0)")
+    .run();
+  const text = `
+title: ssh login
+id: ssh-ok
+name: ssh_ok
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {event.action: ssh_login, event.outcome: success}
+  condition: sel
+---
+title: login from a new country
+id: new-country
+baseline:
+  type: first_seen
+  rules: [ssh_ok]
+  group-by: [user.name]
+  field: source.geo.country_iso_code
+  min-history: 3
+level: high
+---
+title: web request
+id: web-any
+name: web_any
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: GET}
+  condition: sel
+---
+title: many requests from one address
+id: web-burst3
+correlation:
+  type: event_count
+  rules: [web_any]
+  group-by: [source.ip]
+  timespan: 5m
+  condition: {gte: 3}
+level: low
+`;
+  const day = 86_400_000;
+  for (let d = 0; d < 4; d++) ssh(s, T0 - 5 * day + d * day, '198.51.100.4', 'alice', 'success');
+  ssh(s, T0, '81.2.69.142', 'alice', 'success');
+  // web requests from an address with a country, in the same pass: the country lookup is not theirs to make
+  for (let i = 0; i < 3; i++) s.add(T0 + i * 1000, 'web.access', { 'source.ip': '192.0.2.7', 'http.request.method': 'GET' });
+  const res = run(s, rules(text));
+  const f = findingsOf(s, 'new-country');
+  assert.equal(f.length, 1);
+  assert.deepEqual(JSON.parse(f[0].group_json), { 'user.name': 'alice', 'source.geo.country_iso_code': 'GB' });
+  assert.equal(findingsOf(s, 'web-burst3')[0]?.count, 3);
+  assert.equal(res.steps.filter((st) => st.what.startsWith('windows: ')).length, 1, 'both in one pass');
+});
