@@ -20,7 +20,11 @@ interface SpikeState {
   start: number;
   value: number;
   count: number;
-  evidence: { id: number; ts: number }[];
+  /**
+   * The bucket's evidence as flat id, ts pairs: a spike sees every web request, and one object per request would
+   * live until its bucket closes, long enough to reach the old generation as garbage.
+   */
+  evidence: number[];
   history: { start: number; value: number }[];
   sum: number;
 }
@@ -65,8 +69,11 @@ export class BaselineStream {
     let g = this.groups.get(key);
     if (!g) this.groups.set(key, (g = { group: group(), prior: 0 }));
     if (this.b.type === 'first_seen') this.firstSeen(g, ts, id, value);
-    else if (this.b.type === 'spike') this.spike(g, ts, id, value);
-    else this.offHours(g, ts, id);
+    else if (this.b.type === 'off_hours') this.offHours(g, ts, id);
+    else if (this.spike(g, ts, id, value)) {
+      this.groups.delete(key);
+      this.groups.set(key, g);
+    }
     g.prior++;
   }
 
@@ -77,12 +84,13 @@ export class BaselineStream {
    */
   evict(now: number): void {
     if (this.b.type !== 'spike') return;
+    // the groups are in the order their latest bucket opened (push moves a group to the end), so the idle ones
+    // come first: a sweep stops at the first active group instead of visiting every client of the last day
     for (const [key, g] of this.groups) {
-      const s = g.spike;
-      if (s && s.start + this.b.timespan < now - this.b.history) {
-        this.closeBucket(g, s);
-        this.groups.delete(key);
-      }
+      const s = g.spike!;
+      if (s.start + this.b.timespan >= now - this.b.history) break;
+      this.closeBucket(g, s);
+      this.groups.delete(key);
     }
   }
 
@@ -102,11 +110,13 @@ export class BaselineStream {
     seen.add(v);
   }
 
-  private spike(g: GroupState, ts: number, id: number, value: unknown): void {
+  /** True when the event opened a new bucket of a group that had one. */
+  private spike(g: GroupState, ts: number, id: number, value: unknown): boolean {
     const start = Math.floor(ts / this.b.timespan) * this.b.timespan;
     let s = g.spike;
+    const opened = s !== undefined && s.start !== start;
     if (!s) s = g.spike = { start, value: 0, count: 0, evidence: [], history: [], sum: 0 };
-    else if (s.start !== start) {
+    else if (opened) {
       this.closeBucket(g, s);
       s.history.push({ start: s.start, value: s.value });
       s.sum += s.value;
@@ -114,11 +124,12 @@ export class BaselineStream {
       s.start = start;
       s.value = 0;
       s.count = 0;
-      s.evidence = [];
+      s.evidence.length = 0;
     }
     s.value += this.b.metric.sum ? Number(value) || 0 : 1;
     s.count++;
-    if (s.evidence.length < EVIDENCE) s.evidence.push({ id, ts });
+    if (s.evidence.length < 2 * EVIDENCE) s.evidence.push(id, ts);
+    return opened;
   }
 
   /** A finished bucket holding new events is compared with the group's active buckets before it. */
@@ -130,7 +141,7 @@ export class BaselineStream {
     const mean = s.sum / n;
     if (s.value >= this.b.minCount && s.value >= this.b.factor * mean) {
       this.emit(
-        this.make(g.group, s.start, s.evidence, s.count, {
+        this.make(g.group, s.start, pairs(s.evidence), s.count, {
           value: s.value,
           baseline_mean: Math.round(mean * 100) / 100,
           baseline_buckets: n,
@@ -150,4 +161,10 @@ export class BaselineStream {
     }
     hours[h]++;
   }
+}
+
+function pairs(flat: number[]): { id: number; ts: number }[] {
+  const out: { id: number; ts: number }[] = [];
+  for (let k = 0; k < flat.length; k += 2) out.push({ id: flat[k], ts: flat[k + 1] });
+  return out;
 }

@@ -84,3 +84,13 @@ test('spike: a group idle longer than its history is gone after evict', () => {
   stream.evict(26 * HOUR);
   assert.equal(groups.size, 0);
 });
+
+test('spike: an idle group behind an active one is dropped (a new bucket moves its group to the end)', () => {
+  const stream = new BaselineStream(spike, 0, 'UTC', () => undefined);
+  const groups = (stream as unknown as { groups: Map<string, unknown> }).groups;
+  stream.push('a', () => ({ 'source.ip': 'a' }), 0, 1);
+  stream.push('b', () => ({ 'source.ip': 'b' }), 1000, 2);
+  stream.push('a', () => ({ 'source.ip': 'a' }), 30 * HOUR, 3);
+  stream.evict(30 * HOUR);
+  assert.deepEqual([...groups.keys()], ['a']);
+});
