@@ -25,7 +25,9 @@ interface SpikeState {
    * live until its bucket closes, long enough to reach the old generation as garbage.
    */
   evidence: number[];
-  history: { start: number; value: number }[];
+  /** earlier buckets within the history, as flat start, value pairs from `head` on (no object per bucket either) */
+  history: number[];
+  head: number;
   sum: number;
 }
 
@@ -115,12 +117,20 @@ export class BaselineStream {
     const start = Math.floor(ts / this.b.timespan) * this.b.timespan;
     let s = g.spike;
     const opened = s !== undefined && s.start !== start;
-    if (!s) s = g.spike = { start, value: 0, count: 0, evidence: [], history: [], sum: 0 };
+    if (!s) s = g.spike = { start, value: 0, count: 0, evidence: [], history: [], head: 0, sum: 0 };
     else if (opened) {
       this.closeBucket(g, s);
-      s.history.push({ start: s.start, value: s.value });
+      const h = s.history;
+      h.push(s.start, s.value);
       s.sum += s.value;
-      while (s.history.length && s.history[0].start < start - this.b.history) s.sum -= s.history.shift()!.value;
+      while (s.head < h.length && h[s.head] < start - this.b.history) {
+        s.sum -= h[s.head + 1];
+        s.head += 2;
+      }
+      if (s.head > 64 && s.head * 2 > h.length) {
+        h.splice(0, s.head);
+        s.head = 0;
+      }
       s.start = start;
       s.value = 0;
       s.count = 0;
@@ -136,7 +146,7 @@ export class BaselineStream {
   private closeBucket(g: GroupState, s: SpikeState): void {
     if (s.start < Math.floor(this.newFrom / this.b.timespan) * this.b.timespan) return;
     // the history was trimmed to this bucket's reach when the bucket opened
-    const n = s.history.length;
+    const n = (s.history.length - s.head) / 2;
     if (n < this.b.minHistory) return;
     const mean = s.sum / n;
     if (s.value >= this.b.minCount && s.value >= this.b.factor * mean) {
