@@ -311,7 +311,7 @@ class Run {
       // every login): its new span is that of the new events of its log source, which is all the correlation
       // needs to know where to look again.
       const into = this.p.generating.has(c.rule.id) ? batches : spanOnly;
-      into.set(from, [...(into.get(from) ?? []), c]);
+      into.set(from, (into.get(from) ?? []).concat(c));
     }
     for (const [from, rules] of spanOnly) this.sourceSpans(from, groupByScope(rules));
     for (const [from, rules] of batches) this.scanOrSplit(from, rules);
@@ -773,7 +773,7 @@ function groupByScope(rules: CompiledDetection[]): CompiledDetection[][] {
   const by = new Map<string, CompiledDetection[]>();
   for (const c of rules) {
     const key = `${c.scope.sql}\u0000${JSON.stringify(c.scope.params)}`;
-    by.set(key, [...(by.get(key) ?? []), c]);
+    by.set(key, (by.get(key) ?? []).concat(c));
   }
   return [...by.values()];
 }
