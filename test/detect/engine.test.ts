@@ -204,9 +204,7 @@ level: high
   assert.deepEqual(JSON.parse(f[0].group_json), { ip: '203.0.113.99' });
 });
 
-test('baselines: first_seen, spike and off_hours with a learning period', () => {
-  const s = testStore();
-  const text = `
+const LOGIN = `
 title: root login
 id: root-login
 name: root_login
@@ -214,7 +212,22 @@ logsource: {product: linux, service: sshd}
 detection:
   sel: {event.action: ssh_login, event.outcome: success}
   condition: sel
----
+`;
+
+const WEB_ANY = `
+title: web request
+id: web-any
+name: web_any
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: GET}
+  condition: sel
+`;
+
+test('baselines: first_seen, spike and off_hours with a learning period', () => {
+  const s = testStore();
+  const text = `
+${LOGIN}---
 title: new source address for a user
 id: new-ip
 baseline:
@@ -234,14 +247,7 @@ baseline:
   min-history: 5
 level: low
 ---
-title: web request
-id: web-any
-name: web_any
-logsource: {category: webserver}
-detection:
-  sel: {cs-method: GET}
-  condition: sel
----
+${WEB_ANY}---
 title: request spike per IP
 id: web-spike
 baseline:
@@ -427,32 +433,18 @@ test('a GeoIP field that one input rule of a shared pass reads (looked up for th
     .prepare("INSERT INTO ip_intel (ip, country_iso_code, updated_at) VALUES ('81.2.69.142', 'GB', 0), ('198.51.100.4', 'US', 0), ('192.0.2.7', 'FR', 0)")
     .run();
   const text = `
-title: ssh login
-id: ssh-ok
-name: ssh_ok
-logsource: {product: linux, service: sshd}
-detection:
-  sel: {event.action: ssh_login, event.outcome: success}
-  condition: sel
----
+${LOGIN}---
 title: login from a new country
 id: new-country
 baseline:
   type: first_seen
-  rules: [ssh_ok]
+  rules: [root_login]
   group-by: [user.name]
   field: source.geo.country_iso_code
   min-history: 3
 level: high
 ---
-title: web request
-id: web-any
-name: web_any
-logsource: {category: webserver}
-detection:
-  sel: {cs-method: GET}
-  condition: sel
----
+${WEB_ANY}---
 title: many requests from one address
 id: web-burst3
 correlation:
