@@ -75,3 +75,10 @@ export function rollupRows(db: DB, since?: number, until?: number): RollupRow[] 
   }
   return raw.map(([hour, dataset, status, cls, outcome, n]) => ({ hour, dataset, status, cls: cls < 0 ? null : cls, outcome: outcome === '' ? null : outcome, n }));
 }
+
+/** The time span of the stored events of these datasets (of all, with none named), widened to whole hours. */
+export function datasetSpan(db: DB, datasets: string[]): { from: number; to: number } | undefined {
+  const where = datasets.length ? `WHERE dataset IN (${datasets.map(() => '?').join(', ')})` : '';
+  const [lo, hi] = db.prepare(`SELECT min(hour), max(hour) FROM event_rollup ${where}`).raw(true).get(...datasets) as [number | null, number | null];
+  return lo === null ? undefined : { from: lo, to: hi! + HOUR - 1 };
+}

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { openDb, storeVersion } from '../../src/store/db.js';
 import { histogram, overview, type EventFilter } from '../../src/store/read.js';
 import { Sources } from '../../src/store/sources.js';
+import { datasetSpan } from '../../src/store/rollup.js';
+import { testStore } from '../helpers/events.js';
 import { FIXTURES, run, tmpDir } from '../helpers/cli.js';
 
 /** A condition that is always true but keeps the rollup out: the reference count, over every event. */
@@ -91,4 +93,17 @@ test('migrating an older store fills the rollup from the events it holds', () =>
   ]);
   db.close();
   assertAgrees(file, 'migrated');
+});
+
+test('datasetSpan: the whole hours holding events of the named datasets, of all with none named', () => {
+  const s = testStore();
+  const H = 3_600_000;
+  const base = Date.parse('2026-11-14T03:00:00Z');
+  s.add(base + 10 * 60_000, 'web.access', { 'source.ip': '192.0.2.1' });
+  s.add(base + 2 * H + 59 * 60_000, 'web.access', { 'source.ip': '192.0.2.1' });
+  s.add(base + 5 * H + 1, 'firewall', { 'source.ip': '192.0.2.1' });
+  assert.deepEqual(datasetSpan(s.db, ['web.access', 'haproxy.log']), { from: base, to: base + 3 * H - 1 });
+  assert.deepEqual(datasetSpan(s.db, ['firewall']), { from: base + 5 * H, to: base + 6 * H - 1 });
+  assert.deepEqual(datasetSpan(s.db, []), { from: base, to: base + 6 * H - 1 });
+  assert.equal(datasetSpan(s.db, ['aws.cloudtrail']), undefined);
 });
