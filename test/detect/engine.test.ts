@@ -467,3 +467,40 @@ level: low
   assert.equal(findingsOf(s, 'web-burst3')[0]?.count, 3);
   assert.equal(res.steps.filter((st) => st.what.startsWith('windows: ')).length, 1, 'both in one pass');
 });
+
+test('rules too many for one statement are scanned per log source, with the same verdicts', () => {
+  const s = testStore();
+  // 700 rules per log source: together more result columns than SQLite allows in one statement (2,000)
+  const n = 700;
+  const ip = (k: number) => `10.9.${k >> 8}.${k & 255}`;
+  const text = ['webserver', 'firewall']
+    .flatMap((cat) =>
+      Array.from(
+        { length: n },
+        (_, k) => `title: ${cat} ${k}
+id: ${cat}-${k}
+logsource: {category: ${cat}}
+detection:
+  sel: {source.ip: ${ip(k)}}
+  condition: sel
+level: low
+`,
+      ),
+    )
+    .join('---\n');
+  for (const k of [0, 399, 699]) {
+    s.add(sec(k), 'web.access', { 'source.ip': ip(k) });
+    s.add(sec(k + 1), 'firewall', { 'source.ip': ip(k) });
+    s.add(sec(k + 2), 'firewall', { 'source.ip': ip(k) });
+  }
+  const res = run(s, rules(text));
+  for (const k of [0, 399, 699]) {
+    assert.equal(findingsOf(s, `webserver-${k}`)[0]?.count, 1, `webserver ${k}`);
+    assert.equal(findingsOf(s, `firewall-${k}`)[0]?.count, 2, `firewall ${k}`);
+  }
+  assert.equal(listFindings(s.db).length, 6);
+  assert.deepEqual(
+    res.steps.filter((st) => st.what.startsWith('scan ')).map((st) => st.what),
+    ['scan webserver', 'scan firewall'],
+  );
+});
