@@ -342,7 +342,7 @@ class Run {
       const span = spans[i];
       if (span) for (const c of rules) this.newSpan.set(c.rule.id, { ...span });
     });
-    const what = `time span of new events${from === 0 ? ' (hourly rollup)' : ''}: ${sources.map(([c]) => c.mapping.file.replace(/\.yml$/, '')).join(', ')}`;
+    const what = `time span of new events${from === 0 ? ' (hourly rollup)' : ''}: ${sources.map(([c]) => sourceName(c)).join(', ')}`;
     this.summary.steps.push({ what, rules: sources.flat().length, rows: 0, seconds: (performance.now() - t0) / 1000 });
   }
 
@@ -415,7 +415,7 @@ class Run {
         }
       });
     }
-    this.summary.steps.push({ what: `scan ${[...new Set(rules.map((c) => c.mapping.file.replace(/\.yml$/, '')))].join(', ')}`, rules: rules.length, rows: matched, seconds: (performance.now() - t0) / 1000 });
+    this.summary.steps.push({ what: `scan ${[...new Set(rules.map(sourceName))].join(', ')}`, rules: rules.length, rows: matched, seconds: (performance.now() - t0) / 1000 });
     rules.forEach((c, i) => {
       for (const b of buckets[i].values()) {
         b.evidence.sort((x, y) => x.ts - y.ts || x.id - y.id);
@@ -788,4 +788,9 @@ function groupByScope(rules: CompiledDetection[]): CompiledDetection[][] {
     by.set(key, (by.get(key) ?? []).concat(c));
   }
   return [...by.values()];
+}
+
+/** A log source as `hunt -v` names it: its mapping file. */
+function sourceName(c: CompiledDetection): string {
+  return c.mapping.file.replace(/\.yml$/, '');
 }
