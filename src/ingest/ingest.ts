@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
-import { dropEventIndexes, ensureEventIndexes, type DB } from '../store/db.js';
+import { dropEventIndexes, rebuildEventIndexes, type DB } from '../store/db.js';
 import { EventWriter, type EventRow } from '../store/events.js';
 import { Sources, type SourceRow } from '../store/sources.js';
 import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
@@ -122,7 +122,7 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
       if (summary.interrupted) break;
     }
   } finally {
-    if (bulk) ensureEventIndexes(db);
+    if (bulk) rebuildEventIndexes(db);
   }
   summary.seconds = (performance.now() - started) / 1000;
   summary.lines_per_second = summary.seconds > 0 ? Math.round(summary.lines_read / summary.seconds) : 0;

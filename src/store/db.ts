@@ -75,6 +75,9 @@ export const EVENT_INDEXES: Record<string, string> = {
   events_ts: 'CREATE INDEX IF NOT EXISTS events_ts ON events (ts)',
   events_source_ip: 'CREATE INDEX IF NOT EXISTS events_source_ip ON events (source_ip, ts)',
   events_user_name: 'CREATE INDEX IF NOT EXISTS events_user_name ON events (user_name, ts)',
+  // the field web searches narrow by most (5xx, 401/403 per client); only web events have it, so only they are indexed
+  events_http_status:
+    'CREATE INDEX IF NOT EXISTS events_http_status ON events (http_response_status_code, ts) WHERE http_response_status_code IS NOT NULL',
 };
 
 export function dropEventIndexes(db: DB): void {
@@ -83,6 +86,17 @@ export function dropEventIndexes(db: DB): void {
 
 export function ensureEventIndexes(db: DB): void {
   for (const sql of Object.values(EVENT_INDEXES)) db.exec(sql);
+}
+
+/**
+ * The indexes again after a large ingest, then SQLite's statistics of them. Without statistics the planner guesses
+ * that any range matches a quarter of the rows, and walks the time index for `status >= 500` (2 s over 2M requests)
+ * rather than the status index (milliseconds); with them (STAT4 samples) it picks the index for rare values and
+ * keeps the time order for common ones. ANALYZE reads each index once: about 1 s per 3M events.
+ */
+export function rebuildEventIndexes(db: DB): void {
+  ensureEventIndexes(db);
+  db.exec('ANALYZE events');
 }
 
 function schemaVersion(db: DB): number {

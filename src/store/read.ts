@@ -159,7 +159,7 @@ export function overview(db: DB, f: EventFilter): Overview {
       (db.prepare(`SELECT e.ts FROM events e WHERE ${where.sql} ORDER BY e.ts ${dir} LIMIT 1`).pluck().get(...where.params) as number | undefined) ?? 0;
     const first = ends('ASC');
     const last = ends('DESC');
-    rows = rollupRows(db, f.since, f.until).map((r) => ({ ...r, first, last }));
+    rows = rollupRows(db, f.since, f.until, false).map((r) => ({ ...r, first, last }));
   } else {
     rows = db
       .prepare(
@@ -211,7 +211,7 @@ export function topValues(db: DB, f: EventFilter, field: string, limit: number):
   // without a query the total comes from the rollup and the field's count from its index, when it has one
   const totals = usesRollup(db, f)
     ? {
-        events: rollupRows(db, f.since, f.until).reduce((n, r) => n + r.n, 0),
+        events: rollupRows(db, f.since, f.until, false).reduce((n, r) => n + r.n, 0),
         present: db.prepare(`SELECT count(*) FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL`).pluck().get(...where.params) as number,
       }
     : (db
