@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
-import { dropEventIndexes, rebuildEventIndexes, type DB } from '../store/db.js';
+import { dropEventIndexes, ensureEventIndexes, refreshStatistics, type DB } from '../store/db.js';
 import { EventWriter, type EventRow } from '../store/events.js';
 import { Sources, type SourceRow } from '../store/sources.js';
 import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
@@ -122,8 +122,9 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
       if (summary.interrupted) break;
     }
   } finally {
-    if (bulk) rebuildEventIndexes(db);
+    if (bulk) ensureEventIndexes(db);
   }
+  refreshStatistics(db);
   summary.seconds = (performance.now() - started) / 1000;
   summary.lines_per_second = summary.seconds > 0 ? Math.round(summary.lines_read / summary.seconds) : 0;
   return summary;

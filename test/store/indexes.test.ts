@@ -1,11 +1,11 @@
 /**
- * The status-code index and the statistics a large ingest leaves: a search for a rare status reads the index, one
+ * The status-code index and the statistics ingest keeps: a search for a rare status reads the index, one
  * for a common status keeps walking the time index (so its first page comes at once), and either way the rows and
  * their order are those of a search without that index.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rebuildEventIndexes } from '../../src/store/db.js';
+import { refreshStatistics } from '../../src/store/db.js';
 import { eventRows } from '../../src/store/read.js';
 import { EVENT_FROM, EVENT_SELECT } from '../../src/store/events.js';
 import { compileQuery } from '../../src/query/compile.js';
@@ -42,9 +42,9 @@ const QUERIES = [
   'http.response.status_code:(401 or 500)',
 ];
 
-test('after a large ingest rebuilds the indexes, a rare status is searched through its index, a common one in time order', () => {
+test('with statistics, a rare status is searched through its index, a common one in time order', () => {
   const s = seeded();
-  rebuildEventIndexes(s.db);
+  refreshStatistics(s.db);
   assert.ok((s.db.prepare("SELECT count(*) FROM sqlite_stat1 WHERE idx = 'events_http_status'").pluck().get() as number) > 0);
   assert.match(plan(s, 'http.response.status_code >= 500'), /INDEX events_http_status/);
   assert.match(plan(s, 'http.response.status_code >= 500 and url.path:/products*'), /INDEX events_http_status/);
@@ -54,7 +54,7 @@ test('after a large ingest rebuilds the indexes, a rare status is searched throu
 
 test('the status index changes no result: same events, same time order, same pages, as without it', () => {
   const s = seeded();
-  rebuildEventIndexes(s.db);
+  refreshStatistics(s.db);
   const indexed = QUERIES.map((q) => [ids(s, q), ids(s, q, 60)]);
   s.db.exec('DROP INDEX events_http_status; DROP TABLE sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4');
   const scanned = QUERIES.map((q) => [ids(s, q), ids(s, q, 60)]);
@@ -62,4 +62,22 @@ test('the status index changes no result: same events, same time order, same pag
   // the rare status is really there, spread over the whole span, and the pages cross seconds holding two events
   assert.equal(indexed[0][0].length, 8);
   assert.equal(indexed[2][0].length, 400);
+});
+
+test('statistics are taken again only once the events have doubled since the last time', () => {
+  const s = testStore();
+  const add = (n: number) =>
+    s.db.transaction(() => {
+      for (let i = 0; i < n; i++) s.add(sec(i), 'web.access', { 'http.response.status_code': 200 });
+    })();
+  const counted = () => s.db.prepare("SELECT stat FROM sqlite_stat1 WHERE idx = 'events_ts'").pluck().get() as string;
+  add(100);
+  refreshStatistics(s.db);
+  assert.match(counted(), /^100 /);
+  add(99);
+  refreshStatistics(s.db);
+  assert.match(counted(), /^100 /);
+  add(1);
+  refreshStatistics(s.db);
+  assert.match(counted(), /^200 /);
 });
