@@ -9,23 +9,15 @@
  */
 import crypto from 'node:crypto';
 import type { DB } from '../store/db.js';
-import type { IpIntel } from '../store/report-data.js';
 import { formatIp, parseIp, scopeV4, scopeV6, type IpScope, type ParsedIp } from '../util/ip.js';
 import { ensureSegments, effectiveFeeds, type FeedSettings } from './feeds.js';
 import { getMeta, setMeta } from './feedstore.js';
 import { GeoLookup, geoIdentity, type GeoRecord, type GeoSettings } from './geoip.js';
 import { FeedMatcher, threatFrom, type Threat } from './matcher.js';
 import type { EffectiveFeed } from './catalogue.js';
+import type { IntelRow } from './intelrows.js';
 
-export interface Intel {
-  /** the address exactly as the events hold it */
-  ip: string;
-  /** set for addresses that are not public unicast (nothing else is looked up for them) */
-  scope?: IpScope | 'invalid';
-  geo?: { country_iso_code?: string; country_name?: string; city_name?: string; location?: { lat: number; lon: number } };
-  as?: { number?: number; organization?: { name: string } };
-  threat?: Threat;
-}
+export { intelFor, listedIntel, type Intel } from './intelrows.js';
 
 export interface IntelSettings extends FeedSettings, GeoSettings {
   /** no GeoIP/ASN lookups at all */
@@ -47,16 +39,8 @@ export interface RefreshSummary {
   seconds: number;
 }
 
-interface Row extends IpIntel {
-  ip: string;
-  lat: number | null;
-  lon: number | null;
-  threat: string | null;
-  updated_at: number;
-}
-
-type GeoCols = Pick<Row, 'country_iso_code' | 'country_name' | 'city_name' | 'lat' | 'lon' | 'asn' | 'as_org'>;
-type ThreatCols = Pick<Row, 'feed_count' | 'feeds' | 'threat_context' | 'threat_severity' | 'threat_score' | 'threat'>;
+type GeoCols = Pick<IntelRow, 'country_iso_code' | 'country_name' | 'city_name' | 'lat' | 'lon' | 'asn' | 'as_org'>;
+type ThreatCols = Pick<IntelRow, 'feed_count' | 'feeds' | 'threat_context' | 'threat_severity' | 'threat_score' | 'threat'>;
 
 const NO_GEO: GeoCols = { country_iso_code: null, country_name: null, city_name: null, lat: null, lon: null, asn: null, as_org: null };
 const NO_THREAT: ThreatCols = { feed_count: 0, feeds: null, threat_context: null, threat_severity: null, threat_score: null, threat: null };
@@ -151,7 +135,7 @@ export function refreshIntel(db: DB, settings: IntelSettings = {}): RefreshSumma
   const out: RefreshSummary = { new_ips: 0, threat_changed: 0, geo_changed: 0, listed: 0, geo_sources: [], seconds: 0 };
   db.transaction(() => {
     if (redoThreat || redoGeo) {
-      const rows = db.prepare('SELECT * FROM ip_intel WHERE scope IS NULL').all() as Row[];
+      const rows = db.prepare('SELECT * FROM ip_intel WHERE scope IS NULL').all() as IntelRow[];
       const updThreat = db.prepare(
         'UPDATE ip_intel SET feed_count = @feed_count, feeds = @feeds, threat_context = @threat_context, threat_severity = @threat_severity, threat_score = @threat_score, threat = @threat, updated_at = @updated_at WHERE ip = @ip',
       );
@@ -200,43 +184,4 @@ export function refreshIntel(db: DB, settings: IntelSettings = {}): RefreshSumma
   out.geo_sources = geo ? geo.sources.map((s) => `${s.path} (${s.databaseType}, ${s.buildEpoch.slice(0, 10)})`) : [];
   out.seconds = (performance.now() - t0) / 1000;
   return out;
-}
-
-function rowToIntel(r: Row): Intel {
-  const intel: Intel = { ip: r.ip };
-  if (r.scope) {
-    intel.scope = r.scope as IpScope | 'invalid';
-    return intel;
-  }
-  if (r.country_iso_code || r.city_name || r.lat !== null) {
-    intel.geo = {};
-    if (r.country_iso_code) intel.geo.country_iso_code = r.country_iso_code;
-    if (r.country_name) intel.geo.country_name = r.country_name;
-    if (r.city_name) intel.geo.city_name = r.city_name;
-    if (r.lat !== null && r.lon !== null) intel.geo.location = { lat: r.lat, lon: r.lon };
-  }
-  if (r.asn !== null || r.as_org) {
-    intel.as = {};
-    if (r.asn !== null) intel.as.number = r.asn;
-    if (r.as_org) intel.as.organization = { name: r.as_org };
-  }
-  if (r.threat) intel.threat = JSON.parse(r.threat) as Threat;
-  return intel;
-}
-
-/** What is known about these addresses (as the events hold them); addresses not refreshed yet are absent. */
-export function intelFor(db: DB, ips: Iterable<string>): Map<string, Intel> {
-  const get = db.prepare<[string], Row>('SELECT * FROM ip_intel WHERE ip = ?');
-  const out = new Map<string, Intel>();
-  for (const ip of ips) {
-    if (out.has(ip)) continue;
-    const r = get.get(ip);
-    if (r) out.set(ip, rowToIntel(r));
-  }
-  return out;
-}
-
-/** Every listed address, heaviest first: the threat-intel rule's input. */
-export function listedIntel(db: DB): Intel[] {
-  return (db.prepare('SELECT * FROM ip_intel WHERE feed_count > 0 ORDER BY threat_score DESC, ip').all() as Row[]).map(rowToIntel);
 }

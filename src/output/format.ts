@@ -1,6 +1,12 @@
 /** Tables, CSV and NDJSON lines. Text for a terminal is escaped; JSON escapes control characters itself. */
-import Table from 'cli-table3';
+import { createRequire } from 'node:module';
+import type TableType from 'cli-table3';
 import { escapeTerminal } from './escape.js';
+
+// loaded on the first table: commands that print JSON or CSV import this module too, and cli-table3 with its
+// string-width dependencies is 6 ms of their start
+const require = createRequire(import.meta.url);
+let Table: typeof TableType | undefined;
 
 /** 1234567 -> "1,234,567". By hand: the first toLocaleString call loads ICU locale data, 20 ms of every start-up. */
 export function fmtInt(n: number): string {
@@ -32,6 +38,7 @@ export function cellText(v: unknown): string {
 
 /** A cli-table3 table whose every cell is escaped; colour is applied by the caller after escaping. */
 export function renderTable(head: string[], rows: unknown[][], opts: { colWidths?: number[]; raw?: Set<number> } = {}): string {
+  Table ??= require('cli-table3') as typeof TableType;
   const table = new Table({
     head,
     style: { head: [], border: [] },

@@ -6,7 +6,7 @@ import type { StoredEvent } from '../../model/event.js';
 import type { EventFilter } from '../../store/read.js';
 import type { Doc } from '../../output/ecs.js';
 import type { DB } from '../../store/db.js';
-import type { Intel } from '../../enrich/index.js';
+import type { Intel } from '../../enrich/intelrows.js';
 import { parseTimeArg } from '../../util/time.js';
 
 /** Rows a table view shows unless --limit says otherwise; --json and --csv print every match. */
@@ -112,7 +112,7 @@ export type IntelLookup = (page: StoredEvent[]) => Map<string, Intel>;
 export async function intelLookup(db: DB): Promise<IntelLookup | undefined> {
   const { storeVersion } = await import('../../store/db.js');
   if (storeVersion(db) < 3 || !db.prepare('SELECT EXISTS (SELECT 1 FROM ip_intel) AS x').pluck().get()) return undefined;
-  const { intelFor } = await import('../../enrich/index.js');
+  const { intelFor } = await import('../../enrich/intelrows.js');
   const known = new Map<string, Intel>();
   const unknown = new Set<string>();
   return (page) => {
