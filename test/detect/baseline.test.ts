@@ -1,96 +1,182 @@
-/** Streaming baselines: dropping idle spike groups must not change what they report. */
+/**
+ * Spike baselines, aggregated in SQL: which buckets count as a group's history, what a summed value is, how input
+ * rules add up, and that a later hunt reports only buckets holding new events.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BaselineStream } from '../../src/detect/baseline.js';
-import type { BaselineRule } from '../../src/detect/model.js';
-import type { FindingInput } from '../../src/store/findings.js';
+import { loadText } from '../../src/detect/load.js';
+import { detect } from '../../src/detect/engine.js';
+import { listFindings } from '../../src/store/findings.js';
+import type { Rule } from '../../src/detect/model.js';
+import type { Fields } from '../../src/model/event.js';
+import { testStore, T0, type TestStore } from '../helpers/events.js';
 
 const HOUR = 3_600_000;
 
-const spike: BaselineRule = {
-  kind: 'baseline',
-  type: 'spike',
-  id: 'spike-test',
-  title: 'spike',
-  references: [],
-  tags: [],
-  level: 'medium',
-  levelGiven: true,
-  falsepositives: [],
-  fields: [],
-  where: { file: 'x.yml', line: 1, col: 1 } as unknown as BaselineRule['where'],
-  custom: {},
-  hash: 'h',
-  rules: ['input'],
-  groupBy: ['source.ip'],
-  timespan: HOUR,
-  history: 24 * HOUR,
-  minHistory: 3,
-  factor: 5,
-  minCount: 10,
-  metric: {},
-};
-
-/** Client a: steady then a burst, then silent for days, then steady and a burst again; b: a steady trickle. */
-function occurrences(): { key: string; ts: number }[] {
-  const out: { key: string; ts: number }[] = [];
-  const at = (key: string, hour: number, n: number) => {
-    for (let i = 0; i < n; i++) out.push({ key, ts: hour * HOUR + i * 1000 });
-  };
-  for (let h = 0; h < 6; h++) at('a', h, 2);
-  at('a', 6, 40);
-  for (let h = 0; h < 200; h++) at('b', h, 1);
-  for (let h = 100; h < 106; h++) at('a', h, 2);
-  at('a', 106, 40);
-  return out.sort((x, y) => x.ts - y.ts);
+function rules(text: string): Rule[] {
+  const res = loadText(text, 'test.yml');
+  assert.deepEqual(res.skipped, []);
+  return res.rules;
 }
 
-function run(evictEvery: number | undefined): { findings: FindingInput[]; groupsAtPeak: number } {
-  const findings: FindingInput[] = [];
-  const stream = new BaselineStream(spike, 0, 'UTC', (f) => findings.push(f));
-  let id = 0;
-  let groupsAtPeak = 0;
-  for (const o of occurrences()) {
-    stream.push(o.key, () => ({ 'source.ip': o.key }), o.ts, ++id);
-    if (evictEvery && id % evictEvery === 0) stream.evict(o.ts);
-    groupsAtPeak = Math.max(groupsAtPeak, (stream as unknown as { groups: Map<string, unknown> }).groups.size);
-  }
-  stream.finish();
-  findings.sort((x, y) => x.windowStart - y.windowStart);
-  return { findings, groupsAtPeak };
+const INPUTS = `
+title: web request
+id: web-get
+name: web_get
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: GET}
+  condition: sel
+---
+title: admin request
+id: web-admin
+name: web_admin
+logsource: {category: webserver}
+detection:
+  sel: {cs-uri-stem|startswith: /admin}
+  condition: sel
+`;
+
+/** Hourly requests per client, history one day, at least 3 earlier active hours, 5 times their mean and 20 at least. */
+const spikeRule = (inputs: string, metric = '') => `${INPUTS}---
+title: spike
+id: spike
+baseline:
+  type: spike
+  rules: [${inputs}]
+  group-by: [c-ip]
+  timespan: 1h
+  history: 1d
+  min-history: 3
+  factor: 5
+  min-count: 20
+${metric}level: medium
+`;
+
+const get = (s: TestStore, t: number, ip: string, extra: Fields = {}) =>
+  s.add(t, 'web.access', { 'source.ip': ip, 'http.request.method': 'GET', 'url.path': '/', ...extra });
+
+/** `n` requests spread over the hour starting at `hour` (hours from T0). */
+function burst(s: TestStore, ip: string, hour: number, n: number, extra: Fields = {}): void {
+  for (let i = 0; i < n; i++) get(s, T0 + hour * HOUR + Math.floor((i * HOUR) / n), ip, extra);
 }
 
-test('spike: idle groups are dropped, and the findings are exactly those of a run that keeps every group', () => {
-  const kept = run(undefined);
-  const evicted = run(7);
-  assert.equal(kept.findings.length, 2, 'both bursts of client a are spikes');
-  assert.deepEqual(evicted.findings, kept.findings);
+const spikes = (s: TestStore) =>
+  listFindings(s.db)
+    .filter((f) => f.rule_id === 'spike')
+    .map((f) => ({ ip: JSON.parse(f.group_json)['source.ip'] as string, hour: (f.first_ts - T0) / HOUR, count: f.count, details: JSON.parse(f.details!) }))
+    .sort((a, b) => a.ip.localeCompare(b.ip) || a.hour - b.hour);
+
+test('spike: the history is the active buckets of the group within the history before the bucket', () => {
+  const s = testStore();
+  // a: 4 quiet hours, then a burst the next hour: 4 buckets of history, mean 2, 40 >= 5 x 2
+  for (let h = 0; h < 4; h++) burst(s, '192.0.2.1', h, 2);
+  burst(s, '192.0.2.1', 4, 40);
+  // b: the same quiet hours, but the burst comes two days later: the quiet hours are beyond the day of history
+  for (let h = 0; h < 4; h++) burst(s, '192.0.2.2', h, 2);
+  burst(s, '192.0.2.2', 52, 40);
+  // c: quiet hours within the day, but only 2 of them: still learning
+  for (let h = 0; h < 2; h++) burst(s, '192.0.2.3', h, 2);
+  burst(s, '192.0.2.3', 10, 40);
+  // d: a burst only 4 times its usual hour
+  for (let h = 0; h < 4; h++) burst(s, '192.0.2.4', h, 10);
+  burst(s, '192.0.2.4', 5, 40);
+  // e: exactly one day after its first quiet hour the burst still sees it (the history reaches back a whole day)
+  burst(s, '192.0.2.5', 0, 2);
+  for (let h = 20; h < 22; h++) burst(s, '192.0.2.5', h, 2);
+  burst(s, '192.0.2.5', 24, 40);
+  detect(s.db, rules(spikeRule('web_get')), { tz: 'UTC' });
   assert.deepEqual(
-    kept.findings.map((f) => [f.group['source.ip'], f.windowStart / HOUR, f.count]),
+    spikes(s).map((f) => [f.ip, f.hour, f.count, f.details.baseline_buckets, f.details.baseline_mean]),
     [
-      ['a', 6, 40],
-      ['a', 106, 40],
+      ['192.0.2.1', 4, 40, 4, 2],
+      ['192.0.2.5', 24, 40, 3, 2],
     ],
   );
 });
 
-test('spike: a group idle longer than its history is gone after evict', () => {
-  const findings: FindingInput[] = [];
-  const stream = new BaselineStream(spike, 0, 'UTC', (f) => findings.push(f));
-  const groups = (stream as unknown as { groups: Map<string, unknown> }).groups;
-  stream.push('a', () => ({ 'source.ip': 'a' }), 0, 1);
-  stream.evict(20 * HOUR);
-  assert.equal(groups.size, 1, 'still within its history');
-  stream.evict(26 * HOUR);
-  assert.equal(groups.size, 0);
+test('spike: evidence is the bucket\'s first 200 requests in time order, the count all of them', () => {
+  const s = testStore();
+  for (let h = 0; h < 3; h++) burst(s, '192.0.2.9', h, 3);
+  burst(s, '192.0.2.9', 3, 250);
+  detect(s.db, rules(spikeRule('web_get')), { tz: 'UTC' });
+  const [f] = listFindings(s.db).filter((x) => x.rule_id === 'spike');
+  assert.equal(f.count, 250);
+  const ids = s.db.prepare('SELECT event_id FROM finding_events WHERE finding_id = ? ORDER BY event_id').pluck().all(f.id) as number[];
+  const first = s.db.prepare('SELECT id FROM events WHERE ts >= ? ORDER BY ts, id LIMIT 200').pluck().all(T0 + 3 * HOUR) as number[];
+  assert.deepEqual(ids, first);
+  assert.equal(f.first_ts, T0 + 3 * HOUR);
 });
 
-test('spike: an idle group behind an active one is dropped (a new bucket moves its group to the end)', () => {
-  const stream = new BaselineStream(spike, 0, 'UTC', () => undefined);
-  const groups = (stream as unknown as { groups: Map<string, unknown> }).groups;
-  stream.push('a', () => ({ 'source.ip': 'a' }), 0, 1);
-  stream.push('b', () => ({ 'source.ip': 'b' }), 1000, 2);
-  stream.push('a', () => ({ 'source.ip': 'a' }), 30 * HOUR, 3);
-  stream.evict(30 * HOUR);
-  assert.deepEqual([...groups.keys()], ['a']);
+test('spike: a summed field counts numbers and decimal text, anything else as 0', () => {
+  const s = testStore();
+  // CloudTrail keeps the record as JSON, where a number may arrive as text
+  const text = `
+title: s3 read
+id: s3-read
+name: s3_read
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {eventName: GetObject}
+  condition: sel
+---
+title: spike
+id: spike
+baseline:
+  type: spike
+  rules: [s3_read]
+  group-by: [sourceIPAddress]
+  metric: sum:additionalEventData.bytesTransferredOut
+  timespan: 1h
+  history: 1d
+  min-history: 3
+  factor: 5
+  min-count: 20
+level: medium
+`;
+  const read = (hour: number, n: number, bytes: number | string) => {
+    for (let i = 0; i < n; i++) {
+      const record = { eventName: 'GetObject', sourceIPAddress: '192.0.2.20', additionalEventData: { bytesTransferredOut: bytes } };
+      s.add(T0 + hour * HOUR + i * 1000, 'aws.cloudtrail', { 'aws.cloudtrail': record });
+    }
+  };
+  for (let h = 0; h < 3; h++) read(h, 2, 100);
+  // 10 reads of 1000 bytes given as text and 10 that say nothing useful: 10,000 against a mean of 200
+  read(3, 10, '1000');
+  read(3.5, 10, 'n/a');
+  detect(s.db, rules(text), { tz: 'UTC' });
+  const found = listFindings(s.db).filter((f) => f.rule_id === 'spike');
+  assert.deepEqual(
+    found.map((f) => [(f.first_ts - T0) / HOUR, f.count, JSON.parse(f.details!).value, JSON.parse(f.details!).baseline_mean]),
+    [[3, 20, 10_000, 200]],
+  );
+});
+
+test('spike: a request two input rules match counts for each', () => {
+  const s = testStore();
+  for (let h = 0; h < 3; h++) burst(s, '192.0.2.30', h, 2);
+  // 12 admin requests count 24 times: past the minimum of 20 only because both rules match them
+  burst(s, '192.0.2.30', 3, 12, { 'url.path': '/admin/login' });
+  detect(s.db, rules(spikeRule('web_get, web_admin')), { tz: 'UTC' });
+  assert.deepEqual(
+    spikes(s).map((f) => [f.hour, f.count, f.details.value]),
+    [[3, 24, 24]],
+  );
+});
+
+test('spike: a later hunt reports buckets holding new events once, and learns from what it saw before', () => {
+  const s = testStore();
+  const r = rules(spikeRule('web_get'));
+  for (let h = 0; h < 4; h++) burst(s, '192.0.2.40', h, 2);
+  burst(s, '192.0.2.40', 4, 40);
+  detect(s.db, r, { tz: 'UTC' });
+  assert.deepEqual(spikes(s).map((f) => f.hour), [4]);
+  // a cron run with a new burst a few hours later: the earlier spike is not reported again
+  for (let h = 5; h < 8; h++) burst(s, '192.0.2.40', h, 2);
+  burst(s, '192.0.2.40', 8, 80);
+  const second = detect(s.db, r, { tz: 'UTC' });
+  assert.deepEqual(spikes(s).map((f) => f.hour), [4, 8]);
+  assert.equal(second.newFindings.length, 1);
+  // nothing new: nothing found
+  assert.equal(detect(s.db, r, { tz: 'UTC' }).newFindings.length, 0);
 });
