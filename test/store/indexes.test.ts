@@ -9,7 +9,7 @@ import { refreshStatistics } from '../../src/store/db.js';
 import { eventRows } from '../../src/store/read.js';
 import { EVENT_FROM, EVENT_SELECT } from '../../src/store/events.js';
 import { compileQuery } from '../../src/query/compile.js';
-import { testStore, sec } from '../helpers/events.js';
+import { testStore, sec, type TestStore } from '../helpers/events.js';
 
 function seeded() {
   const s = testStore();
@@ -24,13 +24,13 @@ function seeded() {
   return s;
 }
 
-function plan(s: ReturnType<typeof testStore>, query: string): string {
+function plan(s: TestStore, query: string): string {
   const q = compileQuery(query);
   const sql = `EXPLAIN QUERY PLAN SELECT ${EVENT_SELECT} FROM ${EVENT_FROM} WHERE ${q.where} ORDER BY e.ts, e.id LIMIT ?`;
   return (s.db.prepare(sql).all(...q.params, 50) as { detail: string }[]).map((r) => r.detail).join(' | ');
 }
 
-function ids(s: ReturnType<typeof testStore>, query: string, limit?: number): number[] {
+function ids(s: TestStore, query: string, limit?: number): number[] {
   return [...eventRows(s.db, { query: compileQuery(query) }, { limit, pageSize: 97 })].map((r) => r.id);
 }
 
