@@ -98,11 +98,12 @@ export function ensureEventIndexes(db: DB): void {
  */
 export function refreshStatistics(db: DB): void {
   const rows = (db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
-  const hasStats = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").get() !== undefined;
-  const counted = hasStats
-    ? Number.parseInt((db.prepare("SELECT stat FROM sqlite_stat1 WHERE tbl = 'events' AND idx = 'events_ts'").pluck().get() as string | undefined) ?? '0', 10)
-    : 0;
-  if (rows >= 2 * counted && rows > 0) db.exec('ANALYZE events');
+  if (rows === 0) return;
+  // sqlite_stat1 exists only once something was analysed; its row for the time index starts with the row count
+  const stat = db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'").get()
+    ? (db.prepare("SELECT stat FROM sqlite_stat1 WHERE tbl = 'events' AND idx = 'events_ts'").pluck().get() as string | undefined)
+    : undefined;
+  if (rows >= 2 * Number.parseInt(stat ?? '0', 10)) db.exec('ANALYZE events');
 }
 
 function schemaVersion(db: DB): number {
