@@ -3,6 +3,7 @@
  * rule's watermark), in one scan per log source that tests every rule of that source at once. Correlations and
  * baselines then recompute their windows over the time range the new matches touch, reaching back far enough
  * that a window straddling the previous run's boundary is still right. Everything commits in one transaction.
+ * On a large run the scans and spike baselines go to a second thread (jobs.ts) while this one walks the pass.
  */
 import type { DB } from '../store/db.js';
 import { Findings, groupKey, type FindingInput, type Group } from '../store/findings.js';
@@ -11,8 +12,9 @@ import type { BaselineRule, CorrelationRule, Rule, Skipped } from './model.js';
 import { compileDetection, type CompiledDetection, type Sql } from './compile.js';
 import { resolveField, type ResolvedField } from './mapping.js';
 import { CorrelationStream, type Episode } from './correlate.js';
-import { listId, registerSqlFunctions } from './regex.js';
-import { BaselineStream, EVIDENCE, baselineFinding, spikeVerdict } from './baseline.js';
+import { exportLists, listId, registerSqlFunctions } from './regex.js';
+import { BaselineStream, EVIDENCE, baselineFinding } from './baseline.js';
+import { runScan, runSpike, startJobs, type ScanJob, type ScanResult, type SpikeJob, type SpikeResult } from './jobs.js';
 import { paceHeap } from '../util/heap.js';
 import { bucketOf, bucketSql, datasetSpan } from '../store/rollup.js';
 
@@ -29,7 +31,14 @@ export interface DetectOptions {
    * event again (an address listed today was maybe seen last week), counting from scratch.
    */
   intelChanged?: boolean;
+  /**
+   * Scans and spike baselines on a second thread, beside the time-ordered pass: true, false, or (unset) when the
+   * run evaluates at least THREAD_MIN_EVENTS events of a store file (starting the thread costs about 50 ms).
+   */
+  threads?: boolean;
 }
+
+const THREAD_MIN_EVENTS = 200_000;
 
 export interface DetectSummary {
   run: number;
@@ -191,23 +200,11 @@ export function detect(db: DB, rules: Rule[], opts: DetectOptions, extraSkipped:
   return summary;
 }
 
-/** Evidence ids a single rule's bucket keeps per run (the count stays exact). */
-const BUCKET_EVIDENCE = 200;
 /** Input rules per flag column of the streaming pass (bits of a 32-bit integer, as JavaScript's & reads it). */
 const MASK_BITS = 30;
 
 /** Rows between evictions of idle groups in the streaming pass. */
 const EVICT_EVERY = 20_000;
-
-/** A single-event rule's matches of one group in one window, as the scan finds them. */
-interface Bucket {
-  group: Group;
-  start: number;
-  first: number;
-  last: number;
-  count: number;
-  evidence: { id: number; ts: number }[];
-}
 
 /** A correlation or baseline fed by the streaming pass. */
 interface Unit {
@@ -222,6 +219,15 @@ interface Unit {
   feedChained(o: Unit['chained'][number]): void;
   evict(now: number): void;
   finish(): void;
+}
+
+/** A spike baseline's aggregation, and how to make findings of what it returns. */
+interface Spike {
+  want: Want;
+  rule: BaselineRule;
+  names: ResolvedField[];
+  inputs: number;
+  job: SpikeJob;
 }
 
 /** A correlation or baseline to run over [from, to]: findings go to `out`, or, for a chained one, episodes to `onEpisode`. */
@@ -267,8 +273,12 @@ class Run {
     }
     const lowest = Math.min(this.hi, ...[...this.lo.values()]);
     this.summary.eventsEvaluated = this.hi - lowest;
-    this.matchNewEvents();
-    this.windows();
+    const scans = this.matchNewEvents();
+    const second = this.secondThread();
+    // a correlation that reads a rule reporting on its own needs that rule's span of new matches, from its scan
+    const first = !second || scans.some((j) => j.rules.some((a) => this.feedsWindows(a.id)));
+    if (first) for (const j of scans) this.applyScan(j, runScan(this.db, j));
+    this.windows(second, first ? [] : scans);
     for (const r of all) this.findings.setRuleState(r.id, r.hash, this.hi);
   }
 
@@ -281,6 +291,16 @@ class Run {
       this.summary.updatedFindings++;
       this.summary.updatedIds.push(res.id);
     }
+  }
+
+  /** The store file, when scans and spikes should run on a second thread. */
+  private secondThread(): string | undefined {
+    const want = this.opts.threads ?? this.summary.eventsEvaluated >= THREAD_MIN_EVENTS;
+    return want && !this.db.memory && this.db.name ? this.db.name : undefined;
+  }
+
+  private feedsWindows(ruleId: string): boolean {
+    return [...this.p.correlations, ...this.p.baselines].some((r) => this.p.generating.has(r.id) && this.dependsOn(r, ruleId));
   }
 
   /** The lowest watermark among the rule itself (if it generates) and everything that consumes it. */
@@ -302,7 +322,7 @@ class Run {
    * One scan per watermark tests every rule on the new events (rules of every log source at once: each scan reads
    * the whole table, and a log source with no new events costs as much to scan as one with many).
    */
-  private matchNewEvents(): void {
+  private matchNewEvents(): ScanJob[] {
     const batches = new Map<number, CompiledDetection[]>();
     const spanOnly = new Map<number, CompiledDetection[]>();
     for (const c of this.p.detections.values()) {
@@ -315,7 +335,7 @@ class Run {
       into.set(from, (into.get(from) ?? []).concat(c));
     }
     for (const [from, rules] of spanOnly) this.sourceSpans(from, groupByScope(rules));
-    for (const [from, rules] of batches) this.scanOrSplit(from, rules);
+    return [...batches].flatMap(([from, rules]) => this.scanJobs(from, rules));
   }
 
   /**
@@ -347,13 +367,15 @@ class Run {
   }
 
   /** An expression too deep or too large for one statement: one scan per log source, then per rule, instead. */
-  private scanOrSplit(from: number, rules: CompiledDetection[]): void {
+  private scanJobs(from: number, rules: CompiledDetection[]): ScanJob[] {
+    const job = this.scanJob(from, rules);
     try {
-      this.scan(from, rules);
+      this.db.prepare(job.sql);
+      return [job];
     } catch (err) {
       if (rules.length === 1) throw err;
       const bySource = groupByScope(rules);
-      for (const part of bySource.length > 1 ? bySource : rules.map((r) => [r])) this.scanOrSplit(from, part);
+      return (bySource.length > 1 ? bySource : rules.map((r) => [r])).flatMap((part) => this.scanJobs(from, part));
     }
   }
 
@@ -361,17 +383,17 @@ class Run {
    * The new events against rules of one or more log sources: single-event rules aggregate their findings on the
    * way, and every rule notes the time span of its new matches for the correlations that read it.
    */
-  private scan(from: number, rules: CompiledDetection[]): void {
-    // rows as arrays: [id, ts, then per rule its group-by values and its verdict]
+  private scanJob(from: number, rules: CompiledDetection[]): ScanJob {
     const cols: string[] = ['e.id', 'e.ts'];
     const params: unknown[] = [];
-    const at = rules.map((c) => {
+    const specs = rules.map((c) => {
       const group = cols.length;
       c.groupBy.forEach((g) => cols.push(g.sql));
       const verdict = ruleSql(c);
       cols.push(`CASE WHEN ${verdict.sql} THEN 1 ELSE 0 END`);
       params.push(...verdict.params);
-      return { group, verdict: cols.length - 1, window: c.rule.custom.window ?? DEFAULT_WINDOW, generating: this.p.generating.has(c.rule.id), lo: this.lo.get(c.rule.id) ?? 0 };
+      const id = c.rule.id;
+      return { id, generating: this.p.generating.has(id), lo: this.lo.get(id) ?? 0, window: c.rule.custom.window ?? DEFAULT_WINDOW, group, groupNames: c.groupBy.map((g) => g.name), verdict: cols.length - 1 };
     });
     // per log source: its scope, then its rules behind their shared prefilter
     const any = balancedOr(
@@ -380,47 +402,30 @@ class Run {
         return { sql: `(${part[0].scope.sql}) AND (${pre.sql})`, params: [...part[0].scope.params, ...pre.params] };
       }),
     );
-    const sql = `SELECT ${cols.join(', ')} FROM events e WHERE e.id > ? AND e.id <= ? AND (${any.sql})`;
-    const buckets = rules.map(() => new Map<string, Bucket>());
-    const t0 = performance.now();
-    let matched = 0;
-    for (const row of this.db.prepare(sql).raw(true).iterate(...params, from, this.hi, ...any.params) as Iterable<unknown[]>) {
-      const id = row[0] as number;
-      const ts = row[1] as number;
-      matched++;
-      rules.forEach((c, i) => {
-        const a = at[i];
-        if (row[a.verdict] !== 1) return;
-        const span = this.newSpan.get(c.rule.id);
-        if (!span) this.newSpan.set(c.rule.id, { from: ts, to: ts });
-        else {
-          if (ts < span.from) span.from = ts;
-          if (ts > span.to) span.to = ts;
-        }
-        if (!a.generating || id <= a.lo) return;
-        const group: Group = {};
-        c.groupBy.forEach((g, k) => {
-          const v = row[a.group + k] as FieldValue | null;
-          if (v !== null && v !== undefined) group[g.name] = v;
-        });
-        const start = Math.floor(ts / a.window) * a.window;
-        const key = `${groupKey(group)}\u0000${start}`;
-        const b = buckets[i].get(key);
-        if (!b) buckets[i].set(key, { group, start, first: ts, last: ts, count: 1, evidence: [{ id, ts }] });
-        else {
-          b.count++;
-          if (ts < b.first) b.first = ts;
-          if (ts > b.last) b.last = ts;
-          if (b.evidence.length < BUCKET_EVIDENCE) b.evidence.push({ id, ts });
-        }
-      });
-    }
-    this.summary.steps.push({ what: `scan ${[...new Set(rules.map(sourceName))].join(', ')}`, rules: rules.length, rows: matched, seconds: (performance.now() - t0) / 1000 });
-    rules.forEach((c, i) => {
-      for (const b of buckets[i].values()) {
-        b.evidence.sort((x, y) => x.ts - y.ts || x.id - y.id);
+    return {
+      kind: 'scan',
+      what: `scan ${[...new Set(rules.map(sourceName))].join(', ')}`,
+      sql: `SELECT ${cols.join(', ')} FROM events e WHERE e.id > ? AND e.id <= ? AND (${any.sql})`,
+      params: [...params, from, this.hi, ...any.params],
+      rules: specs,
+    };
+  }
+
+  /** A scan's spans of matches for the correlations, and its buckets as findings. */
+  private applyScan(job: ScanJob, res: ScanResult, where = ''): void {
+    this.summary.steps.push({ what: job.what + where, rules: job.rules.length, rows: res.rows, seconds: res.seconds });
+    job.rules.forEach((a, i) => {
+      const s = res.spans[i];
+      const span = this.newSpan.get(a.id);
+      if (s && !span) this.newSpan.set(a.id, s);
+      else if (s && span) {
+        span.from = Math.min(span.from, s.from);
+        span.to = Math.max(span.to, s.to);
+      }
+      const c = this.p.detections.get(a.id)!;
+      for (const b of res.buckets[i]) {
         this.record({
-          ruleId: c.rule.id,
+          ruleId: a.id,
           title: c.rule.title,
           kind: 'detection',
           level: c.rule.level,
@@ -430,7 +435,7 @@ class Run {
           firstTs: b.first,
           lastTs: b.last,
           count: b.count,
-          mode: this.recount.has(c.rule.id) ? 'set' : 'add',
+          mode: this.recount.has(a.id) ? 'set' : 'add',
           evidence: b.evidence,
         });
       }
@@ -465,10 +470,12 @@ class Run {
   /**
    * Correlations and baselines: every one with new matches among its inputs is fed, in one pass in time order over
    * the span they need, the events its rules match. Chains (a correlation reading a correlation) get their inner
-   * episodes computed first and merged in by time.
+   * episodes computed first and merged in by time. Spike baselines are aggregated in SQL apart; on a second thread
+   * (`second`, the store file) they and the scans given run beside the pass.
    */
-  private windows(): void {
+  private windows(second: string | undefined, scans: ScanJob[]): void {
     const wants: Want[] = [];
+    const spikes: Spike[] = [];
     // findings are written after the pass: the connection cannot write while the pass's query is open
     const found: [FindingInput, { from: number; to: number } | undefined][] = [];
     for (const r of [...this.p.correlations, ...this.p.baselines]) {
@@ -480,11 +487,25 @@ class Run {
       const prior = this.db.prepare('SELECT min(first_ts) AS f FROM findings WHERE rule_id = ? AND last_ts >= ?').get(r.id, range.from - reach) as { f: number | null };
       const from = Math.min(range.from - reach, r.kind === 'correlation' ? (prior.f ?? Infinity) : Infinity);
       const want: Want = { r, from, to: range.to + (r.kind === 'correlation' ? reach : r.timespan), newFrom: range.from, out: (f, ep) => found.push([f, ep]) };
-      if (r.kind === 'baseline' && r.type === 'spike') this.spike(want);
+      if (r.kind === 'baseline' && r.type === 'spike') spikes.push(...this.spike(want));
       else wants.push(want);
     }
+    const remote = second ? [...scans, ...spikes.map((x) => x.job)] : [];
+    const running = remote.length ? startJobs(second!, exportLists(), remote) : undefined;
+    const spiked = running ? [] : spikes.map((x) => runSpike(this.db, x.job));
     this.pass(this.build(wants));
-    for (const [f, ep] of found) this.record(f, ep?.from, ep?.to);
+    if (running) {
+      const results = running.wait();
+      scans.forEach((j, i) => this.applyScan(j, results[i] as ScanResult, ' (second thread)'));
+      spiked.push(...(results.slice(scans.length) as SpikeResult[]));
+    }
+    const passed = found.splice(0);
+    spikes.forEach((x, i) => {
+      for (const h of spiked[i].hits) x.want.out(baselineFinding(x.rule, groupOf(x.names, h.values), h.start, h.evidence, h.count, h.details));
+      const what = `spike: ${x.rule.title}${running ? ' (second thread)' : ''}`.slice(0, 160);
+      this.summary.steps.push({ what, rules: x.inputs, rows: spiked[i].candidates, seconds: spiked[i].seconds });
+    });
+    for (const [f, ep] of [...found, ...passed]) this.record(f, ep?.from, ep?.to);
   }
 
   /**
@@ -495,11 +516,11 @@ class Run {
    * JavaScript sees only buckets big enough to be spikes. Each input rule's matches count once per rule, as in the
    * pass; correlations are not inputs of a baseline. A summed value counts when it is a number or a decimal text.
    */
-  private spike({ r, from, to, newFrom, out }: Want): void {
-    if (r.kind !== 'baseline') return;
-    const t0 = performance.now();
+  private spike(want: Want): Spike[] {
+    const { r, from, to, newFrom } = want;
+    if (r.kind !== 'baseline') return [];
     const inputs = r.rules.map((ref) => this.p.refs.get(ref)!).filter((t) => t.kind === 'detection');
-    if (inputs.length === 0) return;
+    if (inputs.length === 0) return [];
     // a range that holds every event (a first run) is read in storage order: 15% faster than through the time index
     const [first, last] = this.db.prepare('SELECT min(ts), max(ts) FROM events').raw(true).get() as [number, number];
     const whole = from <= first && to >= last ? '+' : '';
@@ -517,32 +538,24 @@ class Run {
       };
     });
     const matches = selects.map((x) => x.sql).join(' UNION ALL ');
-    const params = selects.flatMap((x) => x.params);
+    const matchParams = selects.flatMap((x) => x.params);
     const g = r.groupBy.map((_, k) => `g${k}`).join(', ');
     const value = r.metric.sum
       ? `sum(CASE typeof(m) WHEN 'integer' THEN m WHEN 'real' THEN m WHEN 'text' THEN (CASE WHEN trim(m) GLOB '[0-9]*' AND NOT trim(m) GLOB '*[^0-9.]*' THEN CAST(m AS REAL) ELSE 0 END) ELSE 0 END)`
       : 'count(*)';
-    const candidates = this.db
-      .prepare(
+    const job: SpikeJob = {
+      kind: 'spike',
+      rule: r,
+      sql:
         `WITH b AS (SELECT ${g}, ${bucketSql('ts', r.timespan)} AS start, count(*) AS n, ${value} AS v FROM (${matches}) GROUP BY start, ${g}),` +
-          ` h AS (SELECT *, count(*) OVER w AS hn, sum(v) OVER w AS hsum FROM b` +
-          ` WINDOW w AS (PARTITION BY ${g} ORDER BY start RANGE BETWEEN ${Math.trunc(r.history)} PRECEDING AND 1 PRECEDING))` +
-          ' SELECT * FROM h WHERE start >= ? AND hn >= ? AND v >= ?',
-      )
-      .raw(true)
-      .all(...params, bucketOf(newFrom, r.timespan), r.minHistory, r.minCount) as unknown[][];
-    const evidence = this.db.prepare(
-      `SELECT id, ts FROM (${matches}) WHERE ts >= ? AND ts < ? AND ${r.groupBy.map((_, k) => `g${k} = ?`).join(' AND ')} ORDER BY ts, id LIMIT ${EVIDENCE}`,
-    );
-    for (const row of candidates) {
-      const values = row.slice(0, r.groupBy.length) as FieldValue[];
-      const [start, n, v, hn, hsum] = row.slice(r.groupBy.length) as number[];
-      const details = spikeVerdict(r, v, hn, hsum ?? 0);
-      if (!details) continue;
-      const ev = evidence.all(...params, start, start + r.timespan, ...values) as { id: number; ts: number }[];
-      out(baselineFinding(r, groupOf(selects[0].names, values), start, ev, n, details));
-    }
-    this.summary.steps.push({ what: `spike: ${r.title}`.slice(0, 160), rules: inputs.length, rows: candidates.length, seconds: (performance.now() - t0) / 1000 });
+        ` h AS (SELECT *, count(*) OVER w AS hn, sum(v) OVER w AS hsum FROM b` +
+        ` WINDOW w AS (PARTITION BY ${g} ORDER BY start RANGE BETWEEN ${Math.trunc(r.history)} PRECEDING AND 1 PRECEDING))` +
+        ' SELECT * FROM h WHERE start >= ? AND hn >= ? AND v >= ?',
+      params: [...matchParams, bucketOf(newFrom, r.timespan), r.minHistory, r.minCount],
+      evidenceSql: `SELECT id, ts FROM (${matches}) WHERE ts >= ? AND ts < ? AND ${r.groupBy.map((_, k) => `g${k} = ?`).join(' AND ')} ORDER BY ts, id LIMIT ${EVIDENCE}`,
+      matchParams,
+    };
+    return [{ want, rule: r, names: selects[0].names, inputs: inputs.length, job }];
   }
 
   /**

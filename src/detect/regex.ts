@@ -119,6 +119,18 @@ export function listId(mode: ListMode, values: string[]): number {
   return id;
 }
 
+/** The lists registered so far, in id order: another thread that imports them binds the same ids. */
+export function exportLists(): string[] {
+  return [...listIds.keys()];
+}
+
+export function importLists(keys: string[]): void {
+  for (const key of keys) {
+    const [mode, values] = JSON.parse(key) as [ListMode, string[]];
+    listId(mode, values);
+  }
+}
+
 function wildcardSource(value: string): string {
   let out = '';
   for (let i = 0; i < value.length; i++) {

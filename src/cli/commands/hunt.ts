@@ -17,6 +17,7 @@ interface HuntFlags extends IngestFlags, RuleFlags {
   json?: boolean;
   csv?: boolean;
   evidence?: string;
+  threads?: string;
 }
 
 export function register(program: Command): void {
@@ -42,6 +43,9 @@ export function register(program: Command): void {
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--force', 'also ingest files that look binary')
     .option('--wait <seconds>', 'wait this long for another loghound writing to the store, then exit 75', '60')
+    .addOption(
+      new Option('--threads <n>', 'threads for the rules: 2 runs scans and spike baselines beside the correlations (default: 2 from 200,000 events to evaluate, else 1)').choices(['1', '2']),
+    )
     .addHelpText(
       'after',
       examples([
@@ -79,7 +83,7 @@ export function register(program: Command): void {
           const ruleSet = await loadRuleSet(flags, app.config);
           const minLevel = flags.minLevel ?? app.config.values['min-level'];
           const { detect } = await import('../../detect/engine.js');
-          const result = detect(db, ruleSet.rules, { minLevel, tz, intelChanged: intel.threat_changed + intel.geo_changed > 0 }, ruleSet.skipped);
+          const result = detect(db, ruleSet.rules, { minLevel, tz, intelChanged: intel.threat_changed + intel.geo_changed > 0, threads: flags.threads === undefined ? undefined : flags.threads === '2' }, ruleSet.skipped);
           enrich.enrichFindings(db, result.newFindings.concat(result.updatedIds));
           const { listFindings } = await import('../../store/findings.js');
           const rows = flags.all ? listFindings(db) : listFindings(db, { ids: result.newFindings });
