@@ -155,7 +155,10 @@ export class CorrelationStream {
   }
 
   private fire(g: GroupWindow, from: number, to: number, distinct?: number): void {
-    if (g.ep && from <= g.ep.end + 1) {
+    // the firing window continues the open episode when it shares members with it, or starts right after it and
+    // within one timespan of its end: the same rule that closes an idle group (evict). Sequence numbers alone
+    // would join two bursts a month apart when nothing of the group came in between.
+    if (g.ep && from <= g.ep.end + 1 && g.at(from).ts - g.ep.last <= this.timespan) {
       this.include(g, g.ep.end + 1, to);
       return;
     }

@@ -248,6 +248,8 @@ class Run {
   private readonly newSpan = new Map<string, { from: number; to: number }>();
   /** rules evaluated again from the first event: their counts are recomputed, not added to */
   private readonly recount = new Set<string>();
+  /** the first and last time of the stored events */
+  private span: [number, number] | undefined;
 
   constructor(
     private readonly db: DB,
@@ -521,9 +523,7 @@ class Run {
     if (r.kind !== 'baseline') return [];
     const inputs = r.rules.map((ref) => this.p.refs.get(ref)!).filter((t) => t.kind === 'detection');
     if (inputs.length === 0) return [];
-    // a range that holds every event (a first run) is read in storage order: 15% faster than through the time index
-    const [first, last] = this.db.prepare('SELECT min(ts), max(ts) FROM events').raw(true).get() as [number, number];
-    const whole = from <= first && to >= last ? '+' : '';
+    const whole = this.holdsAll(from, to) ? '+' : '';
     const range = `${whole}e.ts >= ? AND ${whole}e.ts <= ? AND e.id <= ?`;
     // per input rule: its matches with the group's values and the summed value, as g0.., ts, id, m
     const selects = inputs.map((t) => {
@@ -708,9 +708,12 @@ class Run {
     }
     const from = Math.min(...units.map((u) => u.from));
     const to = Math.max(...units.map((u) => u.to));
-    const sql =
-      `SELECT * FROM (SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? ORDER BY e.ts, e.id LIMIT -1)` +
-      ` WHERE ${masks.map((m) => `${m} != 0`).join(' OR ')}`;
+    const matched = masks.map((m) => `${m} != 0`).join(' OR ');
+    // a range that holds every event is read in storage order and its matches sorted: the passes at 2M took 15 to
+    // 30% less than walking the time index, which reads the table row by row out of its storage order
+    const sql = this.holdsAll(from, to)
+      ? `SELECT * FROM (SELECT ${cols.join(', ')} FROM events e WHERE +e.ts >= ? AND +e.ts <= ? AND e.id <= ? LIMIT -1) WHERE ${matched} ORDER BY ts, id`
+      : `SELECT * FROM (SELECT ${cols.join(', ')} FROM events e WHERE e.ts >= ? AND e.ts <= ? AND e.id <= ? ORDER BY e.ts, e.id LIMIT -1) WHERE ${matched}`;
     // per consumer, one array for a row's group values and one thunk that copies them into a new group's key
     // object (streams call it at once, only for a group they have not seen): nothing allocated per row for them
     const consumers = list.map((c) =>
@@ -757,6 +760,15 @@ class Run {
       u.finish();
     });
     this.summary.steps.push({ what: `windows: ${units.map((u) => u.rule.title).join('; ')}`.slice(0, 160), rules: list.length, rows, seconds: (performance.now() - t0) / 1000 });
+  }
+
+  /**
+   * Whether [from, to] holds every stored event (a first run, a rule evaluated again from the start): such a range
+   * is read in storage order, 15% and more faster than through the time index.
+   */
+  private holdsAll(from: number, to: number): boolean {
+    this.span ??= this.db.prepare('SELECT min(ts), max(ts) FROM events').raw(true).get() as [number, number];
+    return from <= this.span[0] && to >= this.span[1];
   }
 
   private valueName(owner: CorrelationRule | BaselineRule): string | undefined {

@@ -504,3 +504,38 @@ level: low
     ['scan webserver', 'scan firewall'],
   );
 });
+
+test('a first run reads in storage order and sorts; a later run walks the time index: both find what one run finds', () => {
+  const DAY = 86_400_000;
+  // events stored out of time order (as two files covering the same hour would be), with equal times among them
+  const period = (s: TestStore, at: number) => {
+    const times = Array.from({ length: 40 }, (_, k) => at + Math.floor(((k * 37) % 40) / 2) * 15_000);
+    times.forEach((t, k) => fail(s, t, k % 3 ? '203.0.113.1' : '203.0.113.2', k % 2 ? 401 : 403));
+  };
+  const r = rules(WEB_BURST);
+  const signature = (s: TestStore) =>
+    findingsOf(s, 'web-burst').map((f) => ({
+      group: f.group_json,
+      first: f.first_ts,
+      last: f.last_ts,
+      count: f.count,
+      evidence: (s.db.prepare('SELECT event_id FROM finding_events WHERE finding_id = ? ORDER BY event_id').pluck().all(f.id) as number[]).join(),
+    }));
+  const once = testStore();
+  period(once, T0);
+  period(once, T0 + 30 * DAY);
+  run(once, r);
+  const twice = testStore();
+  period(twice, T0);
+  run(twice, r);
+  period(twice, T0 + 30 * DAY);
+  run(twice, r);
+  const expected = signature(once);
+  // per period and address one episode of all its failures (two of three go to the first address): bursts a
+  // month apart with nothing of the group in between are two findings, not one
+  assert.deepEqual(
+    expected.map((f) => `${JSON.parse(f.group)['source.ip']} ${f.count} ${f.first - T0}`).sort(),
+    [`203.0.113.1 26 0`, `203.0.113.1 26 ${30 * DAY}`, `203.0.113.2 14 0`, `203.0.113.2 14 ${30 * DAY}`],
+  );
+  assert.deepEqual(signature(twice), expected);
+});
