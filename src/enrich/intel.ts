@@ -8,7 +8,7 @@
  * weight changed in the config), and the geo part when a different database file is in use.
  */
 import crypto from 'node:crypto';
-import type { DB } from '../store/db.js';
+import { eventBounds, type DB } from '../store/db.js';
 import { formatIp, parseIp, scopeV4, scopeV6, type IpScope, type ParsedIp } from '../util/ip.js';
 import { ensureSegments, effectiveFeeds, type FeedSettings } from './feeds.js';
 import { getMeta, setMeta } from './feedstore.js';
@@ -94,7 +94,7 @@ const DISTINCT_DEST = 'SELECT DISTINCT destination_ip FROM events WHERE id > ? A
 
 /** Addresses of events (from, to] that ip_intel does not hold yet. */
 function newAddresses(db: DB, from: number, to: number): string[] {
-  const [lo, hi] = db.prepare('SELECT min(id), max(id) FROM events').raw(true).get() as [number, number];
+  const [lo, hi] = eventBounds(db, 'id') as [number, number];
   const sources = from < lo && to >= hi ? db.prepare(DISTINCT_SOURCE_ALL).pluck().all() : db.prepare(DISTINCT_SOURCE).pluck().all(from, to);
   const seen = new Set<string>(sources as string[]);
   for (const ip of db.prepare(DISTINCT_DEST).pluck().all(from, to) as string[]) seen.add(ip);

@@ -89,6 +89,15 @@ export function ensureEventIndexes(db: DB): void {
 }
 
 /**
+ * The smallest and largest id or time of the stored events (nulls when there are none). Two subqueries: SQLite
+ * reads a lone min() or max() off one end of an index, but both in one SELECT make it read the whole index (0.15 s
+ * at 3M events, 0.75 s at 15M, 3 s from disk).
+ */
+export function eventBounds(db: DB, column: 'id' | 'ts'): [number | null, number | null] {
+  return db.prepare(`SELECT (SELECT min(${column}) FROM events), (SELECT max(${column}) FROM events)`).raw(true).get() as [number | null, number | null];
+}
+
+/**
  * SQLite's statistics of the events table, taken again when it has at least doubled since they were (or has none):
  * so the cost adds up to a few reads of the final store however it grew, a big ingest or many small cron runs.
  * Without statistics the planner guesses that any range matches a quarter of the rows, and walks the time index for
