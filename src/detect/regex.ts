@@ -205,4 +205,12 @@ export function registerSqlFunctions(db: DB): void {
     if (value === null || value === undefined) return 0;
     return lists[id as number].test(folded(value)) ? 1 : 0;
   });
+  // sigma_any_of(id1, value1, id2, value2, ...): whether any value matches its list
+  db.function('sigma_any_of', { deterministic: true, varargs: true }, (...args: unknown[]) => {
+    for (let i = 0; i < args.length; i += 2) {
+      const value = args[i + 1];
+      if (value !== null && value !== undefined && lists[args[i] as number].test(folded(value))) return 1;
+    }
+    return 0;
+  });
 }
