@@ -156,6 +156,10 @@ async function main() {
   if (hunt.code !== 0 && hunt.code !== 1) throw new Error(`hunt failed: ${hunt.stderr}`);
   const findings = hunt.stdout.split('\n').filter(Boolean).length;
   results.hunt = { ms: Math.round(hunt.ms), lines: totalLines, findings, peak_rss_mb: hunt.peakRss / MB };
+  // the cron case: the same hunt again with nothing new must find nothing and cost next to nothing
+  const again = await loghound(db, 'hunt', '--json');
+  if (again.code !== 0 && again.code !== 1) throw new Error(`hunt again failed: ${again.stderr}`);
+  results.hunt_again = { ms: Math.round(again.ms), findings: again.stdout.split('\n').filter(Boolean).length };
 
   // queries: what an analyst types next
   const queries: Record<string, number> = {};
@@ -195,11 +199,14 @@ async function main() {
   if (peers.goaccess) target('vs GoAccess (JSON report, same file)', `${(a.lines_per_s / peers.goaccess.lines_per_s).toFixed(2)}x (goaccess ${fmt(peers.goaccess.lines_per_s)} lines/s)`, '>= 10x', a.lines_per_s >= 10 * peers.goaccess.lines_per_s);
   const h = results.hunt as { ms: number; findings: number };
   target(`hunt, full pack, ${fmt(totalLines)} lines`, `${(h.ms / 1000).toFixed(2)} s, ${h.findings} findings`, '< 5 s over 2M events', N >= 2_000_000 ? h.ms < 5000 : undefined);
+  const ha = results.hunt_again as { ms: number; findings: number };
+  target('hunt again, nothing new (cron)', `${(ha.ms / 1000).toFixed(2)} s, ${ha.findings} findings`, '', undefined);
   for (const [name, ms] of Object.entries(queries)) target(name, `${ms} ms`, '< 200 ms', ms < 200);
   target('store size / raw size', `${(storeBytes / rawBytes).toFixed(2)}x (${fmt(storeBytes / MB)} MB / ${fmt(rawBytes / MB)} MB)`, '<= 1.2x', storeBytes / rawBytes <= 1.2);
   target('peak RSS', `${fmt(peak)} MB`, '< 400 MB at 10M lines', N >= 10_000_000 ? peak < 400 : undefined);
   const rs = results.rescan as { ms: number; ms_per_gb: number };
-  target('unchanged re-scan', `${rs.ms} ms (${fmt(rs.ms_per_gb)} ms per GB)`, '< 1 s per GB', rs.ms_per_gb < 1000);
+  // a quick run's few MB say nothing per GB: start-up is all of it
+  target('unchanged re-scan', `${rs.ms} ms (${fmt(rs.ms_per_gb)} ms per GB)`, '< 1 s per GB', N >= 2_000_000 ? rs.ms_per_gb < 1000 : undefined);
   results.targets = rows.map(([name, value, goal, verdict]) => ({ name, value, goal, verdict }));
 
   const w = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length)), Math.max(...rows.map((r) => r[2].length))];
