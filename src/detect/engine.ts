@@ -36,9 +36,15 @@ export interface DetectOptions {
    * run evaluates at least THREAD_MIN_EVENTS events of a store file (starting the thread costs about 50 ms).
    */
   threads?: boolean;
+  /**
+   * From this many new events on, a spike baseline makes every group's buckets in one pass; below, it picks the
+   * groups from the new buckets first (see spike()). Default SPIKE_ONE_PASS_FROM.
+   */
+  spikeOnePassFrom?: number;
 }
 
 const THREAD_MIN_EVENTS = 200_000;
+const SPIKE_ONE_PASS_FROM = 200_000;
 
 export interface DetectSummary {
   run: number;
@@ -543,16 +549,26 @@ class Run {
     const value = r.metric.sum
       ? `sum(CASE typeof(m) WHEN 'integer' THEN m WHEN 'real' THEN m WHEN 'text' THEN (CASE WHEN trim(m) GLOB '[0-9]*' AND NOT trim(m) GLOB '*[^0-9.]*' THEN CAST(m AS REAL) ELSE 0 END) ELSE 0 END)`
       : 'count(*)';
+    const bucket = bucketSql('ts', r.timespan);
+    const newStart = bucketOf(newFrom, r.timespan);
+    const buckets = (where: string) => `SELECT ${g}, ${bucket} AS start, count(*) AS n, ${value} AS v FROM (${matches})${where} GROUP BY start, ${g}`;
+    // Only the groups with a new bucket big enough to be a spike can be reported ("hot"): the history window runs
+    // over theirs alone (at 2M requests 2.0 s in all instead of 2.6 s). After a few new events (a cron run) the new
+    // buckets alone pick them, through the time index, and only their buckets are made, through the index on the
+    // group's field if it has one: an added hour at 2M took 40 ms instead of 0.9 s. After many, that would be an
+    // index walk per group, slower than one pass (8.4 s against 3.8 s for every client of 2M requests).
+    const few = this.summary.eventsEvaluated < (this.opts.spikeOnePassFrom ?? SPIKE_ONE_PASS_FROM);
+    const head = few
+      ? `WITH hot AS (SELECT ${g} FROM (${matches}) WHERE ts >= ? GROUP BY ${bucket}, ${g} HAVING ${value} >= ?), b AS (${buckets(` WHERE (${g}) IN (SELECT ${g} FROM hot)`)})`
+      : `WITH b AS MATERIALIZED (${buckets('')}), hot AS (SELECT ${g} FROM b WHERE start >= ? AND v >= ?)`;
     const job: SpikeJob = {
       kind: 'spike',
       rule: r,
       sql:
-        `WITH b AS MATERIALIZED (SELECT ${g}, ${bucketSql('ts', r.timespan)} AS start, count(*) AS n, ${value} AS v FROM (${matches}) GROUP BY start, ${g}),` +
-        // the history window only over groups with a new bucket big enough to be a spike: at 2M requests 0.7 of 2.6 s
-        ` h AS (SELECT *, count(*) OVER w AS hn, sum(v) OVER w AS hsum FROM b WHERE (${g}) IN (SELECT ${g} FROM b WHERE start >= ? AND v >= ?)` +
+        `${head}, h AS (SELECT *, count(*) OVER w AS hn, sum(v) OVER w AS hsum FROM b WHERE (${g}) IN (SELECT ${g} FROM hot)` +
         ` WINDOW w AS (PARTITION BY ${g} ORDER BY start RANGE BETWEEN ${Math.trunc(r.history)} PRECEDING AND 1 PRECEDING))` +
         ' SELECT * FROM h WHERE start >= ? AND hn >= ? AND v >= ?',
-      params: [...matchParams, bucketOf(newFrom, r.timespan), r.minCount, bucketOf(newFrom, r.timespan), r.minHistory, r.minCount],
+      params: [...matchParams, newStart, r.minCount, ...(few ? matchParams : []), newStart, r.minHistory, r.minCount],
       evidenceSql: `SELECT id, ts FROM (${matches}) WHERE ts >= ? AND ts < ? AND ${r.groupBy.map((_, k) => `g${k} = ?`).join(' AND ')} ORDER BY ts, id LIMIT ${EVIDENCE}`,
       matchParams,
     };

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadText } from '../../src/detect/load.js';
-import { detect } from '../../src/detect/engine.js';
+import { detect, type DetectOptions } from '../../src/detect/engine.js';
 import { listFindings } from '../../src/store/findings.js';
 import type { Rule } from '../../src/detect/model.js';
 import type { Fields } from '../../src/model/event.js';
@@ -61,13 +61,22 @@ function burst(s: TestStore, ip: string, hour: number, n: number, extra: Fields 
   for (let i = 0; i < n; i++) get(s, T0 + hour * HOUR + Math.floor((i * HOUR) / n), ip, extra);
 }
 
+/**
+ * Every test runs with both ways of making the buckets: after a few new events the groups are picked from the new
+ * buckets first; from SPIKE_ONE_PASS_FROM new events on, every group's buckets are made in one pass.
+ */
+function both(name: string, body: (opts: DetectOptions) => void): void {
+  test(name, () => body({ tz: 'UTC' }));
+  test(`${name} (every group's buckets in one pass)`, () => body({ tz: 'UTC', spikeOnePassFrom: 0 }));
+}
+
 const spikes = (s: TestStore) =>
   listFindings(s.db)
     .filter((f) => f.rule_id === 'spike')
     .map((f) => ({ ip: JSON.parse(f.group_json)['source.ip'] as string, hour: (f.first_ts - T0) / HOUR, count: f.count, details: JSON.parse(f.details!) }))
     .sort((a, b) => a.ip.localeCompare(b.ip) || a.hour - b.hour);
 
-test('spike: the history is the active buckets of the group within the history before the bucket', () => {
+both('spike: the history is the active buckets of the group within the history before the bucket', (opts) => {
   const s = testStore();
   // a: 4 quiet hours, then a burst the next hour: 4 buckets of history, mean 2, 40 >= 5 x 2
   for (let h = 0; h < 4; h++) burst(s, '192.0.2.1', h, 2);
@@ -85,7 +94,7 @@ test('spike: the history is the active buckets of the group within the history b
   burst(s, '192.0.2.5', 0, 2);
   for (let h = 20; h < 22; h++) burst(s, '192.0.2.5', h, 2);
   burst(s, '192.0.2.5', 24, 40);
-  detect(s.db, rules(spikeRule('web_get')), { tz: 'UTC' });
+  detect(s.db, rules(spikeRule('web_get')), opts);
   assert.deepEqual(
     spikes(s).map((f) => [f.ip, f.hour, f.count, f.details.baseline_buckets, f.details.baseline_mean]),
     [
@@ -95,11 +104,11 @@ test('spike: the history is the active buckets of the group within the history b
   );
 });
 
-test('spike: evidence is the bucket\'s first 200 requests in time order, the count all of them', () => {
+both('spike: evidence is the bucket\'s first 200 requests in time order, the count all of them', (opts) => {
   const s = testStore();
   for (let h = 0; h < 3; h++) burst(s, '192.0.2.9', h, 3);
   burst(s, '192.0.2.9', 3, 250);
-  detect(s.db, rules(spikeRule('web_get')), { tz: 'UTC' });
+  detect(s.db, rules(spikeRule('web_get')), opts);
   const [f] = listFindings(s.db).filter((x) => x.rule_id === 'spike');
   assert.equal(f.count, 250);
   const ids = s.db.prepare('SELECT event_id FROM finding_events WHERE finding_id = ? ORDER BY event_id').pluck().all(f.id) as number[];
@@ -108,7 +117,7 @@ test('spike: evidence is the bucket\'s first 200 requests in time order, the cou
   assert.equal(f.first_ts, T0 + 3 * HOUR);
 });
 
-test('spike: a summed field counts numbers and decimal text, anything else as 0', () => {
+both('spike: a summed field counts numbers and decimal text, anything else as 0', (opts) => {
   const s = testStore();
   // CloudTrail keeps the record as JSON, where a number may arrive as text
   const text = `
@@ -144,7 +153,7 @@ level: medium
   // 10 reads of 1000 bytes given as text and 10 that say nothing useful: 10,000 against a mean of 200
   read(3, 10, '1000');
   read(3.5, 10, 'n/a');
-  detect(s.db, rules(text), { tz: 'UTC' });
+  detect(s.db, rules(text), opts);
   const found = listFindings(s.db).filter((f) => f.rule_id === 'spike');
   assert.deepEqual(
     found.map((f) => [(f.first_ts - T0) / HOUR, f.count, JSON.parse(f.details!).value, JSON.parse(f.details!).baseline_mean]),
@@ -152,31 +161,31 @@ level: medium
   );
 });
 
-test('spike: a request two input rules match counts for each', () => {
+both('spike: a request two input rules match counts for each', (opts) => {
   const s = testStore();
   for (let h = 0; h < 3; h++) burst(s, '192.0.2.30', h, 2);
   // 12 admin requests count 24 times: past the minimum of 20 only because both rules match them
   burst(s, '192.0.2.30', 3, 12, { 'url.path': '/admin/login' });
-  detect(s.db, rules(spikeRule('web_get, web_admin')), { tz: 'UTC' });
+  detect(s.db, rules(spikeRule('web_get, web_admin')), opts);
   assert.deepEqual(
     spikes(s).map((f) => [f.hour, f.count, f.details.value]),
     [[3, 24, 24]],
   );
 });
 
-test('spike: a later hunt reports buckets holding new events once, and learns from what it saw before', () => {
+both('spike: a later hunt reports buckets holding new events once, and learns from what it saw before', (opts) => {
   const s = testStore();
   const r = rules(spikeRule('web_get'));
   for (let h = 0; h < 4; h++) burst(s, '192.0.2.40', h, 2);
   burst(s, '192.0.2.40', 4, 40);
-  detect(s.db, r, { tz: 'UTC' });
+  detect(s.db, r, opts);
   assert.deepEqual(spikes(s).map((f) => f.hour), [4]);
   // a cron run with a new burst a few hours later: the earlier spike is not reported again
   for (let h = 5; h < 8; h++) burst(s, '192.0.2.40', h, 2);
   burst(s, '192.0.2.40', 8, 80);
-  const second = detect(s.db, r, { tz: 'UTC' });
+  const second = detect(s.db, r, opts);
   assert.deepEqual(spikes(s).map((f) => f.hour), [4, 8]);
   assert.equal(second.newFindings.length, 1);
   // nothing new: nothing found
-  assert.equal(detect(s.db, r, { tz: 'UTC' }).newFindings.length, 0);
+  assert.equal(detect(s.db, r, opts).newFindings.length, 0);
 });
