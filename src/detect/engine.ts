@@ -256,6 +256,8 @@ class Run {
   private readonly recount = new Set<string>();
   /** the first and last time of the stored events */
   private span: [number, number] | undefined;
+  /** findings this run created */
+  private readonly created = new Set<string>();
 
   constructor(
     private readonly db: DB,
@@ -294,8 +296,11 @@ class Run {
     const key = groupKey(f.group);
     const existing = existingFrom !== undefined ? this.findings.overlap(f.ruleId, key, existingFrom, existingTo!) : undefined;
     const res = this.findings.upsert(f, this.run, existing);
-    if (res.created) this.summary.newFindings.push(res.id);
-    else if (res.changed) {
+    if (res.created) {
+      this.summary.newFindings.push(res.id);
+      this.created.add(res.id);
+    } else if (res.changed && !this.created.has(res.id)) {
+      // a finding this run made and then joined another episode to is still just new
       this.summary.updatedFindings++;
       this.summary.updatedIds.push(res.id);
     }

@@ -147,7 +147,10 @@ export class Findings {
       this.addEvidence(id, f.evidence, 0);
       return { id, created: true, changed: true };
     }
-    const count = f.mode === 'add' ? row.count + f.count : Math.max(row.count, f.count);
+    // 'set' is a recount that may take in the finding's latest events again (a later run reads one timespan back);
+    // an episode that starts after the finding's last event holds none of them, so it adds to the count
+    const adds = f.mode === 'add' || f.firstTs > row.last_ts;
+    const count = adds ? row.count + f.count : Math.max(row.count, f.count);
     const first = Math.min(row.first_ts, f.firstTs);
     const last = Math.max(row.last_ts, f.lastTs);
     const changed = count !== row.count || first !== row.first_ts || last !== row.last_ts || (f.details !== undefined && JSON.stringify(f.details) !== row.details);

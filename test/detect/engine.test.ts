@@ -56,6 +56,25 @@ test('event_count: more than 5 401/403 from one IP within 5 minutes; near misses
   assert.equal(findingsOf(s, 'web-auth-fail').length, 0, 'a rule feeding a correlation does not report alone');
 });
 
+test('two episodes of one group that the store joins into one finding count as one new finding, none updated', () => {
+  const s = testStore();
+  const ip = '203.0.113.9';
+  for (let i = 0; i < 6; i++) fail(s, sec(i), ip); // fires at 5 s
+  fail(s, sec(304.5), ip); // alone in its window: not part of the episode
+  fail(s, sec(305), ip); // exactly one timespan after the episode's last event
+  for (const t of [604.6, 604.7, 604.8, 604.9, 605]) fail(s, sec(t), ip); // fires again from 305 s: a new episode
+  const res = run(s, rules(WEB_BURST));
+  const f = findingsOf(s, 'web-burst');
+  assert.deepEqual(
+    f.map((x) => [x.first_ts, x.last_ts, x.count]),
+    [[sec(0), sec(605), 12]],
+    'the second episode starts within one timespan of the first one\'s end, so the store joins them',
+  );
+  assert.deepEqual(res.newFindings, [f[0].id]);
+  assert.equal(res.updatedFindings, 0, 'a finding made by this run is new, not updated, however often the run adds to it');
+  assert.deepEqual(res.updatedIds, []);
+});
+
 test('a window straddling two runs is found whole, once; a growing window updates its finding', () => {
   const s = testStore();
   const r = rules(WEB_BURST);
