@@ -33,7 +33,8 @@ export interface DetectOptions {
   intelChanged?: boolean;
   /**
    * Scans and spike baselines on a second thread, beside the time-ordered pass: true, false, or (unset) when the
-   * run evaluates at least THREAD_MIN_EVENTS events of a store file (starting the thread costs about 50 ms).
+   * run evaluates at least THREAD_MIN_EVENTS events of a store file (starting the thread costs about 0.1 s: on the
+   * sample incident a hunt evaluates its 1,997 events in 0.04 s on one thread and 0.15 s on two).
    */
   threads?: boolean;
   /**
