@@ -63,7 +63,8 @@ function burst(s: TestStore, ip: string, hour: number, n: number, extra: Fields 
 
 /**
  * Every test runs with both ways of making the buckets: after a few new events the groups are picked from the new
- * buckets first; from SPIKE_ONE_PASS_FROM new events on, every group's buckets are made in one pass.
+ * buckets first; from SPIKE_ONE_PASS_FROM events stored from the first new bucket on, every group's buckets are made in
+ * one pass.
  */
 function both(name: string, body: (opts: DetectOptions) => void): void {
   test(name, () => body({ tz: 'UTC' }));
