@@ -50,8 +50,22 @@ export function start(args: string[], opts: RunOpts & SpawnOptions = {}) {
   return spawn(process.execPath, [ENTRY, ...args], { cwd: opts.cwd, env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
+const made: string[] = [];
+// Each test file runs in its own process; its directories go when it exits, so runs don't fill /tmp.
+process.on('exit', () => {
+  for (const dir of made) {
+    try {
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // a test that made a path unreadable may leave it behind; the OS cleans /tmp
+    }
+  }
+});
+
 export function tmpDir(prefix = 'loghound-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 export function ndjsonLines(text: string): Record<string, any>[] {
