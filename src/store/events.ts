@@ -4,6 +4,7 @@ import type { DB } from './db.js';
 import { COLUMN_FIELDS } from '../model/fields.js';
 import type { Fields, FieldValue, StoredEvent } from '../model/event.js';
 import { adjustRollup } from './rollup.js';
+import { COUNTED_COLUMNS, CountTally, subtractCounts } from './counts.js';
 
 const COLS = COLUMN_FIELDS.map((d) => d.column!);
 const COL_INDEX = new Map(COLUMN_FIELDS.map((d, i) => [d.name, i]));
@@ -71,11 +72,13 @@ export class EventWriter {
   private readonly insert: Statement<Param[]>;
   private readonly insertMany: Statement<Param[]>;
   private readonly removeTail: Statement<[number, number, number]>;
+  private readonly tally: CountTally;
 
   constructor(private readonly db: DB) {
     this.insert = db.prepare<Param[]>(INSERT_SQL);
     this.insertMany = db.prepare<Param[]>(INSERT_SQL.replace(/VALUES .*$/, `VALUES ${new Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`));
     this.removeTail = db.prepare<[number, number, number]>('DELETE FROM events WHERE id >= ? AND source_id = ? AND line >= ?');
+    this.tally = new CountTally(db, COUNTED_COLUMNS.map((c) => BASE.length + COLS.indexOf(c)));
   }
 
   /** Must run inside a transaction owned by the caller. Returns the new row id. */
@@ -93,21 +96,29 @@ export class EventWriter {
     const params: Param[] = [];
     for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
       params.length = 0;
-      for (let k = i; k < i + ROWS_PER_INSERT; k++) for (const p of rowParams(rows[k])) params.push(p);
+      for (let k = i; k < i + ROWS_PER_INSERT; k++) {
+        const row = rowParams(rows[k]);
+        this.tally.add(row);
+        for (const p of row) params.push(p);
+      }
       const last = Number(this.insertMany.run(...params).lastInsertRowid);
       if (first < 0) first = last - ROWS_PER_INSERT + 1;
     }
     for (; i < rows.length; i++) {
-      const id = Number(this.insert.run(...rowParams(rows[i])).lastInsertRowid);
+      const row = rowParams(rows[i]);
+      this.tally.add(row);
+      const id = Number(this.insert.run(...row).lastInsertRowid);
       if (first < 0) first = id;
     }
     if (rows.length > 0) adjustRollup(this.db, 'e.id >= ? AND e.id < ?', [first, first + rows.length], 1);
+    this.tally.flush();
     return first;
   }
 
   /** The events of a source's last read that continue now: from a first id and line on (ids bound the scan). */
   deleteTail(sourceId: number, fromId: number, fromLine: number): void {
     adjustRollup(this.db, 'e.id >= ? AND e.source_id = ? AND e.line >= ?', [fromId, sourceId, fromLine], -1);
+    subtractCounts(this.db, 'e.id >= ? AND e.source_id = ? AND e.line >= ?', [fromId, sourceId, fromLine]);
     this.removeTail.run(fromId, sourceId, fromLine);
   }
 }

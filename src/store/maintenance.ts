@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { DB } from './db.js';
 import { adjustRollup } from './rollup.js';
+import { subtractCounts } from './counts.js';
 
 export interface PruneResult {
   deleted: number;
@@ -36,6 +37,7 @@ export function prune(db: DB, file: string, before: number, batch = 50_000): Pru
   for (;;) {
     const n = db.transaction(() => {
       adjustRollup(db, `e.id IN (${chunk})`, [before, batch], -1);
+      subtractCounts(db, `e.id IN (${chunk})`, [before, batch]);
       return del.run(before, batch).changes;
     })();
     deleted += n;

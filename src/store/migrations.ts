@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { adjustRollup } from './rollup.js';
+import { rebuildCounts, VALUE_COUNTS_TABLE } from './counts.js';
 
 export interface Migration {
   version: number;
@@ -185,6 +186,14 @@ CREATE TABLE event_rollup (
 ) WITHOUT ROWID;
 `);
       adjustRollup(db, '1', [], 1);
+    },
+  },
+  {
+    version: 5,
+    description: 'event counts per value of the indexed fields (stats --top reads them), counted from the events already stored',
+    up(db) {
+      db.exec(VALUE_COUNTS_TABLE);
+      rebuildCounts(db);
     },
   },
 ];

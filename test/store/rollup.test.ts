@@ -1,13 +1,16 @@
 /**
- * The hourly rollup that `stats` reads must agree with counting the events themselves, through every way events
- * come and go: ingest, a growing unterminated line replaced, a copytruncate, prune, and a migrated older store.
+ * The hourly rollup and the value counts that `stats` reads must agree with counting the events themselves, through
+ * every way events come and go: ingest (row by row and bulk), a growing unterminated line replaced, a copytruncate,
+ * prune, a bulk ingest that died before its end, and a migrated older store.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openDb, storeVersion } from '../../src/store/db.js';
-import { histogram, overview, type EventFilter } from '../../src/store/read.js';
+import { histogram, overview, topValues, type EventFilter } from '../../src/store/read.js';
+import { COUNTED_COLUMNS, countsReady, markCountsStale } from '../../src/store/counts.js';
+import { ingest } from '../../src/ingest/ingest.js';
 import { Sources } from '../../src/store/sources.js';
 import { datasetSpan } from '../../src/store/rollup.js';
 import { testStore } from '../helpers/events.js';
@@ -39,8 +42,23 @@ function assertAgrees(file: string, label: string): void {
     }
     const negative = db.prepare('SELECT count(*) FROM event_rollup WHERE n <= 0').pluck().get();
     assert.equal(negative, 0, `${label}: no empty or negative rollup rows`);
+    assertCountsAgree(db, label);
   } finally {
     db.close();
+  }
+}
+
+const FIELD_OF: Record<string, string> = { source_ip: 'source.ip', user_name: 'user.name', http_response_status_code: 'http.response.status_code' };
+
+function assertCountsAgree(db: ReturnType<typeof openDb>, label: string): void {
+  assert.ok(countsReady(db), `${label}: value counts ready`);
+  for (const col of COUNTED_COLUMNS) {
+    const kept = db.prepare('SELECT value, n FROM value_counts WHERE col = ? ORDER BY value').all(col);
+    const counted = db.prepare(`SELECT ${col} AS value, count(*) AS n FROM events WHERE ${col} IS NOT NULL GROUP BY 1 ORDER BY 1`).all();
+    assert.deepEqual(kept, counted, `${label}: value counts of ${col}`);
+    // stats --top reads them; the scan (a condition keeps them out) is the reference
+    const field = FIELD_OF[col];
+    assert.deepEqual(topValues(db, {}, field, 5), topValues(db, SCAN, field, 5), `${label}: top ${field}`);
   }
 }
 
@@ -71,7 +89,29 @@ test('the rollup agrees with the events after ingest, tail replacement, copytrun
   const check = openDb(db, { readonly: true });
   const total = check.prepare('SELECT sum(n) FROM event_rollup').pluck().get();
   assert.equal(total, check.prepare('SELECT count(*) FROM events').pluck().get());
+  assert.ok((check.prepare("SELECT count(*) FROM value_counts WHERE col = 'source_ip'").pluck().get() as number) > 3, 'addresses were counted');
   check.close();
+});
+
+test('a bulk ingest counts values from the rebuilt indexes; a store left stale is counted again by the next writer', async () => {
+  const file = path.join(tmpDir(), 'bulk.db');
+  const db = openDb(file);
+  const summary = await ingest(db, { inputs: [path.join(FIXTURES, 'demo')], tz: 'UTC', bulkBytes: 0, batchRows: 100 });
+  assert.ok(summary.events_stored > 1000);
+  db.close();
+  assertAgrees(file, 'bulk ingest');
+
+  // as if a bulk ingest had died after dropping its indexes and marking the counts stale
+  const died = openDb(file);
+  markCountsStale(died);
+  died.prepare('DELETE FROM value_counts WHERE col = ?').run('source_ip');
+  died.close();
+  const reader = openDb(file, { readonly: true });
+  assert.equal(countsReady(reader), false);
+  assert.deepEqual(topValues(reader, {}, 'source.ip', 5), topValues(reader, SCAN, 'source.ip', 5), 'a stale table is not read');
+  reader.close();
+  openDb(file).close();
+  assertAgrees(file, 'after a writer opened the stale store');
 });
 
 test('migrating an older store fills the rollup from the events it holds', () => {
@@ -90,6 +130,10 @@ test('migrating an older store fills the rollup from the events it holds', () =>
     { hour: -3_600_000, dataset: 'raw', status: 1, cls: -1, outcome: '', n: 1 },
     { hour: 7_200_000, dataset: 'web.access', status: 0, cls: 2, outcome: '', n: 1 },
     { hour: 7_200_000, dataset: 'web.access', status: 0, cls: 4, outcome: '', n: 1 },
+  ]);
+  assert.deepEqual(db.prepare('SELECT col, value, n FROM value_counts ORDER BY col, value').all(), [
+    { col: 'http_response_status_code', value: 200, n: 1 },
+    { col: 'http_response_status_code', value: 404, n: 1 },
   ]);
   db.close();
   assertAgrees(file, 'migrated');
