@@ -8,7 +8,8 @@
  * weight changed in the config), and the geo part when a different database file is in use.
  */
 import crypto from 'node:crypto';
-import { eventBounds, type DB } from '../store/db.js';
+import { eventBounds, storeVersion, type DB } from '../store/db.js';
+import { COUNTS_VERSION, countedValues } from '../store/counts.js';
 import { formatIp, parseIp, scopeV4, scopeV6, type IpScope, type ParsedIp } from '../util/ip.js';
 import { ensureSegments, effectiveFeeds, type FeedSettings } from './feeds.js';
 import { getMeta, setMeta } from './feedstore.js';
@@ -86,18 +87,18 @@ const INSERT = `INSERT INTO ip_intel (ip, scope, country_iso_code, country_name,
 
 // Two plain DISTINCT scans over the new events' rowid range: much cheaper in SQLite than a UNION with an
 // anti-join, which sorts every row through temporary b-trees. When the range holds every event (a first run), the
-// source addresses come from the covering index on source_ip instead: at 2M events 60 ms, against 1.4 s for a pass
-// over the table's rows.
-const DISTINCT_SOURCE = 'SELECT DISTINCT source_ip FROM events WHERE id > ? AND id <= ? AND source_ip IS NOT NULL';
-const DISTINCT_SOURCE_ALL = 'SELECT DISTINCT source_ip FROM events WHERE source_ip IS NOT NULL';
-const DISTINCT_DEST = 'SELECT DISTINCT destination_ip FROM events WHERE id > ? AND id <= ? AND destination_ip IS NOT NULL';
+// addresses are those the store counts instead: at 2M events 0.04 s, against 0.7 s for the two scans (the
+// destinations have no index, so theirs read every row).
+const DISTINCT = (col: 'source_ip' | 'destination_ip') => `SELECT DISTINCT ${col} FROM events WHERE id > ? AND id <= ? AND ${col} IS NOT NULL`;
 
 /** Addresses of events (from, to] that ip_intel does not hold yet. */
 function newAddresses(db: DB, from: number, to: number): string[] {
   const [lo, hi] = eventBounds(db, 'id') as [number, number];
-  const sources = from < lo && to >= hi ? db.prepare(DISTINCT_SOURCE_ALL).pluck().all() : db.prepare(DISTINCT_SOURCE).pluck().all(from, to);
-  const seen = new Set<string>(sources as string[]);
-  for (const ip of db.prepare(DISTINCT_DEST).pluck().all(from, to) as string[]) seen.add(ip);
+  const all = from < lo && to >= hi && storeVersion(db) >= COUNTS_VERSION;
+  const seen = new Set<string>();
+  for (const col of ['source_ip', 'destination_ip'] as const) {
+    for (const ip of (all ? countedValues(db, col) : db.prepare(DISTINCT(col)).pluck().all(from, to)) as string[]) seen.add(ip);
+  }
   const anyKnown = db.prepare('SELECT EXISTS (SELECT 1 FROM ip_intel) AS x').pluck().get() === 1;
   if (!anyKnown) return [...seen];
   const known = db.prepare<[string]>('SELECT 1 FROM ip_intel WHERE ip = ?').pluck();

@@ -8,7 +8,6 @@ import zlib from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import { dropEventIndexes, ensureEventIndexes, refreshStatistics, type DB } from '../store/db.js';
 import { EventWriter, type EventRow } from '../store/events.js';
-import { markCountsStale, rebuildCounts } from '../store/counts.js';
 import { Sources, type SourceRow } from '../store/sources.js';
 import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
 import { Dispatcher, SAMPLE_LINES, chooseParser } from '../parsers/dispatch.js';
@@ -114,10 +113,7 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
   const ctx = new IngestRun(db, opts, summary, warn);
   ctx.totalBytes = files.reduce((n, f) => n + sizeOf(f.path), 0);
   const bulk = ctx.totalBytes >= (opts.bulkBytes ?? BULK_BYTES) && ctx.totalBytes >= storedBytes(db);
-  if (bulk) {
-    dropEventIndexes(db);
-    markCountsStale(db);
-  }
+  if (bulk) dropEventIndexes(db);
   try {
     for (const file of files) {
       if (opts.interrupted?.()) {
@@ -128,10 +124,7 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
       if (summary.interrupted) break;
     }
   } finally {
-    if (bulk) {
-      ensureEventIndexes(db);
-      rebuildCounts(db);
-    }
+    if (bulk) ensureEventIndexes(db);
   }
   refreshStatistics(db);
   summary.seconds = (performance.now() - started) / 1000;

@@ -6,7 +6,6 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, describeSystemError } from '../errors.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
-import { ensureCounts } from './counts.js';
 
 export type DB = Database.Database;
 
@@ -46,7 +45,6 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
     if (!opts.readonly) {
       migrate(db, file, opts.migrateTo ?? LATEST_VERSION);
       if (schemaVersion(db) >= 1) ensureEventIndexes(db);
-      if (schemaVersion(db) >= 5) ensureCounts(db);
     } else checkVersion(db, file);
   } catch (err) {
     db.close();

@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { adjustRollup } from './rollup.js';
-import { rebuildCounts, VALUE_COUNTS_TABLE } from './counts.js';
+import { fillCounts, VALUE_COUNTS_TABLE } from './counts.js';
 
 export interface Migration {
   version: number;
@@ -190,10 +190,18 @@ CREATE TABLE event_rollup (
   },
   {
     version: 5,
-    description: 'event counts per value of the indexed fields (stats --top reads them), counted from the events already stored',
+    description: 'a table of event counts per value of some fields (filled by version 6)',
     up(db) {
       db.exec(VALUE_COUNTS_TABLE);
-      rebuildCounts(db);
+    },
+  },
+  {
+    // version 5 once filled the table itself, without destination.ip, and kept a staleness flag in meta
+    version: 6,
+    description: 'event counts per value of source.ip, destination.ip, user.name and the HTTP status (stats --top and the enrichment read them), counted from the events already stored',
+    up(db) {
+      db.exec("DELETE FROM value_counts; DELETE FROM meta WHERE key = 'value_counts'");
+      fillCounts(db);
     },
   },
 ];

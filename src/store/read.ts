@@ -9,7 +9,7 @@
 import type { DB } from './db.js';
 import { openDb, storeVersion } from './db.js';
 import { bucketOf, bucketSql, HOUR, rollupRows } from './rollup.js';
-import { COUNTED_COLUMNS, topCounted } from './counts.js';
+import { COUNTED_COLUMNS, COUNTS_VERSION, topCounted } from './counts.js';
 import { EVENT_FROM, EVENT_SELECT, rowToEvent } from './events.js';
 import { fieldSql } from './fieldsql.js';
 import { LEVELS, type StoredEvent } from '../model/event.js';
@@ -210,9 +210,8 @@ export function topValues(db: DB, f: EventFilter, field: string, limit: number):
   if (fs.type === 'date') throw new UsageError(`--top ${field}: a time has no useful top values`, 'use --by minute|hour|day for a histogram');
   const where = whereOf(f);
   const col = COUNTED_COLUMNS.find((c) => fs.sql === `e.${c}`);
-  if (col && usesRollup(db, f) && f.since === undefined && f.until === undefined) {
-    const counted = topCounted(db, col, limit);
-    if (counted) return { field, events: rollupRows(db, undefined, undefined, false).reduce((n, r) => n + r.n, 0), ...counted };
+  if (col && usesRollup(db, f) && f.since === undefined && f.until === undefined && storeVersion(db) >= COUNTS_VERSION) {
+    return { field, events: rollupRows(db, undefined, undefined, false).reduce((n, r) => n + r.n, 0), ...topCounted(db, col, limit) };
   }
   // without a query the total comes from the rollup and the field's count from its index, when it has one
   const totals = usesRollup(db, f)

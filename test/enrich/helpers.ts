@@ -3,6 +3,8 @@ import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { openDb, type DB } from '../../src/store/db.js';
+import { EventWriter, type EventRow } from '../../src/store/events.js';
+import type { Fields } from '../../src/model/event.js';
 import { FIXTURES, tmpDir } from '../helpers/cli.js';
 
 export const FEEDS = path.join(FIXTURES, 'feeds');
@@ -16,18 +18,20 @@ export function tempStore(): { db: DB; file: string; dir: string } {
 
 let line = 0;
 
-/** Events carrying only what enrichment reads: source.ip and destination.ip. */
+/** Events carrying only what enrichment reads: source.ip and destination.ip, written the way ingest writes them. */
 export function insertEvents(db: DB, rows: { src?: string; dst?: string }[]): void {
   db.prepare(
     `INSERT INTO sources (id, path, fingerprint, fp_len, first_ingest, last_ingest) VALUES (1, 'test.log', 'fp', 0, 0, 0)
      ON CONFLICT (id) DO NOTHING`,
   ).run();
-  const ins = db.prepare(
-    `INSERT INTO events (ts, dataset, source_id, line, offset, raw, source_ip, destination_ip) VALUES (?, 'test', 1, ?, 0, 'x', ?, ?)`,
-  );
-  db.transaction(() => {
-    for (const r of rows) ins.run(Date.UTC(2026, 0, 1), ++line, r.src ?? null, r.dst ?? null);
-  })();
+  const writer = new EventWriter(db);
+  const events: EventRow[] = rows.map((r) => {
+    const fields: Fields = {};
+    if (r.src !== undefined) fields['source.ip'] = r.src;
+    if (r.dst !== undefined) fields['destination.ip'] = r.dst;
+    return { ts: Date.UTC(2026, 0, 1), dataset: 'test', sourceId: 1, line: ++line, offset: 0, status: 0, flags: 0, raw: 'x', fields };
+  });
+  db.transaction(() => writer.writeAll(events))();
 }
 
 export interface Served {
