@@ -97,6 +97,21 @@ test('the rollup agrees with the events after ingest, tail replacement, copytrun
   check.close();
 });
 
+test('every fixture format, bad input included: the counts agree with the events', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  for (const d of ['access', 'apache-error', 'auditd', 'cloudtrail', 'firewall', 'haproxy', 'json', 'logfmt', 'nginx-error', 'syslog', 'vpcflow']) {
+    fs.cpSync(path.join(FIXTURES, d), path.join(logs, d), { recursive: true });
+  }
+  const res = run(['--db', db, 'ingest', logs]);
+  assert.ok(res.code === 0 || res.code === 1, res.stderr);
+  assertAgrees(db, 'fixtures');
+  const check = openDb(db, { readonly: true });
+  for (const col of COUNTED_COLUMNS) assert.ok((check.prepare('SELECT count(*) FROM value_counts WHERE col = ?').pluck().get(col) as number) > 0, `some ${col}`);
+  check.close();
+});
+
 test('a bulk ingest (indexes dropped and built after) keeps the value counts too', async () => {
   const file = path.join(tmpDir(), 'bulk.db');
   const db = openDb(file);
