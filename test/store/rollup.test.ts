@@ -121,10 +121,16 @@ test('a bulk ingest (indexes dropped and built after) keeps the value counts too
   assertAgrees(file, 'bulk ingest');
 });
 
-test('a store whose value counts came from version 5 (no destination.ip) is counted again', () => {
-  const file = path.join(tmpDir(), 'v5.db');
-  const old = openDb(file, { migrateTo: 5 });
+/** A store at an older schema version, with one source to attach events to. */
+function olderStore(version: number) {
+  const file = path.join(tmpDir(), `v${version}.db`);
+  const old = openDb(file, { migrateTo: version });
   const src = new Sources(old).create({ path: 'a.log', dev: null, ino: null, size: 1, mtime_ms: 0, compressed: 0, fingerprint: 'f', fp_len: 1 });
+  return { file, old, src };
+}
+
+test('a store whose value counts came from version 5 (no destination.ip) is counted again', () => {
+  const { file, old, src } = olderStore(5);
   old.prepare('INSERT INTO events (ts, dataset, source_id, line, offset, status, raw, source_ip, destination_ip) VALUES (1, ?, ?, 1, 0, 0, ?, ?, ?)').run('firewall', src.id, 'a', '192.0.2.1', '198.51.100.2');
   adjustRollup(old, '1', [], 1);
   // what version 5 wrote: the source address only, and its flag
@@ -141,9 +147,7 @@ test('a store whose value counts came from version 5 (no destination.ip) is coun
 });
 
 test('migrating an older store fills the rollup from the events it holds', () => {
-  const file = path.join(tmpDir(), 'old.db');
-  const old = openDb(file, { migrateTo: 3 });
-  const src = new Sources(old).create({ path: 'a.log', dev: null, ino: null, size: 1, mtime_ms: 0, compressed: 0, fingerprint: 'f', fp_len: 1 });
+  const { file, old, src } = olderStore(3);
   // as a version 3 loghound wrote them
   const insert = old.prepare('INSERT INTO events (ts, dataset, source_id, line, offset, status, raw, http_response_status_code) VALUES (?, ?, ?, ?, 0, ?, ?, ?)');
   insert.run(7_200_000 + 5, 'web.access', src.id, 1, 0, 'a', 404);
