@@ -13,6 +13,7 @@ import { COUNTED_COLUMNS } from '../../src/store/counts.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { Sources } from '../../src/store/sources.js';
 import { adjustRollup, datasetSpan } from '../../src/store/rollup.js';
+import { prune } from '../../src/store/maintenance.js';
 import { testStore } from '../helpers/events.js';
 import { FIXTURES, run, tmpDir } from '../helpers/cli.js';
 
@@ -95,6 +96,23 @@ test('the rollup agrees with the events after ingest, tail replacement, copytrun
   assert.equal(total, check.prepare('SELECT count(*) FROM events').pluck().get());
   assert.ok((check.prepare("SELECT count(*) FROM value_counts WHERE col = 'source_ip'").pluck().get() as number) > 3, 'addresses were counted');
   check.close();
+});
+
+test('prune in small batches deletes exactly the old events that are no evidence, and the counts follow', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'store.db');
+  assert.equal(run(['--db', file, 'hunt', path.join(FIXTURES, 'demo')]).code, 0);
+  const db = openDb(file);
+  const cut = Date.parse('2026-11-15T06:00:00Z');
+  const old = db.prepare('SELECT count(*) FROM events WHERE ts < ?').pluck().get(cut) as number;
+  const evidence = db.prepare('SELECT count(*) FROM events WHERE ts < ? AND id IN (SELECT event_id FROM finding_events)').pluck().get(cut) as number;
+  assert.ok(old > 100 && evidence > 10, `${old} old events, ${evidence} of them evidence`);
+  const r = prune(db, file, cut, 7);
+  assert.equal(r.deleted, old - evidence);
+  assert.equal(r.kept_as_evidence, evidence);
+  assert.equal(db.prepare('SELECT count(*) FROM events WHERE ts < ? AND id NOT IN (SELECT event_id FROM finding_events)').pluck().get(cut), 0);
+  db.close();
+  assertAgrees(file, 'prune in batches of 7');
 });
 
 test('every fixture format, bad input included: the counts agree with the events', () => {
