@@ -5,7 +5,7 @@
  *
  * Kept by the transactions that write and delete events, like the hourly rollup, so it is never stale: writes add
  * the values they bind (the same values SQLite stores), one upsert per distinct value of a batch; deletes subtract
- * what SQLite counts over the rows they remove.
+ * the values they read back from the rows they remove.
  */
 import type { DB } from './db.js';
 
@@ -24,8 +24,20 @@ CREATE TABLE value_counts (
 ) WITHOUT ROWID;
 `;
 
-/** Counts every value of the stored events into an empty table (a migration: 0.8 s at 3M events). */
-export function fillCounts(db: DB): void {
+/** Per counted column, how many values' counts differ from counting the events afresh (0 when in step). */
+export function countsDrift(db: DB): Record<CountedColumn, number> {
+  const out = {} as Record<CountedColumn, number>;
+  for (const col of COUNTED_COLUMNS) {
+    const fresh = `SELECT ${col}, count(*) FROM events WHERE ${col} IS NOT NULL GROUP BY 1`;
+    const kept = `SELECT value, n FROM value_counts WHERE col = '${col}'`;
+    out[col] = db.prepare(`SELECT (SELECT count(*) FROM (${kept} EXCEPT ${fresh})) + (SELECT count(*) FROM (${fresh} EXCEPT ${kept}))`).pluck().get() as number;
+  }
+  return out;
+}
+
+/** Counts every value of the stored events again (a migration, a repair: 2 s at 3M events, 29 s at 15M from disk). */
+export function rebuildCounts(db: DB): void {
+  db.exec('DELETE FROM value_counts');
   for (const col of COUNTED_COLUMNS) {
     db.prepare(`INSERT INTO value_counts (col, value, n) SELECT ?, ${col}, count(*) FROM events WHERE ${col} IS NOT NULL GROUP BY 2`).run(col);
   }

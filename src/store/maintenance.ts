@@ -1,8 +1,8 @@
 /** Keeping a long-lived store healthy: retention and integrity. */
 import fs from 'node:fs';
 import type { DB } from './db.js';
-import { adjustRollup } from './rollup.js';
-import { subtractCounts } from './counts.js';
+import { adjustRollup, rebuildRollup, rollupDrift } from './rollup.js';
+import { COUNTS_VERSION, countsDrift, rebuildCounts, subtractCounts } from './counts.js';
 
 export interface PruneResult {
   deleted: number;
@@ -61,23 +61,50 @@ export function prune(db: DB, file: string, before: number, batch = 50_000): Pru
 export interface CheckResult {
   ok: boolean;
   integrity: string[];
+  /** the tables kept in step with the events that are not (`event_rollup`, `value_counts source_ip`, ...) */
+  out_of_step: string[];
   schema_version: number;
   events: number;
   sources: number;
   findings: number;
 }
 
+/** Rollup from schema version 4 on. */
+const ROLLUP_VERSION = 4;
+
 export function check(db: DB): CheckResult {
   const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
   // a read-only check of an older store: a table a later schema adds counts as empty
   const exists = (table: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
   const count = (table: string) => (exists(table) ? (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n : 0);
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const sound = integrity.length === 1 && integrity[0] === 'ok';
+  const outOfStep = sound ? derivedOutOfStep(db, version) : [];
   return {
-    ok: integrity.length === 1 && integrity[0] === 'ok',
+    ok: sound && outOfStep.length === 0,
     integrity,
-    schema_version: db.pragma('user_version', { simple: true }) as number,
+    out_of_step: outOfStep,
+    schema_version: version,
     events: count('events'),
     sources: count('sources'),
     findings: count('findings'),
   };
+}
+
+/** The counts `stats` reads, compared with counting the events afresh (one more read of them). */
+function derivedOutOfStep(db: DB, version: number): string[] {
+  const out: string[] = [];
+  if (version >= ROLLUP_VERSION && rollupDrift(db) > 0) out.push('event_rollup');
+  if (version >= COUNTS_VERSION) {
+    for (const [col, drift] of Object.entries(countsDrift(db))) if (drift > 0) out.push(`value_counts ${col}`);
+  }
+  return out;
+}
+
+/** Counts the rollup and the value counts again from the events: what `db check --repair` does. */
+export function repairCounts(db: DB): void {
+  db.transaction(() => {
+    rebuildRollup(db);
+    rebuildCounts(db);
+  })();
 }

@@ -4,8 +4,8 @@
  * Append new migrations at the end; never edit a released one.
  */
 import type Database from 'better-sqlite3';
-import { adjustRollup } from './rollup.js';
-import { fillCounts, VALUE_COUNTS_TABLE } from './counts.js';
+import { rebuildRollup } from './rollup.js';
+import { rebuildCounts, VALUE_COUNTS_TABLE } from './counts.js';
 
 export interface Migration {
   version: number;
@@ -185,7 +185,7 @@ CREATE TABLE event_rollup (
   PRIMARY KEY (hour, dataset, status, cls, outcome)
 ) WITHOUT ROWID;
 `);
-      adjustRollup(db, '1', [], 1);
+      rebuildRollup(db);
     },
   },
   {
@@ -200,8 +200,8 @@ CREATE TABLE event_rollup (
     version: 6,
     description: 'event counts per value of source.ip, destination.ip, user.name and the HTTP status (stats --top and the enrichment read them), counted from the events already stored',
     up(db) {
-      db.exec("DELETE FROM value_counts; DELETE FROM meta WHERE key = 'value_counts'");
-      fillCounts(db);
+      db.exec("DELETE FROM meta WHERE key = 'value_counts'");
+      rebuildCounts(db);
     },
   },
 ];

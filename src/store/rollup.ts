@@ -40,6 +40,19 @@ export function adjustRollup(db: DB, where: string, params: unknown[], sign: 1 |
   if (sign < 0) db.prepare('DELETE FROM event_rollup WHERE n <= 0').run();
 }
 
+/** How many rollup rows differ from counting the events afresh (0 when in step): a full read of the events. */
+export function rollupDrift(db: DB): number {
+  const fresh = `SELECT ${KEY}, count(*) FROM events e GROUP BY 1, 2, 3, 4, 5`;
+  const kept = 'SELECT hour, dataset, status, cls, outcome, n FROM event_rollup';
+  return db.prepare(`SELECT (SELECT count(*) FROM (${kept} EXCEPT ${fresh})) + (SELECT count(*) FROM (${fresh} EXCEPT ${kept}))`).pluck().get() as number;
+}
+
+/** Empties the rollup and counts every stored event into it again. */
+export function rebuildRollup(db: DB): void {
+  db.exec('DELETE FROM event_rollup');
+  adjustRollup(db, '1', [], 1);
+}
+
 /**
  * Counts of the events in [since, until): whole hours from the rollup, the partial hours at either edge counted
  * from the events (through the time index). Unless `hourly`, SQLite sums the hours (a month of hours is thousands of

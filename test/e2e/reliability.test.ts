@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { FIXTURES, run, start, tmpDir, ndjsonLines } from '../helpers/cli.js';
 import { count, query } from '../helpers/store.js';
 import { accessLines } from '../helpers/logs.js';
@@ -163,6 +164,31 @@ test('prune deletes old events but keeps findings and their evidence lines; db c
   const check = run(['--db', db, 'db', 'check', '--json']);
   assert.equal(check.code, 0);
   assert.equal(JSON.parse(check.stdout).ok, true);
+});
+
+test('db check compares the counts stats reads with the events; --repair counts them again', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  assert.equal(run(['--db', db, 'ingest', path.join(FIXTURES, 'demo')]).code, 0);
+  assert.deepEqual(JSON.parse(run(['--db', db, 'db', 'check', '--json']).stdout).out_of_step, []);
+  // as if someone had edited the store by hand
+  const raw = new Database(db);
+  raw.exec("UPDATE value_counts SET n = n + 1 WHERE col = 'source_ip' AND value = (SELECT min(value) FROM value_counts WHERE col = 'source_ip')");
+  raw.exec('DELETE FROM event_rollup WHERE hour = (SELECT min(hour) FROM event_rollup)');
+  raw.close();
+  const res = run(['--db', db, 'db', 'check']);
+  assert.equal(res.code, 2);
+  assert.match(res.stdout, /COUNTS OUT OF STEP/);
+  assert.match(res.stdout, /out of step with the events: event_rollup/);
+  assert.match(res.stdout, /out of step with the events: value_counts source_ip/);
+  assert.match(res.stderr, /db check --repair/);
+  const json = JSON.parse(run(['--db', db, 'db', 'check', '--json']).stdout);
+  assert.equal(json.ok, false);
+  assert.deepEqual(json.out_of_step, ['event_rollup', 'value_counts source_ip']);
+  const repaired = run(['--db', db, 'db', 'check', '--repair', '--json']);
+  assert.equal(repaired.code, 0, repaired.stderr);
+  assert.deepEqual(JSON.parse(repaired.stdout).out_of_step, []);
+  assert.equal(run(['--db', db, 'db', 'check']).code, 0);
 });
 
 test('db check finds damage; no world-readable file appears beside the store', () => {

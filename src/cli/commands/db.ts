@@ -3,6 +3,7 @@ import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples } from '../app.js';
 import { withWriter } from './ingest.js';
 import { EXIT, UsageError } from '../../errors.js';
+import type { CheckResult } from '../../store/maintenance.js';
 
 export function register(program: Command): void {
   program
@@ -36,22 +37,40 @@ export function register(program: Command): void {
 
   const db = program.command('db').summary('store maintenance: integrity check').description('Look after the store file.');
   db.command('check')
-    .description('Run SQLite\'s integrity check and report what the store holds. Exit 2 when it is damaged.')
+    .description(
+      "Run SQLite's integrity check, compare the counts stats reads (the hourly rollup, the value counts) with the " +
+        'events, and report what the store holds. Exit 2 when it is damaged or a count is out of step.',
+    )
+    .option('--repair', 'count the rollup and the value counts again from the events first (takes the writer lock)')
+    .option('--wait <seconds>', 'with --repair: wait this long for another loghound writing to the store, then exit 75', '60')
     .option('--json', 'the result as one JSON object')
+    .addHelpText('after', examples(['loghound db check', 'loghound db check --repair']))
     .action(
-      action(async (flags: { json?: boolean }, cmd: Command) => {
+      action(async (flags: { repair?: boolean; wait?: string; json?: boolean }, cmd: Command) => {
         const app = appFor(cmd);
         const { openDb } = await import('../../store/db.js');
-        const { check } = await import('../../store/maintenance.js');
-        const store = openDb(app.dbPath, { readonly: true });
-        try {
-          const res = check(store);
+        const { check, repairCounts } = await import('../../store/maintenance.js');
+        const report = (res: CheckResult) => {
           if (flags.json) app.out.line(jsonLine({ path: app.dbPath, ...res }));
           else {
-            app.out.line(`${app.dbPath}: ${res.ok ? app.c.green('ok') : app.c.red('DAMAGED')} (schema ${res.schema_version}, ${res.events} events, ${res.sources} sources, ${res.findings} findings)`);
-            if (!res.ok) for (const line of res.integrity.slice(0, 20)) app.out.line(`  ${line}`);
+            const sound = res.integrity.length === 1 && res.integrity[0] === 'ok';
+            const state = res.ok ? app.c.green('ok') : app.c.red(sound ? 'COUNTS OUT OF STEP' : 'DAMAGED');
+            app.out.line(`${app.dbPath}: ${state} (schema ${res.schema_version}, ${res.events} events, ${res.sources} sources, ${res.findings} findings)`);
+            if (!sound) for (const line of res.integrity.slice(0, 20)) app.out.line(`  ${line}`);
+            for (const table of res.out_of_step) app.out.line(`  out of step with the events: ${table}`);
+            if (res.out_of_step.length) app.log.info('"loghound db check --repair" counts them again');
           }
           return res.ok ? EXIT.OK : EXIT.ERROR;
+        };
+        if (flags.repair) {
+          return withWriter(app, flags.wait, async (store) => {
+            repairCounts(store);
+            return report(check(store));
+          });
+        }
+        const store = openDb(app.dbPath, { readonly: true });
+        try {
+          return report(check(store));
         } finally {
           store.close();
         }
