@@ -7,7 +7,7 @@
  * the values they bind (the same values SQLite stores), one upsert per distinct value of a batch; deletes subtract
  * the values they read back from the rows they remove.
  */
-import type { DB } from './db.js';
+import { rowsDiffering, type DB } from './db.js';
 
 export const COUNTED_COLUMNS = ['source_ip', 'destination_ip', 'user_name', 'http_response_status_code'] as const;
 export type CountedColumn = (typeof COUNTED_COLUMNS)[number];
@@ -28,9 +28,7 @@ CREATE TABLE value_counts (
 export function countsDrift(db: DB): Record<CountedColumn, number> {
   const out = {} as Record<CountedColumn, number>;
   for (const col of COUNTED_COLUMNS) {
-    const fresh = `SELECT ${col}, count(*) FROM events WHERE ${col} IS NOT NULL GROUP BY 1`;
-    const kept = `SELECT value, n FROM value_counts WHERE col = '${col}'`;
-    out[col] = db.prepare(`SELECT (SELECT count(*) FROM (${kept} EXCEPT ${fresh})) + (SELECT count(*) FROM (${fresh} EXCEPT ${kept}))`).pluck().get() as number;
+    out[col] = rowsDiffering(db, `SELECT value, n FROM value_counts WHERE col = '${col}'`, `SELECT ${col}, count(*) FROM events WHERE ${col} IS NOT NULL GROUP BY 1`);
   }
   return out;
 }

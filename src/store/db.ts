@@ -97,6 +97,11 @@ export function eventBounds(db: DB, column: 'id' | 'ts'): [number | null, number
   return db.prepare(`SELECT (SELECT min(${column}) FROM events), (SELECT max(${column}) FROM events)`).raw(true).get() as [number | null, number | null];
 }
 
+/** How many rows one query gives that the other does not, both ways (0 when they agree): for `db check`. */
+export function rowsDiffering(db: DB, a: string, b: string): number {
+  return db.prepare(`SELECT (SELECT count(*) FROM (${a} EXCEPT ${b})) + (SELECT count(*) FROM (${b} EXCEPT ${a}))`).pluck().get() as number;
+}
+
 /**
  * SQLite's statistics of the events table, taken again when it has at least doubled since they were (or has none):
  * so the cost adds up to a few reads of the final store however it grew, a big ingest or many small cron runs.

@@ -1,7 +1,7 @@
 /** Keeping a long-lived store healthy: retention and integrity. */
 import fs from 'node:fs';
 import type { DB } from './db.js';
-import { adjustRollup, rebuildRollup, rollupDrift } from './rollup.js';
+import { adjustRollup, rebuildRollup, rollupDrift, ROLLUP_VERSION } from './rollup.js';
 import { COUNTS_VERSION, countsDrift, rebuildCounts, subtractCounts } from './counts.js';
 
 export interface PruneResult {
@@ -68,9 +68,6 @@ export interface CheckResult {
   sources: number;
   findings: number;
 }
-
-/** Rollup from schema version 4 on. */
-const ROLLUP_VERSION = 4;
 
 export function check(db: DB): CheckResult {
   const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);

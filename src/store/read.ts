@@ -8,7 +8,7 @@
  */
 import type { DB } from './db.js';
 import { openDb, storeVersion } from './db.js';
-import { bucketOf, bucketSql, HOUR, rollupRows } from './rollup.js';
+import { bucketOf, bucketSql, HOUR, ROLLUP_VERSION, rollupRows, rollupTotal } from './rollup.js';
 import { COUNTED_COLUMNS, COUNTS_VERSION, topCounted } from './counts.js';
 import { EVENT_FROM, EVENT_SELECT, rowToEvent } from './events.js';
 import { fieldSql } from './fieldsql.js';
@@ -211,12 +211,12 @@ export function topValues(db: DB, f: EventFilter, field: string, limit: number):
   const where = whereOf(f);
   const col = COUNTED_COLUMNS.find((c) => fs.sql === `e.${c}`);
   if (col && usesRollup(db, f) && f.since === undefined && f.until === undefined && storeVersion(db) >= COUNTS_VERSION) {
-    return { field, events: rollupRows(db, undefined, undefined, false).reduce((n, r) => n + r.n, 0), ...topCounted(db, col, limit) };
+    return { field, events: rollupTotal(db), ...topCounted(db, col, limit) };
   }
   // without a query the total comes from the rollup and the field's count from its index, when it has one
   const totals = usesRollup(db, f)
     ? {
-        events: rollupRows(db, f.since, f.until, false).reduce((n, r) => n + r.n, 0),
+        events: rollupTotal(db, f.since, f.until),
         present: db.prepare(`SELECT count(*) FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL`).pluck().get(...where.params) as number,
       }
     : (db
@@ -264,7 +264,7 @@ export function histogram(db: DB, f: EventFilter, interval: Interval): { start: 
 
 /** The rollup answers for a time range alone, in a store whose schema has it. */
 function usesRollup(db: DB, f: EventFilter): boolean {
-  return (!f.query || f.query.where === '1') && !f.conditions?.length && storeVersion(db) >= 4;
+  return (!f.query || f.query.where === '1') && !f.conditions?.length && storeVersion(db) >= ROLLUP_VERSION;
 }
 
 /**

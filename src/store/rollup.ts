@@ -6,9 +6,12 @@
  * The deltas are computed in SQL from the stored rows themselves (never from the parser's values), so what is
  * added when rows are written is exactly what is taken away when they are deleted.
  */
-import type { DB } from './db.js';
+import { rowsDiffering, type DB } from './db.js';
 
 export const HOUR = 3_600_000;
+
+/** The schema version that added the rollup: older stores opened read-only go without. */
+export const ROLLUP_VERSION = 4;
 
 /** Start of the UTC hour (or other bucket) holding `ts`, rounding down also before 1970. `size` is a constant. */
 export const bucketSql = (ts: string, size: number) => `(${ts} - ((${ts} % ${size}) + ${size}) % ${size})`;
@@ -42,9 +45,7 @@ export function adjustRollup(db: DB, where: string, params: unknown[], sign: 1 |
 
 /** How many rollup rows differ from counting the events afresh (0 when in step): a full read of the events. */
 export function rollupDrift(db: DB): number {
-  const fresh = `SELECT ${KEY}, count(*) FROM events e GROUP BY 1, 2, 3, 4, 5`;
-  const kept = 'SELECT hour, dataset, status, cls, outcome, n FROM event_rollup';
-  return db.prepare(`SELECT (SELECT count(*) FROM (${kept} EXCEPT ${fresh})) + (SELECT count(*) FROM (${fresh} EXCEPT ${kept}))`).pluck().get() as number;
+  return rowsDiffering(db, 'SELECT hour, dataset, status, cls, outcome, n FROM event_rollup', `SELECT ${KEY}, count(*) FROM events e GROUP BY 1, 2, 3, 4, 5`);
 }
 
 /** Empties the rollup and counts every stored event into it again. */
@@ -93,6 +94,11 @@ export function rollupRows(db: DB, since?: number, until?: number, hourly = true
     if (hi !== undefined && hi < until!) raw.push(...counted(['e.ts >= ?', 'e.ts < ?'], [hi, until!]));
   }
   return raw.map(([hour, dataset, status, cls, outcome, n]) => ({ hour, dataset, status, cls: cls < 0 ? null : cls, outcome: outcome === '' ? null : outcome, n }));
+}
+
+/** How many events lie in [since, until), from the rollup (see rollupRows). */
+export function rollupTotal(db: DB, since?: number, until?: number): number {
+  return rollupRows(db, since, until, false).reduce((n, r) => n + r.n, 0);
 }
 
 /** The time span of the stored events of these datasets (of all, with none named), widened to whole hours. */
