@@ -113,6 +113,15 @@ function join(xs: Sql[], sep: string, empty: string): Sql {
   return { sql: xs.map((x) => `(${x.sql})`).join(sep), params: xs.flatMap((x) => x.params) };
 }
 
+/**
+ * A value as a number: integers and reals as they are, text only when it is a decimal number (an optional sign,
+ * digits, at most one point), anything else NULL.
+ */
+function numberSql(x: string): string {
+  const t = `ltrim(trim(${x}), '+-')`;
+  return `(CASE typeof(${x}) WHEN 'integer' THEN ${x} WHEN 'real' THEN ${x} WHEN 'text' THEN (CASE WHEN ${t} GLOB '[0-9]*' AND ${t} NOT GLOB '*[^0-9.]*' AND ${t} NOT GLOB '*.*.*' THEN CAST(trim(${x}) AS REAL) END) END)`;
+}
+
 /** Sigma wildcard value -> LIKE pattern (escape char `\`). */
 export function likePattern(value: string, prefix = '', suffix = ''): string {
   let out = prefix;
@@ -144,6 +153,19 @@ function globPattern(value: string, prefix = '', suffix = ''): string {
     else out += c;
   }
   return out + suffix;
+}
+
+/** Sigma's windash: an option's leading - or / (at a word's start) in each of the five dash forms, every combination. */
+function windashes(value: string): string[] {
+  let out = [''];
+  let from = 0;
+  for (const m of value.matchAll(/\B[-/](?=\w)/g)) {
+    const before = value.slice(from, m.index);
+    out = out.flatMap((o) => ['-', '/', '\u2013', '\u2014', '\u2015'].map((d) => o + before + d));
+    from = m.index + 1;
+    if (out.length > 625) throw new CompileError(`|windash: "${value}" has too many options to expand`);
+  }
+  return out.map((o) => o + value.slice(from));
 }
 
 function base64offsets(value: string): string[] {
@@ -272,9 +294,10 @@ class Ctx {
   /** One rule value after the value-transforming modifiers (base64, base64offset). */
   values(v: string | number | boolean | null, mods: Set<string>): (string | number | boolean | null)[] {
     if (typeof v !== 'string') return [v];
-    if (mods.has('base64offset')) return base64offsets(v);
-    if (mods.has('base64')) return [Buffer.from(v).toString('base64')];
-    return [v];
+    const vs = mods.has('windash') ? windashes(v) : [v];
+    if (mods.has('base64offset')) return vs.flatMap(base64offsets);
+    if (mods.has('base64')) return vs.map((x) => Buffer.from(x).toString('base64'));
+    return vs;
   }
 
   predicate(f: ResolvedField, v: string | number | boolean | null, mods: Set<string>): Sql {
@@ -294,7 +317,8 @@ class Ctx {
         const n = Number(v);
         if (!Number.isFinite(n)) throw new CompileError(`|${op} needs a number, not "${v}"`);
         const sym = { lt: '<', lte: '<=', gt: '>', gte: '>=' }[op];
-        return { sql: `${x} IS NOT NULL AND CAST(${x} AS REAL) ${sym} ?`, params: [n] };
+        // only numbers compare: text that is not a number (a user agent, '12abc') is not 0 or 12, as CAST would make it
+        return { sql: `(${numberSql(x)} ${sym} ?) IS 1`, params: [n] };
       }
     }
     if (mods.has('cidr')) {
@@ -325,6 +349,8 @@ class Ctx {
     const post = mods.has('contains') || mods.has('startswith') ? '%' : '';
     if (mods.has('cased')) return { sql: `${x} GLOB ?`, params: [globPattern(s, pre ? '*' : '', post ? '*' : '')] };
     if (s === '' && !pre && !post) return { sql: `${x} = ''`, params: [] };
+    // SQLite's LIKE folds only ASCII letters: a value with others (école, ÉCOLE) is matched as JavaScript folds it
+    if (/[^\x00-\x7f]/.test(s)) return { sql: `sigma_any(${x}, ?)`, params: [listId(pre && post ? 'contains' : pre ? 'endswith' : post ? 'startswith' : 'exact', [s])] };
     return { sql: `${x} LIKE ? ESCAPE '\\'`, params: [likePattern(s, pre, post)] };
   }
 }

@@ -31,10 +31,9 @@ export const BUILTIN_RULES = path.resolve(path.dirname(fileURLToPath(import.meta
 
 export const SUPPORTED_MODIFIERS = new Set([
   'contains', 'startswith', 'endswith', 'all', 're', 'i', 'm', 's', 'cidr', 'base64', 'base64offset', 'exists',
-  'lt', 'lte', 'gt', 'gte', 'fieldref', 'cased', 'neq',
+  'lt', 'lte', 'gt', 'gte', 'fieldref', 'cased', 'neq', 'windash',
 ]);
 const REFUSED_MODIFIERS: Record<string, string> = {
-  windash: 'Windows command-line dash variants do not apply to these logs',
   utf16: 'UTF-16 encodings are for Windows events',
   utf16le: 'UTF-16 encodings are for Windows events',
   utf16be: 'UTF-16 encodings are for Windows events',

@@ -34,7 +34,9 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
     for (const c of m[1]) if (!f.includes(c)) f += c;
     source = source.slice(m[0].length);
   }
-  source = source.replace(/\\A/g, '^').replace(/\\[Zz]/g, '$');
+  const anchored = subjectAnchors(source, f.includes('m'));
+  if (anchored === null) return 'the regular expression uses \\A, \\Z or \\z with the m flag: JavaScript has no anchor for the start or end of the whole text in multiline mode';
+  source = anchored;
   // The linear engine has no `i` flag: fold the pattern's letters to lower case and the text too (sigma_re does).
   const fold = f.includes('i');
   if (fold) {
@@ -65,17 +67,48 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
   }
 }
 
-/** Lower-cases a pattern's literal letters, leaving escape sequences (\\S, \\W, \\p{...}) as they are. */
+/**
+ * PCRE's subject anchors as JavaScript's: \\A becomes ^ and \\Z or \\z becomes $ (without the m flag those
+ * mean the start and the end of the text; JavaScript's $ does not also match before a final newline, as \\Z does).
+ * Escaped backslashes stay as they are (`C:\\\\Apps` is a backslash and `Apps`). Returns null when the pattern has
+ * such an anchor and the m flag would turn it into a line anchor: the caller refuses the pattern then.
+ */
+function subjectAnchors(p: string, multiline: boolean): string | null {
+  let out = '';
+  let found = false;
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] !== '\\' || i + 1 >= p.length) {
+      out += p[i];
+      continue;
+    }
+    const c = p[++i];
+    if (c === 'A' || c === 'Z' || c === 'z') {
+      found = true;
+      out += c === 'A' ? '^' : '$';
+    } else out += '\\' + c;
+  }
+  return found && multiline ? null : out;
+}
+
+/**
+ * Lower-cases a pattern's literal letters, leaving class escapes (\\S, \\W, \\p{...}) as they are; a letter written
+ * as an escape (\\x41, \\u0041, \\u{41}) is folded too, since the text it must match is folded.
+ */
 function lowerPattern(p: string): string {
   let out = '';
   for (let i = 0; i < p.length; i++) {
     if (p[i] === '\\') {
       let j = i + 2;
-      if (/[pPu]/.test(p[i + 1] ?? '') && p[j] === '{') j = p.indexOf('}', j) + 1 || p.length;
-      else if (p[i + 1] === 'x') j = i + 4;
-      else if (p[i + 1] === 'u') j = i + 6;
+      let code: string | undefined;
+      if (/[pP]/.test(p[i + 1] ?? '') && p[j] === '{') j = p.indexOf('}', j) + 1 || p.length;
+      else if (p[i + 1] === 'u' && p[j] === '{') {
+        j = p.indexOf('}', j) + 1 || p.length;
+        code = p.slice(i + 3, j - 1);
+      } else if (p[i + 1] === 'x') code = p.slice(i + 2, (j = i + 4));
+      else if (p[i + 1] === 'u') code = p.slice(i + 2, (j = i + 6));
       else if (p[i + 1] === 'c') j = i + 3;
-      out += p.slice(i, j);
+      const ch = code !== undefined && /^[0-9a-fA-F]+$/.test(code) ? String.fromCodePoint(parseInt(code, 16)) : undefined;
+      out += ch !== undefined && ch.toLowerCase() !== ch ? escapeRe(ch.toLowerCase()) : p.slice(i, j);
       i = j - 1;
     } else out += p[i].toLowerCase();
   }

@@ -131,9 +131,10 @@ test('refusals carry a reason: unmapped fields and log sources, windash, unsafe 
   assert.match(reason(`sel:\n  Image: x\ncondition: sel`, 'product: windows\ncategory: process_creation'), /no field mapping for logsource/);
   assert.match(reason(`sel:\n  cs-uri-query|re: '(a)\\1'\ncondition: sel`), /backreference/);
   assert.match(reason(`sel:\n  cs-uri-query|re: '(?<=a)b'\ncondition: sel`), /lookaround/);
-  const windash = loadText(`title: t\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    cs-uri-query|windash: '-x'\n  condition: sel\n`, 'w.yml');
-  assert.match(windash.skipped[0].reason, /modifier "windash" is not supported/);
-  assert.deepEqual([windash.skipped[0].where?.line, windash.skipped[0].where?.col], [6, 5]);
+  const wide = loadText(`title: t\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    cs-uri-query|wide: 'x'\n  condition: sel\n`, 'w.yml');
+  assert.match(wide.skipped[0].reason, /modifier "wide" is not supported/);
+  assert.deepEqual([wide.skipped[0].where?.line, wide.skipped[0].where?.col], [6, 5]);
+  assert.match(reason(`sel:\n  cs-uri-query|re|m: '\\Aroot'\ncondition: sel`), /\\A, \\Z or \\z with the m flag/);
 });
 
 test('a catastrophic regex against a long hostile value finishes in bounded time', () => {
@@ -142,4 +143,45 @@ test('a catastrophic regex against a long hostile value finishes in bounded time
   assert.deepEqual(matched(`sel:\n  cs-uri-query|re: '(a+)+$'\ncondition: sel`), []);
   // generous: the point is that it returns at all (backtracking would take longer than the universe's age)
   assert.ok(Date.now() - started < 20_000);
+});
+
+test('numbers compare only with numbers; non-ASCII values fold as JavaScript does; regex escapes and anchors', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (ua: string, extra: Record<string, unknown> = {}) =>
+    own.add(sec(1), 'web.access', { 'url.original': '/', 'url.path': '/', 'source.ip': '203.0.113.9', 'http.response.status_code': 200, 'user_agent.original': ua, ...extra }, `GET / ${ua}`);
+  const ids = { text: add('Mozilla/5.0'), digits: add('12abc'), number: add('7'), signed: add(' -3.5 '), ecole: add('ÉCOLE'), path: add('C:\\Apps\\Zed'), abc: add('ABC'), lines: add('first\nsecond') };
+  const run = (detection: string) => {
+    const c = compileDetection(rule(detection));
+    if (typeof c === 'string') throw new Error(c);
+    return (own.db.prepare(`SELECT e.id FROM events e WHERE (${c.scope.sql}) AND (${c.match.sql}) ORDER BY e.id`).all(...c.scope.params, ...c.match.params) as { id: number }[]).map((r) => r.id);
+  };
+  // text that is not a number is neither 0 nor its leading digits
+  assert.deepEqual(run(`sel:\n  cs-user-agent|lt: 10\ncondition: sel`), [ids.number, ids.signed]);
+  assert.deepEqual(run(`sel:\n  cs-user-agent|gte: 0\ncondition: sel`), [ids.number]);
+  assert.deepEqual(run(`sel:\n  cs-user-agent|gt: 10\ncondition: sel`), []);
+  // and `not` of a comparison holds where the value is no number
+  assert.equal(run(`sel:\n  cs-user-agent|lt: 10\ncondition: not sel`).length, 6);
+  assert.deepEqual(run(`sel:\n  sc-status|gte: 200\n  cs-user-agent: abc\ncondition: sel`), [ids.abc]);
+  // one or two values went through LIKE, which folds only ASCII; three went through JavaScript
+  assert.deepEqual(run(`sel:\n  cs-user-agent: 'école'\ncondition: sel`), [ids.ecole]);
+  assert.deepEqual(run(`sel:\n  cs-user-agent|contains: 'éco'\ncondition: sel`), [ids.ecole]);
+  assert.deepEqual(run(`sel:\n  cs-user-agent|startswith: ['éc', 'x']\ncondition: sel`), [ids.ecole]);
+  // an escaped backslash before A or Z is a backslash, not an anchor
+  assert.deepEqual(run(`sel:\n  cs-user-agent|re: 'C:\\\\Apps\\\\Zed'\ncondition: sel`), [ids.path]);
+  assert.deepEqual(run(`sel:\n  cs-user-agent|re: '\\Afirst\\nsecond\\z'\ncondition: sel`), [ids.lines]);
+  // a letter written as an escape is folded with the text under the i flag; class escapes keep their meaning
+  assert.deepEqual(run(`sel:\n  cs-user-agent|re|i: '^\\x41\\u0062C$'\ncondition: sel`), [ids.abc]);
+  assert.deepEqual(run(`sel:\n  cs-user-agent|re|i: '^\\D+$'\ncondition: sel`), [ids.ecole, ids.path, ids.abc, ids.lines]);
+});
+
+test('windash: an option written with any of the five dashes', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (q: string) => own.add(sec(1), 'web.access', { 'url.original': q, 'url.path': '/', 'source.ip': '203.0.113.9' }, `GET ${q}`);
+  const ids = [add('/run?c=certutil -urlcache -f'), add('/run?c=certutil /urlcache /f'), add('/run?c=certutil \u2013urlcache \u2015f'), add('/run?c=certutil urlcache')];
+  const c = compileDetection(rule(`sel:\n  cs-uri-query|windash|contains: 'certutil -urlcache -f'\ncondition: sel`));
+  if (typeof c === 'string') throw new Error(c);
+  const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
+  assert.deepEqual(got, ids.slice(0, 3));
 });
