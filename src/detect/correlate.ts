@@ -247,9 +247,10 @@ export class CorrelationStream {
       ep.count += o.weight;
       ep.last = o.ts;
       if (o.evidence) {
+        // a chained episode's occurrence stands at its firing; its events began earlier
         for (const e of o.evidence) {
-          if (ep.evidence.length >= EPISODE_EVIDENCE) break;
-          ep.evidence.push(e);
+          ep.first = Math.min(ep.first, e.ts);
+          if (ep.evidence.length < EPISODE_EVIDENCE) ep.evidence.push(e);
         }
       } else if (o.id !== undefined && ep.evidence.length < EPISODE_EVIDENCE) ep.evidence.push({ id: o.id, ts: o.ts });
     }
@@ -271,5 +272,92 @@ export class CorrelationStream {
       g.head -= keepFrom;
       g.base += keepFrom;
     }
+  }
+}
+
+/** Whether a condition bounds the count from above (lt, lte, eq, neq): a growing sliding window cannot judge it. */
+export function bucketed(type: CorrelationType, c: CountCondition): boolean {
+  return type !== 'temporal_ordered' && (c.lt !== undefined || c.lte !== undefined || c.eq !== undefined || c.neq !== undefined);
+}
+
+/** One group's events in one bucket of a bucketed correlation. */
+class Bucket {
+  weight = 0;
+  values = new Map<unknown, number>();
+  perInput: number[];
+  first: number;
+  last: number;
+  evidence: { id: number; ts: number }[] = [];
+
+  constructor(
+    readonly group: Group,
+    readonly index: number,
+    ts: number,
+    inputs: number,
+  ) {
+    this.perInput = new Array<number>(inputs).fill(0);
+    this.first = this.last = ts;
+  }
+}
+
+/**
+ * A correlation whose condition bounds the count from above ("fewer than 3 in 5 minutes", "exactly 2"): the count
+ * of a sliding window passes through every value below the final one, so each group's events are counted in fixed
+ * buckets of one timespan, aligned to the epoch in UTC, as pySigma's backends count them (Splunk's `bin _time`, ES|QL's
+ * `date_trunc`), and a bucket is judged once complete: when a later event of the group arrives, when the group is
+ * idle, or at the end of the pass for a bucket that ends at or before `end` (the latest event of the store). A bucket
+ * still open at the end of the data is judged by a later hunt.
+ */
+export class BucketStream {
+  private readonly groups = new Map<string, Bucket>();
+
+  constructor(
+    private readonly type: CorrelationType,
+    private readonly timespan: number,
+    private readonly cond: CountCondition,
+    private readonly inputs: number,
+    private readonly onEpisode: (ep: Episode) => void,
+  ) {}
+
+  push(key: string, group: () => Group, o: Occurrence): void {
+    const index = Math.floor(o.ts / this.timespan);
+    let b = this.groups.get(key);
+    if (b && b.index !== index) {
+      this.judge(b);
+      b = new Bucket(b.group, index, o.ts, this.inputs);
+      this.groups.set(key, b);
+    } else if (!b) this.groups.set(key, (b = new Bucket(group(), index, o.ts, this.inputs)));
+    b.weight += o.weight;
+    b.last = o.ts;
+    b.perInput[o.input]++;
+    if (o.value !== undefined) b.values.set(o.value, (b.values.get(o.value) ?? 0) + 1);
+    const add = o.evidence ?? (o.id !== undefined ? [{ id: o.id, ts: o.ts }] : []);
+    for (const e of add) {
+      if (b.evidence.length >= EPISODE_EVIDENCE) break;
+      b.evidence.push(e);
+      b.first = Math.min(b.first, e.ts);
+    }
+  }
+
+  /** Buckets that ended before `now` are complete. */
+  evict(now: number): void {
+    for (const [key, b] of this.groups) {
+      if ((b.index + 1) * this.timespan <= now) {
+        this.judge(b);
+        this.groups.delete(key);
+      }
+    }
+  }
+
+  finish(end = Infinity): void {
+    for (const b of this.groups.values()) if ((b.index + 1) * this.timespan - 1 <= end) this.judge(b);
+    this.groups.clear();
+  }
+
+  private judge(b: Bucket): void {
+    const seen = b.perInput.filter((n) => n > 0).length;
+    const n = this.type === 'event_count' ? b.weight : this.type === 'value_count' ? b.values.size : seen;
+    if (!holds(this.cond, n)) return;
+    this.onEpisode({ group: b.group, first: b.first, last: b.last, fired: b.last, count: b.weight, distinct: this.type === 'event_count' ? undefined : n, evidence: b.evidence });
   }
 }

@@ -11,7 +11,7 @@ import { levelRank, type FieldValue, type Level } from '../model/event.js';
 import type { BaselineRule, CorrelationRule, Rule, Skipped } from './model.js';
 import { compileDetection, type CompiledDetection, type Sql } from './compile.js';
 import { resolveField, type ResolvedField } from './mapping.js';
-import { CorrelationStream, type Episode } from './correlate.js';
+import { BucketStream, bucketed, CorrelationStream, type Episode } from './correlate.js';
 import { exportLists, listId, registerSqlFunctions } from './regex.js';
 import { BaselineStream, EVIDENCE, baselineFinding } from './baseline.js';
 import { runScan, runSpike, startJobs, type ScanJob, type ScanResult, type SpikeJob, type SpikeResult } from './jobs.js';
@@ -474,6 +474,14 @@ class Run {
     return from <= to ? { from, to } : undefined;
   }
 
+  private readonly ends = new Map<number, number | undefined>();
+
+  /** The time of the latest event among the first `id` (the data's end when that id was the highest). */
+  private dataEnd(id: number): number | undefined {
+    if (!this.ends.has(id)) this.ends.set(id, (this.db.prepare('SELECT max(ts) AS t FROM events WHERE id <= ?').get(id) as { t: number | null }).t ?? undefined);
+    return this.ends.get(id);
+  }
+
   /** How far back a rule's inputs can reach: its timespan (a baseline: its history) plus those of the correlations it chains. */
   private reach(r: Rule): number {
     if (r.kind === 'detection') return 0;
@@ -497,6 +505,11 @@ class Run {
       const range = this.newRange(r);
       if (!range) continue;
       const reach = this.reach(r);
+      // a bucketed correlation left the bucket open at the data's end unjudged: start again from it
+      if (r.kind === 'correlation' && bucketed(r.type, r.condition) && (this.lo.get(r.id) ?? 0) > 0) {
+        const end = this.dataEnd(this.lo.get(r.id)!);
+        if (end !== undefined) range.from = Math.min(range.from, bucketOf(end, r.timespan));
+      }
       // reach back to the start of any episode the new matches may extend, so its count is recomputed whole
       const prior = this.db.prepare('SELECT min(first_ts) AS f FROM findings WHERE rule_id = ? AND last_ts >= ?').get(r.id, range.from - reach) as { f: number | null };
       const from = Math.min(range.from - reach, r.kind === 'correlation' ? (prior.f ?? Infinity) : Infinity);
@@ -625,7 +638,7 @@ class Run {
     });
     chained.sort((a, b) => a.ts - b.ts);
     if (r.kind === 'correlation') {
-      const stream = new CorrelationStream(r.type, r.timespan, r.condition, r.rules.length, (ep) => {
+      const report = (ep: Episode) => {
         if (onEpisode) return onEpisode(ep);
         if (ep.last < newFrom - r.timespan) return;
         out(
@@ -645,7 +658,10 @@ class Run {
           },
           { from: ep.first - r.timespan, to: ep.last + r.timespan },
         );
-      });
+      };
+      const stream = bucketed(r.type, r.condition)
+        ? new BucketStream(r.type, r.timespan, r.condition, r.rules.length, report)
+        : new CorrelationStream(r.type, r.timespan, r.condition, r.rules.length, report);
       return {
         rule: r,
         from,
@@ -655,7 +671,7 @@ class Run {
         push: (input, ts, id, key, group, value) => stream.push(key, group, { ts, input, value, weight: 1, id }),
         feedChained: (o) => stream.push(o.key, () => o.group, { ts: o.ts, input: o.input, weight: o.weight, evidence: o.evidence }),
         evict: (now) => stream.evict(now),
-        finish: () => stream.finish(),
+        finish: () => (stream instanceof BucketStream ? stream.finish(this.dataEnd(this.hi)) : stream.finish()),
       };
     }
     const stream = new BaselineStream(r, newFrom, this.opts.tz, (f) => out(f));

@@ -29,7 +29,8 @@ export interface Mapping {
   listed: boolean;
   groupBy: string[];
   keywords: string;
-  fields: Record<string, string | JsonField>;
+  /** a list: the first of those fields that the event has (cs-host: an absolute URL's host, else the vhost) */
+  fields: Record<string, string | string[] | JsonField>;
   otherFields?: JsonField;
 }
 
@@ -94,6 +95,13 @@ function jsonPath(key: string, rest: string[]): string {
 export function resolveField(m: Mapping, sigmaName: string): ResolvedField | string {
   const mapped = m.fields[sigmaName];
   if (typeof mapped === 'string') return ecsField(mapped);
+  if (Array.isArray(mapped)) {
+    const each = mapped.map(ecsField);
+    const bad = each.find((f): f is string => typeof f === 'string');
+    if (bad !== undefined) return bad;
+    const fs = each as ResolvedField[];
+    return { name: fs[0].name, sql: `coalesce(${fs.map((f) => f.sql).join(', ')})`, type: fs[0].type };
+  }
   const json = mapped ?? (fieldDef(sigmaName) ? undefined : m.otherFields);
   if (json) {
     const segs = (json.path ?? sigmaName).split('.');

@@ -185,3 +185,15 @@ test('windash: an option written with any of the five dashes', () => {
   const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
   assert.deepEqual(got, ids.slice(0, 3));
 });
+
+test('cs-host: the host of an absolute request target, else the virtual host that served the request', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const vhost = own.add(sec(1), 'web.access', { 'destination.domain': 'www.example.com', 'url.original': '/', 'source.ip': '198.51.100.1' });
+  own.add(sec(2), 'web.access', { 'destination.domain': 'other.example.org', 'url.original': '/', 'source.ip': '198.51.100.2' });
+  const proxy = own.add(sec(3), 'web.access', { 'url.domain': 'www.example.com', 'url.original': 'http://www.example.com/', 'source.ip': '198.51.100.3' });
+  const c = compileDetection(rule(`sel:\n  cs-host: WWW.example.com\ncondition: sel`));
+  if (typeof c === 'string') throw new Error(c);
+  const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
+  assert.deepEqual(got, [vhost, proxy]);
+});

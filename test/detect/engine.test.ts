@@ -147,6 +147,51 @@ correlation:
   generate: true
 level: critical
 `;
+const BOUNDED = [
+  ['eq2', '{eq: 2}'],
+  ['lt2', '{lt: 2}'],
+  ['range', '{gt: 2, lte: 3}'],
+  ['lte5', '{lte: 5}'],
+]
+  .map(([id, cond]) => `---\ntitle: ${id}\nid: ${id}\ncorrelation:\n  type: event_count\n  rules: [web_auth_fail]\n  group-by: [c-ip]\n  timespan: 5m\n  condition: ${cond}\nlevel: low\n`)
+  .join('');
+const boundedRules = () => rules(WEB_BURST.split('---')[0] + BOUNDED);
+const boundedIps = (s: TestStore, id: string) => findingsOf(s, id).map((f) => [JSON.parse(f.group_json)['source.ip'], f.count]);
+
+test('a condition with an upper bound judges whole buckets of one timespan, once each is complete', () => {
+  const s = testStore();
+  // one bucket (03:00 to 03:05): five failures from .1, two from .2, one from .3
+  for (let i = 0; i < 5; i++) fail(s, sec(i * 10), '198.51.100.1');
+  fail(s, sec(5), '198.51.100.2');
+  fail(s, sec(45), '198.51.100.2');
+  fail(s, sec(100), '198.51.100.3');
+  // the bucket is still open at the data's end: nothing is judged yet
+  run(s, boundedRules());
+  assert.deepEqual(listFindings(s.db), []);
+  // later data closes it; the next hunt judges it, once
+  s.add(sec(3600), 'web.access', { 'source.ip': '192.0.2.1', 'http.response.status_code': 200 });
+  run(s, boundedRules());
+  assert.deepEqual(boundedIps(s, 'eq2'), [['198.51.100.2', 2]], 'eq 2: only the address with exactly two, not .1 on its way to five');
+  assert.deepEqual(boundedIps(s, 'lt2'), [['198.51.100.3', 1]]);
+  assert.deepEqual(boundedIps(s, 'range'), []);
+  assert.deepEqual(boundedIps(s, 'lte5').sort(), [['198.51.100.1', 5], ['198.51.100.2', 2], ['198.51.100.3', 1]]);
+  run(s, boundedRules());
+  assert.equal(listFindings(s.db).length, 5, 'a third hunt adds nothing');
+});
+
+test('buckets judge the count of each bucket: a burst across a bucket edge is two buckets', () => {
+  const s = testStore();
+  fail(s, sec(290), '198.51.100.4');
+  fail(s, sec(310), '198.51.100.4');
+  s.add(sec(3600), 'web.access', { 'source.ip': '192.0.2.1', 'http.response.status_code': 200 });
+  run(s, boundedRules());
+  assert.deepEqual(boundedIps(s, 'eq2'), []);
+  assert.deepEqual(
+    findingsOf(s, 'lt2').map((f) => [f.first_ts, f.last_ts]),
+    [[sec(290), sec(310)]],
+    'two one-event buckets in a row: the store joins them into one finding',
+  );
+});
 
 const ssh = (s: TestStore, t: number, ip: string, user: string, outcome: 'success' | 'failure') =>
   s.add(t, 'system.auth', { 'process.name': 'sshd', 'event.action': 'ssh_login', 'event.outcome': outcome, 'source.ip': ip, 'user.name': user });
@@ -169,6 +214,7 @@ test('value_count, temporal_ordered and a chained correlation', () => {
   assert.equal(chain.level, 'critical');
   assert.equal(chain.count, 7, 'the six failures and the success');
   assert.equal(chain.last_ts, sec(1200));
+  assert.equal(chain.first_ts, sec(1000), 'a chain starts with the first event of the episode it chains, not at its firing');
   assert.equal(findingsOf(s, 'ssh-ok').length, 2, 'generate: true lets the success rule report on its own');
 });
 

@@ -50,5 +50,9 @@ test('selected SigmaHQ rules, unchanged, fire on the lines that should trigger t
   const trail = evidence('4db60cc0-36fb-42b7-9b58-a5b53019fb74');
   assert.equal(trail.length, 1);
   assert.match(trail[0], /StopLogging/);
-  assert.equal(findings.length, 6, findings.map((f) => f.rule.title).join(', '));
+  // keyword rules of services that log through syslog: only the service's own lines, only the listed messages
+  assert.deepEqual(evidence('36aa86ca-fd9d-4456-814e-d3b1b8e1e0bb').map((l) => l.replace(/^.* web01 /, '')), ['clamd[812]: /var/www/html/uploads/img.php: Php.Webshell.Generic-1 FOUND']);
+  assert.deepEqual(evidence('1edd77db-0669-4fef-9598-165bda82826d').map((l) => l.replace(/^.* web01 /, '')), ['guacd[901]: User "@5e8c1b2a" joined connection "$0f3a9d" (2 users now present)']);
+  assert.deepEqual(evidence('377f33a1-4b36-4ee1-acee-1dbe4b43cfbe').map((l) => l.replace(/^.* web01 /, '')), ['vsftpd[1200]: Connection refused: too many sessions for this address.']);
+  assert.equal(findings.length, 9, findings.map((f) => f.rule.title).join(', '));
 });
