@@ -163,7 +163,7 @@ function findTrailer(msg: string): { at: number; keys: Map<string, string> } | u
 }
 
 const NOT_FOUND = /":? was not found in "[^"]*"$/;
-const PAM_FAILURE = /^PAM: user '(.*)' - not authenticated/;
+const PAM_FAILURE = /^PAM: user '(.*)' - not authenticated/s;
 
 /**
  * The user of a basic-auth failure (`user "NAME": password mismatch`, `user "NAME" was not found in "FILE"`,

@@ -14,7 +14,7 @@ import type { Parser } from './types.js';
 
 const EMPTY = 'empty line';
 const ORPHAN = 'indented line with no syslog line before it to continue';
-const REPEATED = /^message repeated (\d+) times?: \[ ?(.*?)\]?$/;
+const REPEATED = /^message repeated (\d+) times?: \[ ?(.*?)\]?$/s;
 const LAST_REPEATED = /^(?:--- )?last message repeated (\d+) times?/;
 
 const isBlank = (c: number) => c === 32 || c === 9;

@@ -6,21 +6,21 @@
 import type { Fields, ParsedEvent } from '../../model/event.js';
 import { act } from './types.js';
 
-const REMOVED_GROUP = /^removed (?:shadow )?group '(.*)' owned by '(.*)'$/;
-const DELETE_FROM_GROUP = /^delete '(.*)' from (?:shadow )?group '(.*)'$/;
-const DELETE_USER = /^delete user '(.*)'$/;
-const ADD_TO_GROUP = /^add '(.*)' to (?:shadow )?group '(.*)'$/;
-const CHANGE_PASSWORD = /^change user '(.*)' password$/;
-const CHANGE_NAME = /^change user name '(.*)' to '(.*)'$/;
-const CHANGE_USER = /^change user '(.*?)' (\w+) from '.*' to '.*'$/;
-const LOCK = /^(?:lock|unlock) user '(.*)' password$/;
-const GROUP_ADDED = /^group added to (\S+): (.*)$/;
-const GROUP_REMOVED = /^group '(.*)' removed(?: from \S+)?$/;
-const PASSWORD_BY = /^password (?:for|of) '(.*)' changed(?: by '(.*)')?$/;
+const REMOVED_GROUP = /^removed (?:shadow )?group '(.*)' owned by '(.*)'$/s;
+const DELETE_FROM_GROUP = /^delete '(.*)' from (?:shadow )?group '(.*)'$/s;
+const DELETE_USER = /^delete user '(.*)'$/s;
+const ADD_TO_GROUP = /^add '(.*)' to (?:shadow )?group '(.*)'$/s;
+const CHANGE_PASSWORD = /^change user '(.*)' password$/s;
+const CHANGE_NAME = /^change user name '(.*)' to '(.*)'$/s;
+const CHANGE_USER = /^change user '(.*?)' (\w+) from '.*' to '.*'$/s;
+const LOCK = /^(?:lock|unlock) user '(.*)' password$/s;
+const GROUP_ADDED = /^group added to (\S+): (.*)$/s;
+const GROUP_REMOVED = /^group '(.*)' removed(?: from \S+)?$/s;
+const PASSWORD_BY = /^password (?:for|of) '(.*)' changed(?: by '(.*)')?$/s;
 const PASSWORD_FOR = /^password changed for '?([^']*)'?$/;
-const EXPIRY = /^changed password expiry for (.+)$/;
+const EXPIRY = /^changed password expiry for (.+)$/s;
 const GPASSWD = /^user (\S+) (added|removed) by (\S+) (?:to|from) group (\S+)$/;
-const FAILED_ADDING = /^failed adding user '(.*)', data deleted$/;
+const FAILED_ADDING = /^failed adding user '(.*)', data deleted$/s;
 
 const iam = (kind: 'user' | 'group', change: 'creation' | 'deletion' | 'change') => [kind, change];
 

@@ -2,7 +2,7 @@
 import type { ParsedEvent } from '../../model/event.js';
 import { act } from './types.js';
 
-const CMD = /^\((\S+)\) CMD \((.*)\)$/;
+const CMD = /^\((\S+)\) CMD \((.*)\)$/s;
 
 export function cronMessage(msg: string, ev: ParsedEvent): void {
   const m = CMD.exec(msg);

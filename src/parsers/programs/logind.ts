@@ -2,7 +2,7 @@
 import type { ParsedEvent } from '../../model/event.js';
 import { act } from './types.js';
 
-const NEW = /^New session (\S+) of user (.+?)\.?$/;
+const NEW = /^New session (\S+) of user (.+?)\.?$/s;
 const REMOVED = /^Removed session (\S+?)\.?$/;
 
 export function logindMessage(msg: string, ev: ParsedEvent): void {

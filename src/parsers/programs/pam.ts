@@ -7,10 +7,10 @@ import type { Fields, ParsedEvent } from '../../model/event.js';
 import { act, setSource, type MessageContext } from './types.js';
 
 const HEAD = /^\(?(pam_[\w-]+)(?:\(([^):]*)(?::([^)]*))?\))?\)?:? ?/;
-const SESSION_OPENED = /^session opened for user (.+?)(?:\(uid=(\d+)\))? by (.*?)(?:\(uid=\d+\))?$/;
-const SESSION_CLOSED = /^session closed for user (.+?)(?:\(uid=\d+\))?$/;
-const PASSWORD_CHANGED = /^password changed for (.+)$/;
-const NOT_MET = /^requirement ".*" not met by user "(.*)"$/;
+const SESSION_OPENED = /^session opened for user (.+?)(?:\(uid=(\d+)\))? by (.*?)(?:\(uid=\d+\))?$/s;
+const SESSION_CLOSED = /^session closed for user (.+?)(?:\(uid=\d+\))?$/s;
+const PASSWORD_CHANGED = /^password changed for (.+)$/s;
+const NOT_MET = /^requirement ".*" not met by user "(.*)"$/s;
 /** libpam calls, not modules: "pam_authenticate: Authentication failure" is the program's own report */
 const API = new Set(['pam_authenticate', 'pam_acct_mgmt', 'pam_setcred', 'pam_open_session', 'pam_close_session', 'pam_chauthtok', 'pam_start', 'pam_end']);
 

@@ -24,6 +24,9 @@ test('sshd: login outcomes, methods and invalid users', () => {
   f = one('Mar 10 08:00:08 h sshd[3]: Invalid user  from 198.51.100.26 port 40004');
   assert.equal(f['user.name'], '', 'an empty user name is what the client sent');
   assert.equal(f['event.action'], 'ssh_invalid_user');
+  // a bare carriage return in what the client sent: JavaScript's . does not match it without the s flag
+  f = one('Mar 10 08:00:09 h sshd[3]: Failed password for invalid user ab\rc from 198.51.100.27 port 40005 ssh2');
+  assert.deepEqual([f['event.action'], f['user.name'], f['source.ip']], ['ssh_login', 'ab\rc', '198.51.100.27']);
 });
 
 test('sshd: text injected through the user name cannot move source.ip', () => {
