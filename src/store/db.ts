@@ -31,8 +31,10 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
   }
   try {
     db.pragma('busy_timeout = 10000');
+    // before the first pragma that writes: journal_mode = WAL alone would change another program's database
+    const blank = requireStore(db, file, !opts.readonly);
     // a new store can give pages back after prune without a full VACUUM; must come before WAL and any table
-    if (!opts.readonly && schemaVersion(db) === 0) db.pragma('auto_vacuum = INCREMENTAL');
+    if (blank) db.pragma('auto_vacuum = INCREMENTAL');
     if (!opts.readonly) {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -52,6 +54,45 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
     throw new StoreError(`cannot use the store ${file}: ${describeSystemError(err)}`);
   }
   return db;
+}
+
+/**
+ * Refuses a file that is not a loghound store before anything reads or writes loghound's tables in it; returns
+ * whether it holds nothing yet. A writer may make a store of such a file (new, 0 bytes, or a SQLite database
+ * without a single table or index); a reader has nothing to read in it, and nobody touches another program's
+ * database, which would otherwise get loghound's tables added beside its own.
+ */
+function requireStore(db: DB, file: string, mayCreate: boolean): boolean {
+  const why = notAStore(db, file);
+  if (why === undefined) return false;
+  if (why.blank && mayCreate) return true;
+  throw new StoreError(`${file} is not a loghound store (${why.reason})`, why.blank ? '"loghound ingest" or "loghound hunt" makes a store of it' : undefined);
+}
+
+/** Why the file is not a loghound store (blank: it holds nothing at all), or undefined when it is one. */
+function notAStore(db: DB, file: string): { reason: string; blank: boolean } | undefined {
+  let objects: { type: string; name: string }[];
+  try {
+    objects = db.prepare('SELECT type, name FROM sqlite_schema').all() as { type: string; name: string }[];
+  } catch (err) {
+    // the first read of the file: this is where SQLite looks at its header
+    if ((err as { code?: string }).code === 'SQLITE_NOTADB') return { reason: 'not a SQLite database', blank: false };
+    throw err;
+  }
+  const version = schemaVersion(db);
+  if (objects.length === 0 && version === 0) {
+    return { reason: fs.statSync(file).size === 0 ? 'an empty file' : 'an empty SQLite database', blank: true };
+  }
+  const tables = objects.filter((o) => o.type === 'table' && !o.name.startsWith('sqlite_')).map((o) => o.name);
+  // every loghound schema since version 1 has both; a version alone could be any program's
+  if (version >= 1 && tables.includes('events') && tables.includes('sources')) return undefined;
+  const named = tables.length ? `other tables: ${tables.slice(0, 3).map(tableName).join(', ')}${tables.length > 3 ? ', ...' : ''}` : `schema version ${version} and no tables`;
+  return { reason: `a SQLite database with ${named}`, blank: false };
+}
+
+/** Another program's table name, quoted when it is not a plain word: the message must stay one line. */
+function tableName(name: string): string {
+  return /^[\w$.-]+$/.test(name) ? name : JSON.stringify(name);
 }
 
 /** The file is created by us, 0600, before SQLite sees it: SQLite gives its -wal and -shm files the same mode. */
