@@ -3,7 +3,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { pathToFileURL } from 'node:url';
+import Database from './sqlite.js';
 import { StoreError, describeSystemError } from '../errors.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 
@@ -20,7 +21,7 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
   try {
     if (opts.readonly) {
       if (!fs.existsSync(file)) throw new StoreError(`no store at ${file}`, 'run "loghound ingest" or "loghound hunt" first, or pass --db');
-      db = new Database(file, { readonly: true, fileMustExist: true });
+      db = openReader(file);
     } else {
       createPrivately(file);
       db = new Database(file);
@@ -93,6 +94,57 @@ function notAStore(db: DB, file: string): { reason: string; blank: boolean } | u
 /** Another program's table name, quoted when it is not a plain word: the message must stay one line. */
 function tableName(name: string): string {
   return /^[\w$.-]+$/.test(name) ? name : JSON.stringify(name);
+}
+
+/**
+ * A read-only connection. SQLite reads a WAL store through its -shm file and creates it beside the store when it
+ * is missing, as it is after the last connection closed; in a folder this user cannot write (read-only evidence
+ * media, another user's folder) that fails, with SQLITE_READONLY_DIRECTORY at the first read. The store is then
+ * opened immutable: SQLite's documented way to read a WAL database there (sqlite.org/wal.html, "Read-Only
+ * Databases"), which uses neither -shm nor locks.
+ */
+function openReader(file: string): DB {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('user_version');
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // a -wal file this user cannot open, or without its -shm, fails the same way, as CANTOPEN
+    const noShm = code === 'SQLITE_READONLY_DIRECTORY' || (code === 'SQLITE_CANTOPEN' && fs.existsSync(`${file}-wal`));
+    // anything else (not a database, damaged) is for the checks after opening to report, as for any store
+    if (!noShm) return db;
+    db.close();
+    return openImmutable(file);
+  }
+  return db;
+}
+
+/**
+ * The store read as a file nothing else writes. An immutable connection does not read the -wal file, so it is used
+ * only when there is none (or an empty one): then every committed change is in the store file itself. What it
+ * risks: it takes no locks, so a writer that starts while it reads (one that may write the folder, another user)
+ * is not held back, and may change pages under it: the reader can then see old and new pages mixed (wrong counts,
+ * or SQLITE_CORRUPT). The writer is not disturbed. Writers need a writable folder, so on read-only media there is
+ * none.
+ */
+function openImmutable(file: string): DB {
+  const name = path.basename(file);
+  const cannot = `cannot read the store ${file}: SQLite cannot make or open ${name}-shm beside it (the folder or that file is not writable for this user)`;
+  const wal = `${file}-wal`;
+  if (fs.existsSync(wal) && fs.statSync(wal).size > 0) {
+    throw new StoreError(`${cannot}, and ${name}-wal holds changes not yet in the store file`, 'copy the store with its -wal file to a folder you can write, or read it as a user who can write its folder');
+  }
+  let db: DB | undefined;
+  try {
+    db = new Database(`${pathToFileURL(file).href}?immutable=1`, { readonly: true, fileMustExist: true });
+    db.pragma('user_version');
+    return db;
+  } catch (err) {
+    db?.close();
+    // SQLITE_USE_URI=0 in the environment, or a SQLite built without URIs: the URI was taken for a file name
+    if ((err as { code?: string }).code === 'SQLITE_CANTOPEN') throw new StoreError(cannot, 'copy the store to a folder you can write');
+    throw err;
+  }
 }
 
 /** The file is created by us, 0600, before SQLite sees it: SQLite gives its -wal and -shm files the same mode. */

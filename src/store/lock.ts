@@ -4,7 +4,7 @@
  * releases it when the process dies, even by kill -9, so there is never a stale lock to clean up.
  */
 import fs from 'node:fs';
-import Database from 'better-sqlite3';
+import Database from './sqlite.js';
 import { LockTimeoutError, StoreError, describeSystemError } from '../errors.js';
 
 export interface WriterLock {

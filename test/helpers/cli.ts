@@ -23,6 +23,9 @@ export interface RunOpts {
   env?: Record<string, string | undefined>;
   input?: string | Buffer;
   timeout?: number;
+  /** run as this user and group (the test runs as root) */
+  uid?: number;
+  gid?: number;
 }
 
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
@@ -40,6 +43,8 @@ export function run(args: string[], opts: RunOpts = {}): RunResult {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     timeout: opts.timeout ?? 120_000,
+    uid: opts.uid,
+    gid: opts.gid,
   });
   if (res.error) throw res.error;
   return { code: res.status ?? (res.signal ? 128 : -1), stdout: res.stdout, stderr: res.stderr };

@@ -84,3 +84,58 @@ test('ingest and hunt leave another program\'s database as it was; they make a s
     assert.equal(run(['--db', file, 'db', 'check']).code, 0);
   }
 });
+
+/**
+ * A store in a folder the reader cannot write. As root, where chmod stops nothing, the commands run as nobody
+ * against a folder of root's; otherwise the folder is made read-only.
+ */
+function readOnlyFolder(): { dir: string; store: string; as: { uid?: number; gid?: number }; done(): void } {
+  const dir = tmpDir();
+  const store = path.join(dir, 's.db');
+  const made = run(['--db', store, 'hunt', '-q', LOG]);
+  assert.equal(made.code, 0, made.stderr);
+  assert.ok(!fs.existsSync(`${store}-shm`), 'the last connection took -shm and -wal away');
+  const root = process.getuid?.() === 0;
+  fs.chmodSync(store, 0o644);
+  fs.chmodSync(dir, root ? 0o755 : 0o555);
+  return { dir, store, as: root ? { uid: 65534, gid: 65534 } : {}, done: () => fs.chmodSync(dir, 0o755) };
+}
+
+test('commands that read work on a store in a folder they cannot write, and leave no file there', () => {
+  const f = readOnlyFolder();
+  try {
+    for (const args of READERS.filter(([c]) => c !== 'report' && c !== 'show')) {
+      const r = run(['--db', f.store, ...args], f.as);
+      assert.equal(r.code, 0, `${args.join(' ')}\n${r.stderr}`);
+    }
+    const sql = run(['--db', f.store, 'sql', 'SELECT count(*) AS n FROM events', '--json'], f.as);
+    assert.deepEqual(fs.readdirSync(f.dir).sort(), ['s.db', 's.db.lock']);
+    // a writer still needs the folder, and says so
+    const ingest = run(['--db', f.store, 'ingest', LOG], f.as);
+    assert.equal(ingest.code, 2);
+    // last: this process reads as root, and a read where it may write leaves -shm and -wal behind
+    assert.equal(JSON.parse(sql.stdout).n, count(f.store));
+  } finally {
+    f.done();
+  }
+});
+
+test('in a folder the reader cannot write, a -wal file with changes in it is refused, not read around', () => {
+  const f = readOnlyFolder();
+  try {
+    fs.chmodSync(f.dir, 0o755);
+    // changes SQLite cannot read without the -shm it cannot make: an immutable read would miss them silently
+    fs.writeFileSync(`${f.store}-wal`, Buffer.alloc(4096, 1), { mode: 0o644 });
+    if (!f.as.uid) fs.chmodSync(f.dir, 0o555);
+    const r = run(['--db', f.store, 'stats'], f.as);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot read the store .*s\.db: SQLite cannot make or open s\.db-shm .* s\.db-wal holds changes not yet in the store file/);
+    // an empty -wal holds nothing the store file lacks
+    fs.chmodSync(f.dir, 0o755);
+    fs.writeFileSync(`${f.store}-wal`, '');
+    if (!f.as.uid) fs.chmodSync(f.dir, 0o555);
+    assert.equal(run(['--db', f.store, 'stats'], f.as).code, 0);
+  } finally {
+    f.done();
+  }
+});
