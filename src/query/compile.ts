@@ -292,7 +292,7 @@ class Compiler {
       const y = Number(m[1]);
       if (m[2] === undefined) return { ms: Date.UTC(y, 0, 1), span: Date.UTC(y + 1, 0, 1) - Date.UTC(y, 0, 1) };
       const mo = Number(m[2]) - 1;
-      if (mo > 11) this.fail(`cannot read "${text}" as a time`, v.pos);
+      if (mo < 0 || mo > 11) this.fail(`cannot read "${text}" as a time`, v.pos);
       return { ms: Date.UTC(y, mo, 1), span: Date.UTC(y, mo + 1, 1) - Date.UTC(y, mo, 1) };
     }
     let ms: number;

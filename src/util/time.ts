@@ -109,9 +109,37 @@ export function parseDuration(text: string): number | undefined {
   return m ? Number(m[1]) * UNIT_MS[m[2]] : undefined;
 }
 
+/** The widest offset any zone has used is +14:00 (Kiribati); a larger one is a typo, not a place. */
+const MAX_OFFSET_MINUTES = 14 * 60;
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isLeapYear(y: number): boolean {
+  return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+}
+
 /**
- * --since / --until: an ISO date or date-time (a date-time without a zone is read in `tz`), or a duration meaning
- * that long before `now`.
+ * True when the date and clock time exist. Date.UTC rolls impossible values over without a word (2026-02-30 is
+ * 2 March, 25:00 the next day's 01:00), and for prune that deletes another range than the one named. 24:00 and
+ * leap seconds are refused: ISO 8601 dropped the first, and the store's epoch times cannot hold the second.
+ */
+function isRealTime(y: number, mo: number, d: number, h: number, mi: number, s: number): boolean {
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  const days = mo === 2 && isLeapYear(y) ? 29 : MONTH_DAYS[mo - 1];
+  return d <= days && h <= 23 && mi <= 59 && s <= 59;
+}
+
+/** Offset text that parseOffset reads, with minutes under 60 and at most 14 hours from UTC. */
+function isRealOffset(zone: string): boolean {
+  const m = /^[+-](\d\d):?(\d\d)$/.exec(zone);
+  if (!m) return zone.toUpperCase() === 'Z';
+  const minutes = Number(m[2]);
+  return minutes <= 59 && Number(m[1]) * 60 + minutes <= MAX_OFFSET_MINUTES;
+}
+
+/**
+ * --since / --until, @timestamp in queries and prune --older-than: an ISO date or date-time (a date-time without a
+ * zone is read in `tz`), or a duration meaning that long before `now`. The one parser of times typed by users.
  */
 export function parseTimeArg(text: string, tz: string = 'UTC', now: number = Date.now()): number {
   const dur = parseDuration(text);
@@ -119,9 +147,11 @@ export function parseTimeArg(text: string, tz: string = 'UTC', now: number = Dat
   const m = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?\s*(Z|[+-]\d\d:?\d\d)?)?$/i.exec(text.trim());
   if (m) {
     const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '0', zone] = m;
-    const ms = Number(frac.padEnd(3, '0').slice(0, 3));
-    if (zone) return Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms) - parseOffset(zone.toUpperCase());
-    return wallToUtc(tz, +y, +mo - 1, +d, +h, +mi, +s, ms);
+    if (isRealTime(+y, +mo, +d, +h, +mi, +s) && (!zone || isRealOffset(zone))) {
+      const ms = Number(frac.padEnd(3, '0').slice(0, 3));
+      if (zone) return Date.UTC(+y, +mo - 1, +d, +h, +mi, +s, ms) - parseOffset(zone.toUpperCase());
+      return wallToUtc(tz, +y, +mo - 1, +d, +h, +mi, +s, ms);
+    }
   }
   if (/^\d{10,13}$/.test(text)) return text.length === 13 ? Number(text) : Number(text) * 1000;
   throw new UsageError(`cannot read "${text}" as a time`, 'use an ISO date (2026-11-14, 2026-11-14T03:00:00Z) or a duration (15m, 2h, 7d)');

@@ -59,6 +59,12 @@ test('--limit, --since and --until narrow the results; the table says when more 
   assert.deepEqual(j.map((d) => d['@timestamp']), ['2026-11-14T03:09:00.000Z', '2026-11-14T03:09:30.000Z', '2026-11-14T03:10:00.000Z', '2026-11-14T04:10:00.000Z']);
   assert.equal(ndjsonLines(search('*', '--json', '--limit', '0').stdout).length, 21);
   assert.equal(search('*', '--since', 'tomorrowish').code, 2);
+  for (const t of ['2026-11-14T25:00', '2026-02-30', '2026-11-14T03:00:00+25:00']) {
+    const bad = search('*', '--json', '--since', t);
+    assert.equal(bad.code, 2, `--since ${t}`);
+    assert.equal(bad.stdout, '');
+    assert.ok(bad.stderr.includes(`cannot read "${t}" as a time`), bad.stderr);
+  }
   assert.equal(search('*', '--limit', '-1').code, 2);
   assert.equal(search('*', '--json', '--csv').code, 2);
 });

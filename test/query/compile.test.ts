@@ -129,6 +129,12 @@ test('@timestamp: an ISO time names its span; comparisons; durations before now'
   assert.throws(() => compileQuery('@timestamp:yesterday'), (e: unknown) => e instanceof QueryError && e.column === 12);
 });
 
+test('@timestamp: a date or time that does not exist is an error, not rolled over into another one', () => {
+  for (const q of ['@timestamp:2026-10-45', '@timestamp:2026-02-30', '@timestamp:2026-00', '@timestamp:"2026-11-14T25:00"', '@timestamp < "2026-11-14T03:00+25:00"']) {
+    assert.throws(() => compileQuery(q), (e: unknown) => e instanceof QueryError && /as a time/.test(e.message), q);
+  }
+});
+
 test('not is two-valued: events without the field count as "not equal"', () => {
   assert.equal(hits('not user.name:root').length, 20);
   assert.equal(hits('not (user.name:root or user.name:admin)').length, 19);
