@@ -222,7 +222,8 @@ function parseCsv(text: string, column: string, c: Collector, spec: ParseSpec): 
 function getPath(obj: unknown, path: string[]): unknown {
   let v = obj;
   for (const p of path) {
-    if (typeof v !== 'object' || v === null) return undefined;
+    // own keys only: the path comes from the config, and "constructor" is not a field of the record
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, p)) return undefined;
     v = (v as Record<string, unknown>)[p];
   }
   return v;

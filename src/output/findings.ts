@@ -226,7 +226,10 @@ export function attackEcs(tags: string[]): Doc | undefined {
     if (t) {
       techniques.add(`T${t[1]}`);
       if (t[2]) subs.add(`T${t[1]}.${t[2]}`);
-    } else if (TACTICS[name] && !tactics.some(([id]) => id === TACTICS[name][0])) tactics.push(TACTICS[name]);
+    } else if (Object.hasOwn(TACTICS, name) && !tactics.some(([id]) => id === TACTICS[name][0])) {
+      // own keys only: rules are user input, and attack.constructor would find Object's constructor
+      tactics.push(TACTICS[name]);
+    }
   }
   if (!tactics.length && !techniques.size) return undefined;
   const doc: Doc = { framework: 'MITRE ATT&CK' };

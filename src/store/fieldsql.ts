@@ -21,21 +21,31 @@ export interface FieldSql {
   column: boolean;
 }
 
-/** Event metadata that lives in the base columns rather than the ECS catalogue. */
-const META: Record<string, (alias: string) => FieldSql> = {
-  'event.original': (a) => ({ sql: `${a}.raw`, type: 'text', column: true }),
-  'log.file.line': (a) => ({ sql: `${a}.line`, type: 'long', column: true }),
-  'log.offset': (a) => ({ sql: `${a}.offset`, type: 'long', column: true }),
-  'log.file.path': (a) => ({ sql: `(SELECT path FROM sources WHERE id = ${a}.source_id)`, type: 'keyword', column: false }),
-};
+/**
+ * Event metadata that lives in the base columns rather than the ECS catalogue. Maps, not object literals: the
+ * names come from the user, and "constructor" or "__proto__" would find Object.prototype's members in an object.
+ */
+const META = new Map<string, (alias: string) => FieldSql>([
+  ['event.original', (a) => ({ sql: `${a}.raw`, type: 'text', column: true })],
+  ['log.file.line', (a) => ({ sql: `${a}.line`, type: 'long', column: true })],
+  ['log.offset', (a) => ({ sql: `${a}.offset`, type: 'long', column: true })],
+  ['log.file.path', (a) => ({ sql: `(SELECT path FROM sources WHERE id = ${a}.source_id)`, type: 'keyword', column: false })],
+]);
 
-const INTEL_COLUMN: Record<string, string> = {
-  'geo.country_iso_code': 'country_iso_code',
-  'geo.country_name': 'country_name',
-  'geo.city_name': 'city_name',
-  'as.number': 'asn',
-  'as.organization.name': 'as_org',
-};
+const INTEL_COLUMN = new Map([
+  ['geo.country_iso_code', 'country_iso_code'],
+  ['geo.country_name', 'country_name'],
+  ['geo.city_name', 'city_name'],
+  ['as.number', 'asn'],
+  ['as.organization.name', 'as_org'],
+]);
+
+const THREAT_COLUMN = new Map([
+  ['threat.feed.name', 'feeds'],
+  ['threat.context', 'threat_context'],
+  ['threat.severity', 'threat_severity'],
+  ['threat.feed_count', 'feed_count'],
+]);
 
 const LISTED = (a: string, side: 'source' | 'destination') =>
   `(SELECT i.feed_count FROM ip_intel i WHERE i.ip = ${a}.${side}_ip) > 0`;
@@ -48,19 +58,20 @@ function listedIp(a: string): string {
 /** Enrichment lives per address in ip_intel; these read it through the event's address. */
 function intelSql(name: string, a: string): FieldSql | undefined {
   const m = /^(source|destination)\.(.+)$/.exec(name);
-  if (m && INTEL_COLUMN[m[2]]) {
+  const intel = m && INTEL_COLUMN.get(m[2]);
+  if (m && intel) {
     const type = m[2] === 'as.number' ? 'long' : 'keyword';
-    return { sql: `(SELECT i.${INTEL_COLUMN[m[2]]} FROM ip_intel i WHERE i.ip = ${a}.${m[1]}_ip)`, type, column: false };
+    return { sql: `(SELECT i.${intel} FROM ip_intel i WHERE i.ip = ${a}.${m[1]}_ip)`, type, column: false };
   }
-  const threat: Record<string, string> = { 'threat.feed.name': 'feeds', 'threat.context': 'threat_context', 'threat.severity': 'threat_severity', 'threat.feed_count': 'feed_count' };
   if (name === 'threat.indicator.ip') return { sql: listedIp(a), type: 'ip', column: false };
-  if (threat[name]) return { sql: `(SELECT i.${threat[name]} FROM ip_intel i WHERE i.ip = ${listedIp(a)})`, type: name === 'threat.feed_count' ? 'long' : 'keyword', column: false };
+  const threat = THREAT_COLUMN.get(name);
+  if (threat) return { sql: `(SELECT i.${threat} FROM ip_intel i WHERE i.ip = ${listedIp(a)})`, type: name === 'threat.feed_count' ? 'long' : 'keyword', column: false };
   return undefined;
 }
 
 export function fieldSql(name: string, alias = 'e'): FieldSql {
   if (!isFieldName(name)) throw new UsageError(`"${name}" is not a field name`);
-  const meta = META[name];
+  const meta = META.get(name);
   if (meta) return meta(alias);
   const intel = intelSql(name, alias);
   if (intel) return intel;

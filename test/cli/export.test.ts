@@ -66,6 +66,14 @@ test('--out writes a private file through a temp name, and the same bytes as std
   assert.match(missing.stderr, /cannot write/);
 });
 
+test('--query on a name Object.prototype has exports nothing instead of failing', () => {
+  for (const q of ['toString:1', 'constructor:*', '__proto__:1']) {
+    const r = exp('--query', q);
+    assert.equal(r.code, 0, `${q}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+  }
+});
+
 test('bad flags are usage errors', () => {
   assert.match(run(['--db', store, 'export']).stderr, /--events/);
   for (const args of [['--format', 'xml'], ['--index', 'x'], ['--format', 'ecs-bulk', '--index', 'Bad Name'], ['--query', 'a:']]) {

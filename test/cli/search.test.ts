@@ -76,6 +76,20 @@ test('an empty result that names a field outside the catalogue warns about the s
   assert.equal(search('json.status:503').stderr, '', 'no warning when something matched');
 });
 
+test('field names that are members of every JavaScript object are unknown fields like any other', () => {
+  for (const name of ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'source.constructor', 'threat.__proto__']) {
+    for (const q of [`${name}:1`, `${name}:*`]) {
+      const r = search(q, '--json');
+      assert.equal(r.code, 0, `${q}: ${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.ok(r.stderr.includes(`${name} is not a field of the catalogue`), r.stderr);
+    }
+  }
+  const csv = search('*', '--csv', '--limit', '1', '--fields', '@timestamp,constructor,toString,__proto__');
+  assert.equal(csv.code, 0, csv.stderr);
+  assert.equal(csv.stdout.split('\n')[1].replace(/^[^,]*/, ''), ',,,', 'empty cells, not JavaScript source');
+});
+
 test('a closed pipe ends a large search quietly with exit 0', async () => {
   const big = path.join(dir, 'big.db');
   buildLargeStore(big, 200_000);

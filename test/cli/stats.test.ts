@@ -69,6 +69,18 @@ test('bad flags are usage errors', () => {
   }
 });
 
+test('--top and --query on a name Object.prototype has count nothing instead of failing', () => {
+  for (const name of ['constructor', '__proto__', 'toString', 'valueOf']) {
+    const top = stats(UTF8, '--top', name, '--json');
+    assert.equal(top.code, 0, `${name}: ${top.stderr}`);
+    assert.deepEqual(ndjsonLines(top.stdout).filter((l) => l.type === 'top'), []);
+    assert.equal(ndjsonLines(top.stdout).at(-1)!.with_field, 0);
+    const q = stats(UTF8, '--query', `${name}:1`, '--json');
+    assert.equal(q.code, 0, `${name}: ${q.stderr}`);
+    assert.equal(ndjsonLines(q.stdout).at(-1)!.events, 0);
+  }
+});
+
 test('an empty store or range says so', () => {
   const r = stats(UTF8, '--since', '2030-01-01');
   assert.equal(r.code, 0);

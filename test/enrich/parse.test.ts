@@ -107,6 +107,8 @@ test('refused: HTML, empty, comments only, mostly not addresses', () => {
   rejects(read('garbage.txt'), { format: 'ip' }, /3 of 4 lines are not addresses \(first: "see our new site for the list"\)/);
   rejects('{"error": "rate limited"}\n', { format: 'jsonl:cidr' }, /holds no addresses/);
   rejects('not json\n{"cidr":"1.2.3.0/24"}\nnope\n', { format: 'jsonl:cidr' }, /2 of 3 lines/);
+  // a field named like an Object.prototype member is absent, not Object's own function
+  rejects('{"cidr":"1.2.3.0/24"}\n', { format: 'jsonl:constructor' }, /holds no addresses/);
 });
 
 test('a few bad lines among many good ones are counted, not fatal', () => {

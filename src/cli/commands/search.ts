@@ -51,7 +51,8 @@ export function outputMode(flags: { json?: boolean; csv?: boolean }): 'table' | 
 export function docValue(doc: Doc, name: string): unknown {
   let node: unknown = doc;
   for (const part of name === '@timestamp' ? [name] : name.split('.')) {
-    if (node === null || typeof node !== 'object' || Array.isArray(node)) return undefined;
+    // own keys only: --fields constructor would otherwise print Object's constructor as a value
+    if (node === null || typeof node !== 'object' || Array.isArray(node) || !Object.hasOwn(node, part)) return undefined;
     node = (node as Doc)[part];
   }
   return node;
