@@ -48,6 +48,13 @@ export class StoreError extends LoghoundError {
   }
 }
 
+/** stdout or an output file refused a write (a full disk): 2, never 1, which means "found something". */
+export class OutputError extends LoghoundError {
+  constructor(message: string, hint?: string) {
+    super(message, EXIT.ERROR, hint);
+  }
+}
+
 export class LockTimeoutError extends LoghoundError {
   constructor(message: string, hint?: string) {
     super(message, EXIT.LOCKED, hint);

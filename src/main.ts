@@ -19,8 +19,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     await stdout().end();
-  } catch {
-    // stdout closed under us: a normal end for `| head`
+  } catch (err) {
+    // a full disk is an error whatever the command found; stdout closed under us is a normal end for `| head`
+    if (err instanceof LoghoundError) code = exitCodeFor(err);
   }
   return code;
 }

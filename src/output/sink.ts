@@ -1,8 +1,10 @@
 /**
  * The only module that writes to stdout. Block-buffered into a pipe, line-buffered on a terminal (ripgrep's
- * habit); a closed pipe (`| head`) marks the sink closed and the command stops quietly with exit 0.
+ * habit); a closed pipe (`| head`) marks the sink closed and the command stops quietly with exit 0. Any other write
+ * error (a full disk) closes it too, so the command stops producing, and end() throws it as an OutputError.
  */
 import type { Writable } from 'node:stream';
+import { OutputError, describeSystemError } from '../errors.js';
 
 const CHUNK = 64 * 1024;
 
@@ -12,13 +14,17 @@ export class Sink {
   private size = 0;
   private readonly lineBuffered: boolean;
   private waiting: Promise<void> | undefined;
+  /** settles when the stream has taken (or refused) the last chunk handed to it */
+  private lastWrite: Promise<void> = Promise.resolve();
+  private failure: NodeJS.ErrnoException | undefined;
 
-  constructor(private readonly stream: Writable & { isTTY?: boolean }) {
+  constructor(
+    private readonly stream: Writable & { isTTY?: boolean },
+    private readonly name = 'stdout',
+  ) {
     this.lineBuffered = Boolean(stream.isTTY);
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closed = true;
-      else throw err;
-    });
+    // an error thrown from here would be an uncaught exception: a stack trace and exit 1, which means "found something"
+    stream.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
   }
 
   get isTTY(): boolean {
@@ -42,10 +48,13 @@ export class Sink {
     if (this.waiting) await this.waiting;
   }
 
-  /** Write out everything queued and wait until the stream has taken it. */
+  /** Write out everything queued and wait until the stream has taken it; throws a write error other than EPIPE. */
   async end(): Promise<void> {
     this.flushParts();
     await this.drain();
+    // a file's write error comes a tick after the write: wait for the last one's verdict before calling it done
+    await this.lastWrite;
+    if (this.failure) throw new OutputError(`cannot write to ${this.name}: ${describeSystemError(this.failure)}`);
     if (this.closed) return;
     await new Promise<void>((resolve) => {
       if (this.stream.writableNeedDrain) this.stream.once('drain', () => resolve());
@@ -58,7 +67,13 @@ export class Sink {
     const text = this.parts.length === 1 ? this.parts[0] : this.parts.join('');
     this.parts = [];
     this.size = 0;
-    const ok = this.stream.write(text);
+    let ok = false;
+    this.lastWrite = new Promise<void>((resolve) => {
+      ok = this.stream.write(text, (err) => {
+        if (err) this.fail(err);
+        resolve();
+      });
+    });
     if (!ok && !this.waiting) {
       this.waiting = new Promise<void>((resolve) => {
         const done = () => {
@@ -72,6 +87,12 @@ export class Sink {
       });
     }
     return ok;
+  }
+
+  /** A closed pipe is a normal end; anything else is kept for end() to report. */
+  private fail(err: NodeJS.ErrnoException): void {
+    this.closed = true;
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') this.failure ??= err;
   }
 }
 
