@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run, start, tmpDir, ndjsonLines } from '../helpers/cli.js';
+import { makeFifo, readFifo } from '../helpers/fifo.js';
 import { buildLargeStore, buildStore, loadStory, matchGolden } from './investigate-store.js';
 
 let dir: string;
@@ -72,6 +73,23 @@ test('--query on a name Object.prototype has exports nothing instead of failing'
     assert.equal(r.code, 0, `${q}: ${r.stderr}`);
     assert.equal(r.stdout, '');
   }
+});
+
+test('--out to a FIFO streams into it and leaves it a FIFO; a symlink is written through, not replaced', async () => {
+  const fifo = makeFifo('events.fifo');
+  const r = await readFifo(fifo, () => start(['--db', store, 'export', '--events', '--out', fifo]));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.text, exp().stdout);
+  assert.ok(fs.lstatSync(fifo).isFIFO(), 'the FIFO is still there');
+  assert.deepEqual(fs.readdirSync(path.dirname(fifo)), ['events.fifo'], 'no temp file');
+
+  const target = path.join(dir, 'target.ndjson');
+  const link = path.join(dir, 'link.ndjson');
+  fs.writeFileSync(target, 'old\n');
+  fs.symlinkSync(target, link);
+  assert.equal(exp('--out', link).code, 0);
+  assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
+  assert.equal(fs.readFileSync(target, 'utf8'), exp().stdout);
 });
 
 test('bad flags are usage errors', () => {

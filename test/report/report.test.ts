@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
-import { FIXTURES, PROJECT_ROOT, run, tmpDir } from '../helpers/cli.js';
+import { FIXTURES, PROJECT_ROOT, run, start, tmpDir } from '../helpers/cli.js';
+import { makeFifo, readFifo } from '../helpers/fifo.js';
 import { query } from '../helpers/store.js';
 import { escapeHtml } from '../../src/output/report/html.js';
 import { BUILTIN_RULES, loadRules } from '../../src/detect/load.js';
@@ -177,6 +178,15 @@ test('errors: --out is required, an unwritable place and a bad query fail cleanl
   assert.equal(noStore.code, 2);
   assert.match(noStore.stderr, /no store/);
   assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp') || /^(bad|none)\.html$/.test(n)), []);
+});
+
+test('--out to a FIFO writes the report into it and leaves it a FIFO', async () => {
+  const fifo = makeFifo('report.fifo');
+  const r = await readFifo(fifo, () => start(['--db', store, 'report', '--out', fifo]));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.text, /^<!doctype html>[^]*<\/html>\s*$/i, 'the whole page');
+  assert.ok(fs.lstatSync(fifo).isFIFO(), 'the FIFO is still there');
+  assert.deepEqual(fs.readdirSync(path.dirname(fifo)), ['report.fifo'], 'no temp file');
 });
 
 const RECORDER = `

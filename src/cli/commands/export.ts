@@ -8,6 +8,7 @@ import { action, appFor, examples, type App } from '../app.js';
 import { InputError, InterruptedError, UsageError, describeSystemError } from '../../errors.js';
 import { CSV_COLUMNS, buildFilter, csvHeader, csvRows, docValue, intelLookup, pages, PAGE, type FilterFlags } from './search.js';
 import { findingFilter, wholeNumber } from './findings.js';
+import { replaceByRename, syncIfFile } from '../outfile.js';
 import { LEVELS, type Level } from '../../model/event.js';
 import type { DB } from '../../store/db.js';
 import type { EventDbRow } from '../../store/read.js';
@@ -40,10 +41,13 @@ const CHUNK = 256 * 1024;
 /**
  * --out FILE: written as .FILE.<pid>.<random>.tmp beside it, mode 0600 (exports hold raw log lines), flushed to
  * disk and renamed over FILE at the end, so FILE is either the old file or the whole new export, never a part.
+ * A FIFO, a device or a symlink is written to directly instead, as it streams (see outfile.ts).
  */
 class FileOutput implements Output {
   readonly closed = false;
+  /** FILE itself when it is written to directly, else the temp file */
   private readonly tmp: string;
+  private readonly direct: boolean;
   private readonly stream: fs.WriteStream;
   private readonly fd: number;
   private parts: string[] = [];
@@ -52,10 +56,11 @@ class FileOutput implements Output {
   private waiting: Promise<void> | undefined;
 
   constructor(readonly file: string) {
-    const dir = path.dirname(file);
-    this.tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+    this.direct = !replaceByRename(file);
+    this.tmp = this.direct ? file : path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
     try {
-      this.fd = fs.openSync(this.tmp, 'wx', 0o600);
+      // a FIFO's open waits here for its reader, as a shell's "> fifo" does
+      this.fd = fs.openSync(this.tmp, this.direct ? 'w' : 'wx', 0o600);
     } catch (err) {
       throw new InputError(`cannot write ${file}: ${describeSystemError(err)}`);
     }
@@ -110,9 +115,9 @@ class FileOutput implements Output {
     });
     this.check();
     try {
-      fs.fsyncSync(this.fd);
+      syncIfFile(this.fd);
       fs.closeSync(this.fd);
-      fs.renameSync(this.tmp, this.file);
+      if (!this.direct) fs.renameSync(this.tmp, this.file);
     } catch (err) {
       this.abandon();
       throw new InputError(`cannot write ${this.file}: ${describeSystemError(err)}`);
@@ -126,7 +131,7 @@ class FileOutput implements Output {
     } catch {
       // already closed by commit
     }
-    fs.rmSync(this.tmp, { force: true });
+    if (!this.direct) fs.rmSync(this.tmp, { force: true });
   }
 }
 

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { action, appFor, examples, type App } from '../app.js';
 import { InputError, describeSystemError } from '../../errors.js';
 import { buildFilter, type FilterFlags } from './search.js';
+import { replaceByRename, syncIfFile } from '../outfile.js';
 import type { ReportData } from '../../store/report-data.js';
 
 interface ReportFlags extends FilterFlags {
@@ -19,8 +20,12 @@ export function evidencePerFinding(findings: number): number {
   return Math.max(1, Math.min(EVIDENCE_PER_FINDING, Math.floor(EVIDENCE_BUDGET / Math.max(1, findings))));
 }
 
-/** Written beside the target as a private temp file (reports hold raw log lines), then renamed over it. */
-function writeAtomically(file: string, text: string): void {
+/**
+ * Written beside the target as a private temp file (reports hold raw log lines), then renamed over it; a FIFO,
+ * a device or a symlink is written to directly (see outfile.ts).
+ */
+function writeReport(file: string, text: string): void {
+  if (!replaceByRename(file)) return writeDirectly(file, text);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   let fd: number | undefined;
   try {
@@ -34,6 +39,19 @@ function writeAtomically(file: string, text: string): void {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     throw new InputError(`cannot write ${file}: ${describeSystemError(err)}`);
+  }
+}
+
+function writeDirectly(file: string, text: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'w', 0o600);
+    fs.writeFileSync(fd, text);
+    syncIfFile(fd);
+  } catch (err) {
+    throw new InputError(`cannot write ${file}: ${describeSystemError(err)}`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 
@@ -69,7 +87,7 @@ async function runReport(app: App, flags: ReportFlags): Promise<void> {
   } finally {
     db.close();
   }
-  writeAtomically(out, html);
+  writeReport(out, html);
   const levels = [...LEVELS].reverse().filter((l) => data.levels[l] > 0);
   const count = (n: number, what: string) => `${fmtInt(n)} ${what}${n === 1 ? '' : 's'}`;
   app.log.info(
