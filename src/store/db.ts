@@ -20,7 +20,7 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
   let db: DB;
   try {
     if (opts.readonly) {
-      if (!fs.existsSync(file)) throw new StoreError(`no store at ${file}`, 'run "loghound ingest" or "loghound hunt" first, or pass --db');
+      requireExisting(file);
       db = openReader(file);
     } else {
       createPrivately(file);
@@ -145,6 +145,11 @@ function openImmutable(file: string): DB {
     if ((err as { code?: string }).code === 'SQLITE_CANTOPEN') throw new StoreError(cannot, 'copy the store to a folder you can write');
     throw err;
   }
+}
+
+/** For commands that need what a store holds: a missing file is a mistyped --db, not a store to create. */
+export function requireExisting(file: string): void {
+  if (!fs.existsSync(file)) throw new StoreError(`no store at ${file}`, 'run "loghound ingest" or "loghound hunt" first, or pass --db');
 }
 
 /** The file is created by us, 0600, before SQLite sees it: SQLite gives its -wal and -shm files the same mode. */

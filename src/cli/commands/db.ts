@@ -31,7 +31,7 @@ export function register(program: Command): void {
                 `store ${fmtBytes(res.bytes_before)} -> ${fmtBytes(res.bytes_after)}`,
             );
           }
-        });
+        }, { existing: true });
       }),
     );
 
@@ -66,7 +66,7 @@ export function register(program: Command): void {
           return withWriter(app, flags.wait, async (store) => {
             repairCounts(store);
             return report(check(store));
-          });
+          }, { existing: true });
         }
         const store = openDb(app.dbPath, { readonly: true });
         try {

@@ -15,10 +15,15 @@ export interface IngestFlags {
   wait?: string;
 }
 
-/** The store opened for writing, under the writer lock; `fn` runs with both and they are released after. */
-export async function withWriter<T>(app: App, wait: string | undefined, fn: (db: DB) => Promise<T>): Promise<T> {
+/**
+ * The store opened for writing, under the writer lock; `fn` runs with both and they are released after. With
+ * `existing`, a missing store is an error before the lock file is made (prune, db check --repair: a mistyped --db
+ * in a weekly cron job must not succeed forever on an empty new store).
+ */
+export async function withWriter<T>(app: App, wait: string | undefined, fn: (db: DB) => Promise<T>, opts: { existing?: boolean } = {}): Promise<T> {
   const seconds = waitSeconds(wait);
-  const { openDb } = await import('../../store/db.js');
+  const { openDb, requireExisting } = await import('../../store/db.js');
+  if (opts.existing) requireExisting(app.dbPath);
   const { acquireWriterLock } = await import('../../store/lock.js');
   const lock = acquireWriterLock(app.dbPath, seconds, () => app.log.info(`waiting up to ${seconds} s for another loghound writing to ${app.dbPath}`));
   try {
