@@ -50,12 +50,20 @@ export function renderTable(head: string[], rows: unknown[][], opts: { colWidths
 }
 
 /**
- * RFC 4180 CSV. Cells that a spreadsheet would run as a formula (=, +, @, or - followed by a non-digit) are
- * prefixed with a quote: log data is attacker-controlled (OWASP's CSV injection advice).
+ * A cell that is nothing but a negative number: a spreadsheet reads it as that number and runs nothing, and
+ * numeric columns (ports, byte counts, `sql` results) keep summing. "-2+3+cmd|' /C calc'!A0" starts with a dash
+ * and a digit too, but is a formula: the whole cell decides.
+ */
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
+/**
+ * RFC 4180 CSV. Cells that a spreadsheet would run as a formula (starting with =, +, -, @, tab or CR, unless the
+ * cell is a plain negative number) are prefixed with a quote: log data is attacker-controlled (OWASP's CSV
+ * injection advice).
  */
 export function csvCell(v: unknown): string {
   let s = cellText(v);
-  if (/^[=+@\t\r]/.test(s) || /^-[^\d\s.]/.test(s)) s = `'${s}`;
+  if (/^[=+\-@\t\r]/.test(s) && !NEGATIVE_NUMBER.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

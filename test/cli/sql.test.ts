@@ -112,3 +112,9 @@ test('text from logs is escaped in the table view and in JSON', () => {
   assert.match(t.stdout, /Evil\\e\]0;pwned/);
   assert.equal(ndjsonLines(sql(q, '--json').stdout)[0].user_agent_original, 'Evil\u001b]0;pwned\u0007\u001b[31mRED\u001b[0m');
 });
+
+test('CSV: a formula that starts with a dash and a digit gets the quote; plain negative numbers do not', () => {
+  const r = sql(`SELECT '-2+3+cmd|'' /C calc''!A0' AS payload, '-1+1' AS sum, -2 AS n, -2.5 AS x, '-7' AS t`, '--csv');
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `payload,sum,n,x,t\n'-2+3+cmd|' /C calc'!A0,'-1+1,-2,-2.5,-7\n`);
+});
