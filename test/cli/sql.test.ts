@@ -118,3 +118,14 @@ test('CSV: a formula that starts with a dash and a digit gets the quote; plain n
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `payload,sum,n,x,t\n'-2+3+cmd|' /C calc'!A0,'-1+1,-2,-2.5,-7\n`);
 });
+
+test('integers beyond 2^53 print exactly in the table, JSON (as numbers) and CSV', () => {
+  const q = 'SELECT 9007199254740993 AS big, -9223372036854775808 AS min, 42 AS small, 0.5 AS real';
+  const table = sql(q);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout.split('\n')[1], /^9007199254740993 +-9223372036854775808 +42 +0\.5\s*$/);
+  const json = sql(q, '--json');
+  assert.equal(json.stdout, '{"big":9007199254740993,"min":-9223372036854775808,"small":42,"real":0.5}\n');
+  assert.equal(typeof JSON.parse(json.stdout).small, 'number');
+  assert.equal(sql(q, '--csv').stdout, 'big,min,small,real\n9007199254740993,-9223372036854775808,42,0.5\n');
+});

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { jsonLine } from '../../output/json.js';
+import { jsonRow } from '../../output/json.js';
 import { action, appFor, examples, type App } from '../app.js';
 import { UsageError } from '../../errors.js';
 import { csvRows, outputMode, terminalWidth } from './search.js';
@@ -140,9 +140,14 @@ function checkPragma(toks: Token[]): void {
   }
 }
 
+const SAFE = { min: BigInt(Number.MIN_SAFE_INTEGER), max: BigInt(Number.MAX_SAFE_INTEGER) };
+
 function cell(v: unknown): unknown {
   // BLOBs print as hex text in every format
-  return Buffer.isBuffer(v) ? v.toString('hex') : v;
+  if (Buffer.isBuffer(v)) return v.toString('hex');
+  // integers come as BigInts (safeIntegers): only those a double would round stay so, and print as exact digits
+  if (typeof v === 'bigint' && v >= SAFE.min && v <= SAFE.max) return Number(v);
+  return v;
 }
 
 interface SqlFlags {
@@ -168,6 +173,8 @@ async function runSql(app: App, sql: string, flags: SqlFlags): Promise<void> {
     if (!stmt.reader) throw new UsageError('refused: the statement returns no rows; loghound sql only reads');
     const names = stmt.columns().map((c) => c.name);
     stmt.raw(true);
+    // 64-bit values (ids in JSON logs, byte counters) must print exactly, not as the nearest double
+    stmt.safeIntegers(true);
     const { cellText } = await import('../../output/format.js');
     const csvLine = await csvRows(app.out.isTTY);
     const { escapeTerminal } = await import('../../output/escape.js');
@@ -185,11 +192,8 @@ async function runSql(app: App, sql: string, flags: SqlFlags): Promise<void> {
       for (const row of rows) {
         if (out.closed) break;
         let ok: boolean;
-        if (mode === 'json') {
-          const obj: Record<string, unknown> = {};
-          names.forEach((n, i) => (obj[n] = cell(row[i])));
-          ok = out.line(jsonLine(obj));
-        } else if (mode === 'csv') ok = out.line(csvLine(row.map(cell)));
+        if (mode === 'json') ok = out.line(jsonRow(names, row.map(cell)));
+        else if (mode === 'csv') ok = out.line(csvLine(row.map(cell)));
         else ok = table!.row(row.map((v) => escapeTerminal(cellText(cell(v)))));
         if (!ok) await out.drain();
       }
