@@ -16,6 +16,7 @@ import type { Parser } from '../parsers/types.js';
 import { LineFramer, MAX_LINE_BYTES } from './framer.js';
 import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
 import { expandInputs, type InputFile } from './inputs.js';
+import { CHECK_BYTES, RecentBytes, checkMatches, fileMatches, readRange, resumePoint, storedCheck, type ResumeCheck } from './resume.js';
 import { describeSystemError } from '../errors.js';
 import { paceHeap } from '../util/heap.js';
 
@@ -158,6 +159,17 @@ interface Resume {
   lines: number;
   /** the events stored from the end of the last read that may continue (an unterminated line, an open group) */
   replaceTail: { fromId: number; fromLine: number } | null;
+  /** the source's resume check: gzip and stdin verify it while skipping what was read (plain files already did) */
+  check: ResumeCheck | null;
+}
+
+/** What stdin may hold in memory while it checks that it continues a known content, to read it afresh if not. */
+const STDIN_SPOOL_BYTES = 32 * 1024 * 1024;
+
+/** A stream that turned out not to continue the content it was taken for: read it again, as something else. */
+interface Mismatch {
+  /** stdin: what was skipped, then the rest of the stream; undefined for a file, which is opened again */
+  replay?: AsyncIterable<Buffer>;
 }
 
 class IngestRun {
@@ -196,35 +208,55 @@ class IngestRun {
       return;
     }
     this.summary.files++;
-    const resume = this.recognise(isStdin ? '-' : file.path, probe);
+    const path = isStdin ? '-' : file.path;
+    // sources this input turned out not to continue
+    const tried = new Set<number>();
+    let resume = this.recognise(path, probe, tried);
     const entry: SourceSummary = { path: shown, status: resume.status, lines: 0, events: 0, unparsed: 0, from: resume.offset };
     this.summary.sources.push(entry);
-    if (resume.status === 'unchanged') {
-      entry.format = resume.source.format ?? undefined;
-      this.doneBytes += probe.size ?? 0;
-      return;
+    let stdinBytes: StdinBytes | undefined = isStdin ? { bytes: concatIter(stdinFirst, stdin), decompressed: false } : undefined;
+    for (;;) {
+      if (resume.status === 'unchanged') {
+        entry.format = resume.source.format ?? undefined;
+        this.doneBytes += probe.size ?? 0;
+        return;
+      }
+      const { input, compressedStream } = this.open(file.path, probe, resume, stdinBytes);
+      const skipTo = probe.compressed || isStdin ? resume.offset : 0;
+      const seed = probe.compressed || isStdin ? undefined : this.bytesBefore(file.path, resume.offset);
+      const mismatch = await this.readStream(input, compressedStream, skipTo, resume, probe, entry, shown, seed);
+      if (!mismatch) return;
+      tried.add(resume.source.id);
+      if (mismatch.replay) stdinBytes = { bytes: mismatch.replay, decompressed: true };
+      resume = this.recognise(path, probe, tried);
+      entry.status = resume.status;
+      entry.from = resume.offset;
     }
+  }
 
-    let input: Readable;
-    let compressedStream: fs.ReadStream | undefined;
-    if (isStdin) {
-      input = Readable.from(concatIter(stdinFirst, stdin));
-    } else if (probe.compressed) {
-      compressedStream = fs.createReadStream(file.path, { highWaterMark: 1 << 20 });
-      input = compressedStream;
-    } else {
-      input = fs.createReadStream(file.path, { start: resume.offset, highWaterMark: 1 << 20 });
+  /** The input as decompressed bytes: a plain file from where it resumes, gzip and stdin from their start. */
+  private open(file: string, probe: Probe, resume: Resume, stdin?: StdinBytes): { input: Readable; compressedStream?: fs.ReadStream } {
+    if (stdin) {
+      const input = Readable.from(stdin.bytes);
+      return { input: probe.compressed && !stdin.decompressed ? gunzip(input) : input };
     }
-    if (probe.compressed) {
-      // pipeline, not pipe: a read error on the file must reach the reader of the gunzip stream
-      input = pipeline(input, zlib.createGunzip({ chunkSize: 1 << 18 }), () => undefined);
+    if (!probe.compressed) return { input: fs.createReadStream(file, { start: resume.offset, highWaterMark: 1 << 20 }) };
+    const compressedStream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
+    return { input: gunzip(compressedStream), compressedStream };
+  }
+
+  /** A plain file resumed at `offset`: the bytes just before it, from which the next resume check is taken. */
+  private bytesBefore(file: string, offset: number): RecentBytes {
+    const from = Math.max(0, offset - CHECK_BYTES);
+    try {
+      return new RecentBytes(offset, readRange(file, from, offset));
+    } catch {
+      return new RecentBytes(offset);
     }
-    const skipTo = probe.compressed || isStdin ? resume.offset : 0;
-    await this.readStream(input, compressedStream, skipTo, resume, probe, entry, shown);
   }
 
   /** Which known content is this file, and where to start reading it. */
-  private recognise(path: string, probe: Probe): Resume {
+  private recognise(path: string, probe: Probe, tried: Set<number>): Resume {
     const fresh = (): Resume => ({
       source: this.sources.create({
         path,
@@ -240,18 +272,19 @@ class IngestRun {
       offset: 0,
       lines: 0,
       replaceTail: null,
+      check: null,
     });
-    const match = this.findSource(probe);
+    const match = this.findSource(path, probe, tried);
     if (!match) return fresh();
 
     const sameFile = match.dev === probe.dev && match.ino === probe.ino && probe.dev !== null;
     const statUnchanged = sameFile && match.size === probe.size && match.mtime_ms === probe.mtimeMs;
     if (probe.compressed || probe.size === null) {
       // gzip and stdin: only the decompressed stream tells whether there is more, unless this exact file was read to its end
-      if (statUnchanged && match.complete) return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceTail: null };
+      if (statUnchanged && match.complete) return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceTail: null, check: null };
     } else if (probe.size <= match.offset) {
-      // the same content, no longer than what was read: nothing new (a prefix copy, or an unchanged file)
-      return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceTail: null };
+      // the same content (checked where it resumes), no longer than what was read: nothing new
+      return { source: match, status: 'unchanged', offset: match.offset, lines: match.lines, replaceTail: null, check: null };
     }
     const tail = match.tail_offset !== null && match.tail_event_id !== null && match.tail_line !== null;
     return {
@@ -260,17 +293,24 @@ class IngestRun {
       offset: tail ? match.tail_offset! : match.offset,
       lines: tail ? match.tail_line! - 1 : match.lines,
       replaceTail: tail ? { fromId: match.tail_event_id!, fromLine: match.tail_line! } : null,
+      check: probe.compressed || probe.size === null ? storedCheck(match) : null,
     };
   }
 
-  private findSource(probe: Probe): SourceRow | undefined {
+  /**
+   * The known content this input continues: one that starts the same (the fingerprint), is not held by another
+   * file that exists now, and (a plain file; gzip and stdin check it as they skip) has the same bytes just before
+   * where reading resumes. Its own inode first, then the content read furthest.
+   */
+  private findSource(path: string, probe: Probe, tried: Set<number>): SourceRow | undefined {
     const sameInode = (s: SourceRow) => probe.dev !== null && s.dev === probe.dev && s.ino === probe.ino;
-    const exact = this.sources.withFingerprint(probe.fingerprint).filter((s) => s.fp_len === probe.fpLen);
-    if (exact.length > 0) return exact.find(sameInode) ?? exact.reduce((a, b) => (b.offset > a.offset ? b : a));
+    const continues = (s: SourceRow) => !tried.has(s.id) && !heldElsewhere(s, probe) && (probe.compressed || probe.size === null || fileContinues(path, probe.size, s));
+    const exact = this.sources.withFingerprint(probe.fingerprint).filter((s) => s.fp_len === probe.fpLen && continues(s));
+    if (exact.length > 0) return exact.find(sameInode) ?? exact.reduce((a, b) => (resumePoint(b) > resumePoint(a) ? b : a));
     // first seen while shorter than a full fingerprint: does this file start with that content?
     for (const s of this.sources.shorterThan(probe.fpLen)) {
       if (!sameInode(s) && s.fp_len < MIN_CONTENT_MATCH) continue;
-      if (fingerprintOf(probe.head, s.fp_len) === s.fingerprint) return s;
+      if (fingerprintOf(probe.head, s.fp_len) === s.fingerprint && continues(s)) return s;
     }
     return undefined;
   }
@@ -283,8 +323,11 @@ class IngestRun {
     probe: Probe,
     entry: SourceSummary,
     shown: string,
-  ): Promise<void> {
+    seed?: RecentBytes,
+  ): Promise<Mismatch | undefined> {
     const source = resume.source;
+    const recent = seed ?? new RecentBytes(0);
+    let check = resume.offset > 0 ? storedCheck(source) : null;
     const summary = this.summary;
     const logPath = source.path === '-' ? '-' : shown;
     const known = this.opts.format ?? source.format ?? undefined;
@@ -366,13 +409,20 @@ class IngestRun {
           const at = batch.findIndex((r) => r.line >= tailFrom!.line);
           if (at >= 0) tailEventId = first + at;
         }
+        const offset = held ? held.offset : final ? framer.position : framer.pendingStart;
+        const tailAt = tailEventId !== null ? tailFrom!.offset : null;
+        // a line longer than the bytes kept leaves the last check in place: it lies before this point too
+        check = recent.checkAt(tailAt ?? offset) ?? check;
         this.sources.saveProgress({
           id: source.id,
-          offset: held ? held.offset : final ? framer.position : framer.pendingStart,
+          offset,
           lines: held ? held.line - 1 : framer.lineNo,
-          tail_offset: tailEventId !== null ? tailFrom!.offset : null,
+          tail_offset: tailAt,
           tail_line: tailEventId !== null ? tailFrom!.line : null,
           tail_event_id: tailEventId,
+          resume_fp: check?.fp ?? null,
+          resume_fp_at: check?.at ?? null,
+          resume_fp_len: check?.len ?? null,
           last_ts: lastTs ?? null,
         });
       })();
@@ -394,21 +444,15 @@ class IngestRun {
         format: entry.format ?? null,
       });
 
-    let skipped = 0;
+    const prefix = new KnownPart(skipTo, resume.check, recent, source.path === '-');
+    const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let failure: string | undefined;
     try {
-      for await (const chunk of input as AsyncIterable<Buffer>) {
-        let buf = chunk;
-        if (skipped < skipTo) {
-          // gzip and stdin restart from their first byte: skip what was read before
-          const need = skipTo - skipped;
-          if (buf.length <= need) {
-            skipped += buf.length;
-            continue;
-          }
-          buf = buf.subarray(need);
-          skipped = skipTo;
-        }
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+        const buf = prefix.take(next.value);
+        if (buf === MISMATCH) return this.mismatched(prefix, [next.value], chunks, input, shown);
+        if (buf === null) continue;
+        recent.push(buf);
         framer.push(buf);
         summary.bytes_read += buf.length;
         this.reportProgress(compressedStream ? compressedStream.bytesRead : framer.position - resume.offset);
@@ -433,8 +477,9 @@ class IngestRun {
       saveIdentity(false);
       return;
     }
-    if (skipped < skipTo && !failure) {
-      this.warn(`${shown}: ends at byte ${skipped}, before the ${skipTo} bytes already read from this content; nothing new`);
+    if (!prefix.verified && !failure) return this.mismatched(prefix, [], chunks, input, shown);
+    if (prefix.skipped < skipTo && !failure) {
+      this.warn(`${shown}: ends at byte ${prefix.skipped}, before the ${skipTo} bytes already read from this content; nothing new`);
     }
     if (framer.pending) tailFrom = { offset: framer.pendingStart, line: framer.lineNo + 1 };
     framer.end();
@@ -450,9 +495,111 @@ class IngestRun {
     saveIdentity(!failure);
   }
 
+  /**
+   * gzip or stdin is not the content it was taken for (other bytes before the resume point, or it ends before it):
+   * a file is opened again, stdin replays what it skipped, unless that was too much to keep.
+   */
+  private mismatched(known: KnownPart, unread: Buffer[], rest: AsyncIterator<Buffer>, input: Readable, shown: string): Mismatch | undefined {
+    if (!known.stdin) {
+      input.destroy();
+      return {};
+    }
+    const spooled = known.spooled();
+    if (spooled) return { replay: concatIter([...spooled, ...unread], rest) };
+    input.destroy();
+    this.summary.failed = true;
+    this.warn(
+      `${shown}: skipped: starts like content read before but differs from it by byte ${known.skipped}, and the ` +
+        `${known.skipped} bytes before were too many to keep; save it to a file and ingest the file`,
+    );
+    return undefined;
+  }
+
   private reportProgress(current: number): void {
     this.opts.onProgress?.(this.doneBytes + current, this.totalBytes);
   }
+}
+
+const MISMATCH = Symbol('mismatch');
+
+/**
+ * gzip and stdin restart from their first byte: what was read of them before is skipped, and the resume check is
+ * verified on the way. stdin keeps what it skips until then, to read it afresh if the check fails.
+ */
+class KnownPart {
+  skipped = 0;
+  verified: boolean;
+  private spool: Buffer[] | null;
+  private spoolBytes = 0;
+
+  constructor(
+    private readonly skipTo: number,
+    private readonly check: ResumeCheck | null,
+    private readonly recent: RecentBytes,
+    readonly stdin: boolean,
+  ) {
+    this.verified = skipTo === 0 || check === null || check.len === 0;
+    this.spool = stdin && !this.verified ? [] : null;
+  }
+
+  /** The part of a chunk past what was read before (null: none of it), or MISMATCH before skipping any of it. */
+  take(chunk: Buffer): Buffer | null | typeof MISMATCH {
+    if (this.skipped >= this.skipTo) return chunk;
+    const check = this.check;
+    if (!this.verified && check && this.skipped + chunk.length >= check.at) {
+      if (!checkMatches(check, this.recent.slice(check.at - check.len, check.at, chunk))) return MISMATCH;
+      this.verified = true;
+      this.spool = null;
+    } else if (this.spool) {
+      this.spool.push(chunk);
+      this.spoolBytes += chunk.length;
+      if (this.spoolBytes > STDIN_SPOOL_BYTES) this.spool = null;
+    }
+    const need = this.skipTo - this.skipped;
+    if (chunk.length <= need) {
+      this.recent.push(chunk);
+      this.skipped += chunk.length;
+      return null;
+    }
+    this.recent.push(chunk.subarray(0, need));
+    this.skipped = this.skipTo;
+    return chunk.subarray(need);
+  }
+
+  /** What stdin skipped, while it was kept (undefined once there was too much). */
+  spooled(): Buffer[] | undefined {
+    return this.spool ?? undefined;
+  }
+}
+
+/**
+ * Two files that exist side by side are two contents, however alike they start: a source whose own file (path and
+ * inode) is still there and still holds what was read from it is not what another file continues. A copy that
+ * logrotate made before truncating, or a rotated file compressed and removed, no longer has such a twin.
+ */
+function heldElsewhere(s: SourceRow, probe: Probe): boolean {
+  if (probe.dev === null || s.dev === null || s.ino === null || s.path === '-') return false;
+  if (s.dev === probe.dev && s.ino === probe.ino) return false;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(s.path);
+  } catch {
+    return false;
+  }
+  if (st.dev !== s.dev || st.ino !== s.ino) return false;
+  if (s.compressed) return st.size === s.size && Math.trunc(st.mtimeMs) === s.mtime_ms;
+  return fileContinues(s.path, st.size, s);
+}
+
+/**
+ * Whether a plain file of `size` bytes holds a source's content up to where it resumes: not shorter (a file
+ * truncated and written anew, on the same inode or not, is new content, read from its start) and with the same
+ * bytes before that point. A source from a store before the check existed is taken on its first 1 KiB, as then.
+ */
+function fileContinues(file: string, size: number, s: SourceRow): boolean {
+  if (size < resumePoint(s)) return false;
+  const check = storedCheck(s);
+  return check === null || fileMatches(file, check);
 }
 
 /** The line cap: 1 MiB, unless a parser recognises a head that needs longer lines. */
@@ -463,9 +610,21 @@ function lineLimit(head: Buffer): number {
   return limit;
 }
 
-async function* concatIter(first: Buffer[], rest: Readable): AsyncGenerator<Buffer> {
+/** stdin as it came, or (read again after a mismatch) what was skipped of it and the rest, already decompressed. */
+interface StdinBytes {
+  bytes: AsyncIterable<Buffer>;
+  decompressed: boolean;
+}
+
+function gunzip(input: Readable): Readable {
+  // pipeline, not pipe: a read error on the file must reach the reader of the gunzip stream
+  return pipeline(input, zlib.createGunzip({ chunkSize: 1 << 18 }), () => undefined);
+}
+
+async function* concatIter(first: Buffer[], rest: AsyncIterable<Buffer> | AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   yield* first;
-  for await (const chunk of rest) yield chunk as Buffer;
+  const it = Symbol.asyncIterator in rest ? rest[Symbol.asyncIterator]() : rest;
+  for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Buffer;
 }
 
 function describeStreamError(err: unknown): string {

@@ -204,6 +204,18 @@ CREATE TABLE event_rollup (
       rebuildCounts(db);
     },
   },
+  {
+    // the first 1 KiB alone took a file rewritten with the same start, or another file with it, for content read before
+    version: 7,
+    description: 'a fingerprint of the bytes just before where each source resumes, checked before resuming it',
+    up(db) {
+      db.exec(`
+ALTER TABLE sources ADD COLUMN resume_fp TEXT;
+ALTER TABLE sources ADD COLUMN resume_fp_at INTEGER;
+ALTER TABLE sources ADD COLUMN resume_fp_len INTEGER;
+`);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -95,6 +95,75 @@ test('copytruncate: same inode, new content starts again at offset 0; the copy i
   assert.equal(count(db, "raw LIKE '%after-truncate%'"), 4);
 });
 
+/** Over 1 KiB of lines every run of the app writes first: the fingerprinted part alone cannot tell runs apart. */
+const BANNER = Array.from({ length: 20 }, (_, i) => `INFO config key${i} = value-${i} ---------------------------------------\n`).join('');
+
+test('a file rewritten in place with the same first KiB, and two files that share it: every line once, no fragment', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'app.log');
+  fs.writeFileSync(log, BANNER + accessLines(50, 0, 'run1'));
+  const ino = fs.statSync(log).ino;
+  assert.equal(ingest(db, [log]).summary.events_stored, 70);
+
+  // the app restarts: truncates its log in place (same inode) and writes the banner and 10 lines
+  fs.writeFileSync(log, BANNER + accessLines(10, 0, 'run2'));
+  assert.equal(fs.statSync(log).ino, ino, 'the same inode');
+  const shorter = ingest(db, [log]);
+  assert.equal(shorter.code, 0, shorter.stderr);
+  assert.equal(shorter.summary.sources[0].status, 'new');
+  assert.equal(shorter.summary.events_stored, 30, 'the banner and the 10 lines of the new run');
+
+  // it grows past the old size: resumed where the new content was left, not at the old offset
+  fs.appendFileSync(log, accessLines(50, 10, 'run2'));
+  assert.equal(ingest(db, [log]).summary.events_stored, 50);
+  // and rewritten once more, already longer than what was read
+  fs.writeFileSync(log, BANNER + accessLines(80, 0, 'run3'));
+  assert.equal(ingest(db, [log]).summary.events_stored, 100);
+  for (const run of ['run2', 'run3']) {
+    const raws = query<{ raw: string }>(db, `SELECT raw FROM events WHERE raw LIKE '%/${run}/%' ORDER BY id`).map((r) => r.raw);
+    assert.deepEqual(raws, accessLines(run === 'run2' ? 60 : 80, 0, run).trimEnd().split('\n'), `${run}: every line once, whole`);
+  }
+
+  // two different files with the same first KiB, side by side
+  const a = path.join(dir, 'hostA.log');
+  const b = path.join(dir, 'hostB.log');
+  fs.writeFileSync(a, BANNER + accessLines(30, 0, 'hostA'));
+  fs.writeFileSync(b, BANNER + accessLines(20, 0, 'hostB'));
+  const both = ingest(db, [a, b]);
+  assert.equal(both.code, 0, both.stderr);
+  assert.deepEqual(both.summary.sources.map((s: { status: string }) => s.status), ['new', 'new']);
+  assert.equal(both.summary.events_stored, 50 + 40);
+  assert.equal(count(db, "raw LIKE '%/hostB/%'"), 20);
+  assert.equal(ingest(db, [a, b]).summary.events_stored, 0, 'both are recognised on the next run');
+});
+
+test('gzip and stdin that start like content read before but differ from it are read from their start', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  assert.equal(ingest(db, ['-'], BANNER + accessLines(40, 0, 'p1')).summary.events_stored, 60);
+  assert.equal(ingest(db, ['-'], BANNER + accessLines(10, 0, 'p2')).summary.events_stored, 30, 'ends before where p1 was left');
+  assert.equal(ingest(db, ['-'], BANNER + accessLines(60, 0, 'p3')).summary.events_stored, 80, 'other bytes where p1 was left');
+  assert.equal(ingest(db, ['-'], BANNER + accessLines(60, 0, 'p3')).summary.events_stored, 0, 'the same again');
+
+  const log = path.join(dir, 'app.log');
+  fs.writeFileSync(log, BANNER + accessLines(40, 0, 'g1'));
+  assert.equal(ingest(db, [log]).summary.events_stored, 60);
+  fs.rmSync(log);
+  const gz = path.join(dir, 'app.log.1.gz');
+  fs.writeFileSync(gz, zlib.gzipSync(BANNER + accessLines(50, 0, 'g2')));
+  const res = ingest(db, [gz]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.summary.events_stored, 70);
+  assert.equal(ingest(db, [gz]).summary.events_stored, 0);
+  for (const tag of ['p1', 'p2', 'p3', 'g1', 'g2']) {
+    const raws = query<{ raw: string }>(db, `SELECT raw FROM events WHERE raw LIKE '%/${tag}/%' ORDER BY id`).map((r) => r.raw);
+    assert.equal(new Set(raws).size, raws.length, `${tag}: no line twice`);
+    assert.ok(raws.every((r) => r.startsWith('10.0.')), `${tag}: whole lines`);
+  }
+  assert.equal(count(db, "raw LIKE 'INFO config key0 %'"), 5, 'each content\'s banner once');
+});
+
 test('stdin: read once; the same content piped again adds nothing', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');

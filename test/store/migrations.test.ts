@@ -1,7 +1,9 @@
 /** A store written by an older loghound opens in a newer one: forward migrations keep the data. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { openDb, storeVersion } from '../../src/store/db.js';
 import { LATEST_VERSION } from '../../src/store/migrations.js';
 import { Sources } from '../../src/store/sources.js';
@@ -38,4 +40,27 @@ test('a store from a newer loghound is refused with a message, not damaged', () 
   const res = run(['--db', file, 'ingest', file]);
   assert.equal(res.code, 2);
   assert.match(res.stderr, /newer than this loghound understands/);
+});
+
+test('a source read by a version 6 loghound (no resume check) is resumed, and gets its check', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'v6.db');
+  const log = path.join(dir, 'app.log');
+  fs.writeFileSync(log, 'one\ntwo\n');
+  assert.equal(run(['--db', file, 'ingest', log]).code, 0);
+  // as version 6 left it: no resume check columns
+  const raw = new Database(file);
+  for (const col of ['resume_fp', 'resume_fp_at', 'resume_fp_len']) raw.exec(`ALTER TABLE sources DROP COLUMN ${col}`);
+  raw.pragma('user_version = 6');
+  raw.close();
+
+  fs.appendFileSync(log, 'three\n');
+  const res = run(['--db', file, 'ingest', '--json', log]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout).sources[0].status, 'resumed');
+  const now = openDb(file, { readonly: true });
+  assert.equal(storeVersion(now), LATEST_VERSION);
+  assert.deepEqual(now.prepare('SELECT raw FROM events ORDER BY id').pluck().all(), ['one', 'two', 'three']);
+  assert.deepEqual(now.prepare('SELECT resume_fp_at, resume_fp_len FROM sources').get(), { resume_fp_at: 14, resume_fp_len: 14 });
+  now.close();
 });
