@@ -17,6 +17,7 @@ import { BaselineStream, EVIDENCE, baselineFinding } from './baseline.js';
 import { runScan, runSpike, startJobs, type ScanJob, type ScanResult, type SpikeJob, type SpikeResult } from './jobs.js';
 import { paceHeap } from '../util/heap.js';
 import { bucketOf, bucketSql, datasetSpan, rollupTotal } from '../store/rollup.js';
+import { dropEmptyFindings, unfinishedTailIds } from '../store/evidence.js';
 
 /** Single-event rules: matches of one group within this window are one finding. */
 export const DEFAULT_WINDOW = 3_600_000;
@@ -259,6 +260,8 @@ class Run {
   private span: [number, number] | undefined;
   /** findings this run created */
   private readonly created = new Set<string>();
+  /** events of unfinished last lines, which ingest may replace (see store/evidence.ts) */
+  private tails: number[] = [];
 
   constructor(
     private readonly db: DB,
@@ -282,6 +285,7 @@ class Run {
         this.recount.add(r.id);
       }
     }
+    this.tails = unfinishedTailIds(this.db);
     const lowest = Math.min(this.hi, ...[...this.lo.values()]);
     this.summary.eventsEvaluated = this.hi - lowest;
     const scans = this.matchNewEvents();
@@ -291,6 +295,7 @@ class Run {
     if (first) for (const j of scans) this.applyScan(j, runScan(this.db, j));
     this.windows(second, first ? [] : scans);
     for (const r of all) this.findings.setRuleState(r.id, r.hash, this.hi);
+    dropEmptyFindings(this.db);
   }
 
   private record(f: FindingInput, existingFrom?: number, existingTo?: number): void {
@@ -422,6 +427,7 @@ class Run {
       sql: `SELECT ${cols.join(', ')} FROM events e WHERE e.id > ? AND e.id <= ? AND (${any.sql})`,
       params: [...params, from, this.hi, ...any.params],
       rules: specs,
+      tails: this.tails,
     };
   }
 

@@ -36,6 +36,8 @@ export interface ScanJob {
   sql: string;
   params: unknown[];
   rules: ScanRule[];
+  /** ids of unfinished tail events: linked as evidence beyond the cap (see store/evidence.ts) */
+  tails?: number[];
 }
 
 /** A single-event rule's matches of one group in one window. */
@@ -45,7 +47,14 @@ export interface Bucket {
   first: number;
   last: number;
   count: number;
-  evidence: { id: number; ts: number }[];
+  evidence: Evidence[];
+}
+
+/** An evidence event; `tail`: an unfinished line's event, which a finding links whatever its cap. */
+export interface Evidence {
+  id: number;
+  ts: number;
+  tail?: true;
 }
 
 export interface ScanResult {
@@ -62,6 +71,7 @@ export function runScan(db: DB, job: ScanJob): ScanResult {
   const t0 = performance.now();
   const spans: ScanResult['spans'] = job.rules.map(() => null);
   const buckets = job.rules.map(() => new Map<string, Bucket>());
+  const tails = new Set(job.tails);
   let rows = 0;
   for (const row of db.prepare(job.sql).raw(true).iterate(...job.params) as Iterable<unknown[]>) {
     const id = row[0] as number;
@@ -84,12 +94,14 @@ export function runScan(db: DB, job: ScanJob): ScanResult {
       const start = Math.floor(ts / a.window) * a.window;
       const key = `${groupKey(group)}\u0000${start}`;
       const b = buckets[i].get(key);
-      if (!b) buckets[i].set(key, { group, start, first: ts, last: ts, count: 1, evidence: [{ id, ts }] });
+      const tail = tails.has(id);
+      const ev: Evidence = tail ? { id, ts, tail } : { id, ts };
+      if (!b) buckets[i].set(key, { group, start, first: ts, last: ts, count: 1, evidence: [ev] });
       else {
         b.count++;
         if (ts < b.first) b.first = ts;
         if (ts > b.last) b.last = ts;
-        if (b.evidence.length < BUCKET_EVIDENCE) b.evidence.push({ id, ts });
+        if (b.evidence.length < BUCKET_EVIDENCE || tail) b.evidence.push(ev);
       }
     });
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { Readable, pipeline } from 'node:stream';
 import { dropEventIndexes, ensureEventIndexes, refreshStatistics, type DB } from '../store/db.js';
-import { EventWriter, type EventRow } from '../store/events.js';
+import { EventWriter, type EventRow, type StoredTail } from '../store/events.js';
 import { Sources, type SourceRow } from '../store/sources.js';
 import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
 import { Dispatcher, SAMPLE_LINES, chooseParser } from '../parsers/dispatch.js';
@@ -356,14 +356,22 @@ class IngestRun {
       const row: EventRow = { ts, dataset: ev.dataset, sourceId: source.id, line: at.line, offset: at.offset, status, flags, raw, fields: ev.fields };
       rows.push(row);
       rowBytes += raw.length;
-      entry.events++;
-      summary.events_stored++;
-      summary.by_dataset[ev.dataset] = (summary.by_dataset[ev.dataset] ?? 0) + 1;
+      tally(ev.dataset, status, 1);
+    };
+    /** The summary counts what is stored: an event read again and kept as it was is taken out again. */
+    const tally = (dataset: string, status: number, n: 1 | -1) => {
+      entry.events += n;
+      summary.events_stored += n;
+      const inSet = (summary.by_dataset[dataset] ?? 0) + n;
+      if (inSet > 0) summary.by_dataset[dataset] = inSet;
+      else delete summary.by_dataset[dataset];
       if (status === Status.UNPARSED) {
-        entry.unparsed++;
-        summary.unparsed++;
+        entry.unparsed += n;
+        summary.unparsed += n;
       }
     };
+    // lines read by an earlier run (an unfinished last line read again) are not new lines
+    const readBefore = resume.status === 'resumed' ? source.lines : 0;
     const startDispatcher = (p: Parser) => {
       entry.format = p.name;
       dispatcher = new Dispatcher(p, { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs, head: probe.head.toString('utf8') }, emit);
@@ -379,8 +387,10 @@ class IngestRun {
     if (known) startDispatcher(parserByName(known) ?? chooseParser([]));
 
     const onLine = (line: string, lineNo: number, offset: number, flags: number) => {
-      entry.lines++;
-      summary.lines_read++;
+      if (lineNo > readBefore) {
+        entry.lines++;
+        summary.lines_read++;
+      }
       if (dispatcher) {
         lineFlags = flags;
         dispatcher.push(line, { line: lineNo, offset });
@@ -400,14 +410,16 @@ class IngestRun {
       rows = [];
       rowBytes = 0;
       this.db.transaction(() => {
+        let kept: StoredTail[] = [];
         if (pendingDelete !== null) {
-          this.writer.deleteTail(source.id, pendingDelete.fromId, pendingDelete.fromLine);
+          kept = this.writer.replaceTail(source.id, pendingDelete.fromId, pendingDelete.fromLine, batch);
           pendingDelete = null;
+          for (const ev of kept) tally(ev.dataset, ev.status, -1);
         }
         const first = this.writer.writeAll(batch);
         if (final && tailFrom) {
           const at = batch.findIndex((r) => r.line >= tailFrom!.line);
-          if (at >= 0) tailEventId = first + at;
+          tailEventId = kept.find((ev) => ev.line >= tailFrom!.line)?.id ?? (at >= 0 ? first + at : null);
         }
         const offset = held ? held.offset : final ? framer.position : framer.pendingStart;
         const tailAt = tailEventId !== null ? tailFrom!.offset : null;

@@ -5,6 +5,7 @@ import { COLUMN_FIELDS } from '../model/fields.js';
 import type { Fields, FieldValue, StoredEvent } from '../model/event.js';
 import { adjustRollup } from './rollup.js';
 import { COUNTED_COLUMNS, CountTally, subtractCounts } from './counts.js';
+import { dropEvidence } from './evidence.js';
 
 const COLS = COLUMN_FIELDS.map((d) => d.column!);
 const COL_INDEX = new Map(COLUMN_FIELDS.map((d, i) => [d.name, i]));
@@ -72,12 +73,16 @@ export class EventWriter {
   private readonly insert: Statement<Param[]>;
   private readonly insertMany: Statement<Param[]>;
   private readonly removeTail: Statement<[number, number, number]>;
+  private readonly tailRows: Statement<[number, number, number], StoredTail>;
   private readonly tally: CountTally;
 
   constructor(private readonly db: DB) {
     this.insert = db.prepare<Param[]>(INSERT_SQL);
     this.insertMany = db.prepare<Param[]>(INSERT_SQL.replace(/VALUES .*$/, `VALUES ${new Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`));
     this.removeTail = db.prepare<[number, number, number]>('DELETE FROM events WHERE id >= ? AND source_id = ? AND line >= ?');
+    this.tailRows = db.prepare<[number, number, number], StoredTail>(
+      'SELECT id, dataset, line, offset, status, flags, raw FROM events WHERE id >= ? AND source_id = ? AND line >= ? ORDER BY id',
+    );
     this.tally = new CountTally(db, COUNTED_COLUMNS.map((c) => BASE.length + COLS.indexOf(c)));
   }
 
@@ -115,12 +120,44 @@ export class EventWriter {
     return first;
   }
 
-  /** The events of a source's last read that continue now: from a first id and line on (ids bound the scan). */
-  deleteTail(sourceId: number, fromId: number, fromLine: number): void {
-    adjustRollup(this.db, 'e.id >= ? AND e.source_id = ? AND e.line >= ?', [fromId, sourceId, fromLine], -1);
-    subtractCounts(this.db, 'e.id >= ? AND e.source_id = ? AND e.line >= ?', [fromId, sourceId, fromLine]);
+  /**
+   * The events of a source's last read that continue now (from a first id and line on), against the rows read again
+   * from there: the leading events that the rows repeat exactly stay, with their ids (an unfinished line read again
+   * unchanged, or finished by just its newline, is no new event and no new match), and leave `rows`; the others are
+   * deleted. Returns the events kept. Inside the caller's transaction.
+   */
+  replaceTail(sourceId: number, fromId: number, fromLine: number, rows: EventRow[]): StoredTail[] {
+    const stored = this.tailRows.all(fromId, sourceId, fromLine);
+    let same = 0;
+    while (same < stored.length && same < rows.length && repeats(rows[same], stored[same])) same++;
+    if (same < stored.length) this.deleteTail(sourceId, stored[same].id, stored[same].line);
+    rows.splice(0, same);
+    return stored.slice(0, same);
+  }
+
+  /** From a first id and line on (ids bound the scan). */
+  private deleteTail(sourceId: number, fromId: number, fromLine: number): void {
+    const where = 'e.id >= ? AND e.source_id = ? AND e.line >= ?';
+    adjustRollup(this.db, where, [fromId, sourceId, fromLine], -1);
+    subtractCounts(this.db, where, [fromId, sourceId, fromLine]);
+    dropEvidence(this.db, where, [fromId, sourceId, fromLine]);
     this.removeTail.run(fromId, sourceId, fromLine);
   }
+}
+
+/** A stored event of an unfinished tail, as much of it as tells whether a row read again repeats it. */
+export interface StoredTail {
+  id: number;
+  dataset: string;
+  line: number;
+  offset: number;
+  status: number;
+  flags: number;
+  raw: string;
+}
+
+function repeats(row: EventRow, ev: StoredTail): boolean {
+  return row.line === ev.line && row.offset === ev.offset && row.raw === ev.raw && row.status === ev.status && row.flags === ev.flags && row.dataset === ev.dataset;
 }
 
 interface EventDbRow {

@@ -27,7 +27,8 @@ export interface FindingInput {
   /** 'add': count grows by `count` (new events of a bucket); 'set': the count is recomputed (correlations) */
   count: number;
   mode: 'add' | 'set';
-  evidence: { id: number; ts: number }[];
+  /** `tail`: an unfinished line's event, linked beyond the cap so that replacing it finds this finding */
+  evidence: { id: number; ts: number; tail?: true }[];
   /** what the rule measured (baselines: the value and the group's usual) */
   details?: Record<string, unknown>;
 }
@@ -159,10 +160,10 @@ export class Findings {
     return { id, created: false, changed };
   }
 
-  private addEvidence(id: string, events: { id: number; ts: number }[], have: number): void {
+  private addEvidence(id: string, events: FindingInput['evidence'], have: number): void {
     let room = EVIDENCE_CAP - have;
     for (const e of events) {
-      if (room <= 0) break;
+      if (room <= 0 && !e.tail) continue;
       room -= this.link.run(id, e.id, e.ts).changes;
     }
   }

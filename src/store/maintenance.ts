@@ -3,6 +3,10 @@ import fs from 'node:fs';
 import type { DB } from './db.js';
 import { adjustRollup, rebuildRollup, rollupDrift, ROLLUP_VERSION } from './rollup.js';
 import { COUNTS_VERSION, countsDrift, rebuildCounts, subtractCounts } from './counts.js';
+import { DANGLING_EVIDENCE } from './evidence.js';
+
+/** The schema version that added findings and their evidence. */
+const FINDINGS_VERSION = 2;
 
 export interface PruneResult {
   deleted: number;
@@ -61,7 +65,7 @@ export function prune(db: DB, file: string, before: number, batch = 50_000): Pru
 export interface CheckResult {
   ok: boolean;
   integrity: string[];
-  /** the tables kept in step with the events that are not (`event_rollup`, `value_counts source_ip`, ...) */
+  /** the tables kept in step with the events that are not (`event_rollup`, `value_counts source_ip`, `finding_events`, ...) */
   out_of_step: string[];
   schema_version: number;
   events: number;
@@ -95,13 +99,20 @@ function derivedOutOfStep(db: DB, version: number): string[] {
   if (version >= COUNTS_VERSION) {
     for (const [col, drift] of Object.entries(countsDrift(db))) if (drift > 0) out.push(`value_counts ${col}`);
   }
+  // evidence pointing at events that are gone (an unfinished line replaced by an earlier loghound): an index lookup each
+  if (version >= FINDINGS_VERSION && (db.prepare(DANGLING_EVIDENCE).pluck().get() as number) > 0) out.push('finding_events');
   return out;
 }
 
-/** Counts the rollup and the value counts again from the events: what `db check --repair` does. */
+/**
+ * Counts the rollup and the value counts again from the events, and unlinks evidence whose event is gone: what
+ * `db check --repair` does. (A finding's count cannot be recounted without its rule; the next hunt of a changed
+ * rule does that.)
+ */
 export function repairCounts(db: DB): void {
   db.transaction(() => {
     rebuildRollup(db);
     rebuildCounts(db);
+    db.exec(`DELETE FROM finding_events WHERE event_id NOT IN (SELECT id FROM events)`);
   })();
 }

@@ -194,6 +194,54 @@ test('an unterminated last line is kept, and replaced by the whole line once it 
   );
 });
 
+test('an unfinished last line: finished later it counts once in findings; read again unchanged it stores nothing', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'access.log');
+  const nikto = (i: number) => `175.16.199.14 - - [14/Nov/2026:03:02:0${i} +0000] "GET /.env${i} HTTP/1.1" 404 153 "-" "Mozilla/5.00 (Nikto/2.5.0)"`;
+  const hunt = (args: string[], input?: string | Buffer) => run(['--db', db, 'hunt', '--json', ...args], { input });
+  const findings = () => query<{ id: string; count: number; linked: number }>(db, 'SELECT id, count, (SELECT count(*) FROM finding_events WHERE finding_id = id) AS linked FROM findings');
+  fs.writeFileSync(log, `${nikto(5)}\n${nikto(6)}`);
+  assert.ok(hunt([log]).code <= 1);
+  assert.ok(findings().length > 0, 'the scanner is found');
+  fs.appendFileSync(log, '\n');
+  assert.ok(hunt([log]).code <= 1);
+  fs.appendFileSync(log, `${nikto(7)}`);
+  assert.ok(hunt([log]).code <= 1);
+  fs.appendFileSync(log, ' and more\n');
+  assert.ok(hunt([log]).code <= 1);
+  assert.equal(count(db), 3);
+  for (const f of findings()) assert.deepEqual(f, { ...f, count: f.linked }, 'each line counted once, as its evidence');
+  assert.deepEqual(query(db, 'SELECT fe.event_id FROM finding_events fe LEFT JOIN events e ON e.id = fe.event_id WHERE e.id IS NULL'), []);
+  assert.equal(run(['--db', db, 'db', 'check']).code, 0);
+
+  // more matches than a finding keeps as evidence: the unfinished one is still found and taken out of the count
+  const many = path.join(dir, 'many.db');
+  const scan = path.join(dir, 'scan.log');
+  const lines = Array.from({ length: 300 }, (_, i) => nikto(5).replace('03:02:05', `03:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`));
+  fs.writeFileSync(scan, lines.join('\n'));
+  assert.ok(run(['--db', many, 'hunt', scan]).code <= 1);
+  fs.appendFileSync(scan, ' finished\n');
+  assert.ok(run(['--db', many, 'hunt', scan]).code <= 1);
+  const counts = query<{ count: number }>(many, "SELECT count FROM findings WHERE rule_kind = 'detection'").map((r) => r.count);
+  assert.ok(counts.length > 0 && counts.every((n) => n <= 300), JSON.stringify(counts));
+
+  // the same unfinished content piped again, and a truncated gzip read again: nothing stored, nothing counted
+  const piped = path.join(dir, 'piped.db');
+  const partial = `${nikto(5)}\n${nikto(6).slice(0, 60)}`;
+  for (let i = 0; i < 3; i++) assert.equal(ingest(piped, ['-'], partial).summary.events_stored, i === 0 ? 2 : 0);
+  const gz = path.join(dir, 'old.log.gz');
+  const full = zlib.gzipSync(accessLines(3000));
+  fs.writeFileSync(gz, full.subarray(0, Math.floor(full.length * 0.6)));
+  const first = ingest(db, [gz]).summary.events_stored;
+  assert.ok(first > 1000, `stored ${first}`);
+  const again = ingest(db, [gz]);
+  assert.equal(again.summary.events_stored, 0, 'the unfinished last line is the one stored before');
+  const before = findings();
+  assert.equal(hunt([gz]).code, 2, 'the damage is still reported');
+  assert.deepEqual(findings().filter((f) => before.some((b) => b.id === f.id)), before, 'no finding grows');
+});
+
 test('missing paths, empty folders and unmatched globs are named; the rest is ingested; exit 2', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');

@@ -191,6 +191,23 @@ test('db check compares the counts stats reads with the events; --repair counts 
   assert.equal(run(['--db', db, 'db', 'check']).code, 0);
 });
 
+test('db check names evidence that points at a missing event; --repair unlinks it', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  assert.ok(run(['--db', db, 'hunt', path.join(FIXTURES, 'demo')]).code <= 1);
+  assert.equal(run(['--db', db, 'db', 'check']).code, 0);
+  // as an earlier loghound left it when it replaced an unfinished line that was evidence
+  const raw = new Database(db);
+  raw.exec('INSERT INTO finding_events (finding_id, event_id, ts) SELECT id, 999999999, first_ts FROM findings LIMIT 1');
+  raw.close();
+  const res = run(['--db', db, 'db', 'check', '--json']);
+  assert.equal(res.code, 2);
+  assert.deepEqual(JSON.parse(res.stdout).out_of_step, ['finding_events']);
+  const repaired = run(['--db', db, 'db', 'check', '--repair', '--json']);
+  assert.equal(repaired.code, 0, repaired.stderr);
+  assert.equal(query<{ n: number }>(db, 'SELECT count(*) AS n FROM finding_events WHERE event_id = 999999999')[0].n, 0);
+});
+
 test('db check finds damage; no world-readable file appears beside the store', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
