@@ -50,6 +50,9 @@ export interface SourceSummary {
   lines: number;
   events: number;
   unparsed: number;
+  /** lines cut at the line cap, and lines whose invalid UTF-8 was replaced */
+  truncated: number;
+  invalid_utf8: number;
   /** decompressed byte offset reading started at */
   from?: number;
 }
@@ -60,6 +63,8 @@ export interface IngestSummary {
   bytes_read: number;
   events_stored: number;
   unparsed: number;
+  truncated: number;
+  invalid_utf8: number;
   by_dataset: Record<string, number>;
   skipped: { path: string; reason: string }[];
   sources: SourceSummary[];
@@ -87,6 +92,8 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
     bytes_read: 0,
     events_stored: 0,
     unparsed: 0,
+    truncated: 0,
+    invalid_utf8: 0,
     by_dataset: {},
     skipped: [],
     sources: [],
@@ -212,7 +219,7 @@ class IngestRun {
     // sources this input turned out not to continue
     const tried = new Set<number>();
     let resume = this.recognise(path, probe, tried);
-    const entry: SourceSummary = { path: shown, status: resume.status, lines: 0, events: 0, unparsed: 0, from: resume.offset };
+    const entry: SourceSummary = { path: shown, status: resume.status, lines: 0, events: 0, unparsed: 0, truncated: 0, invalid_utf8: 0, from: resume.offset };
     this.summary.sources.push(entry);
     let stdinBytes: StdinBytes | undefined = isStdin ? { bytes: concatIter(stdinFirst, stdin), decompressed: false } : undefined;
     for (;;) {
@@ -386,10 +393,12 @@ class IngestRun {
     };
     if (known) startDispatcher(parserByName(known) ?? chooseParser([]));
 
+    const damaged = new DamagedLines();
     const onLine = (line: string, lineNo: number, offset: number, flags: number) => {
       if (lineNo > readBefore) {
         entry.lines++;
         summary.lines_read++;
+        if (flags !== 0) damaged.note(flags, lineNo);
       }
       if (dispatcher) {
         lineFlags = flags;
@@ -401,7 +410,8 @@ class IngestRun {
       sampleBytes += line.length;
       if (sample.length >= SAMPLE_LINES || sampleBytes >= 256 * 1024) replaySample();
     };
-    const framer = new LineFramer(resume.offset, resume.lines, onLine, lineLimit(probe.head));
+    const limit = lineLimit(probe.head);
+    const framer = new LineFramer(resume.offset, resume.lines, onLine, limit);
 
     /** One transaction: the batch's events and the position they bring the source to. */
     const commit = (final: boolean) => {
@@ -499,6 +509,7 @@ class IngestRun {
     const open = dispatcher!.held();
     if (open && (!tailFrom || open.offset < tailFrom.offset)) tailFrom = open;
     dispatcher!.end();
+    damaged.report(entry, summary, shown, limit, this.warn);
     if (failure) {
       summary.failed = true;
       this.warn(`${shown}: ${failure} at decompressed byte ${framer.position} (after line ${framer.lineNo}); the lines before it were stored`);
@@ -612,6 +623,41 @@ function fileContinues(file: string, size: number, s: SourceRow): boolean {
   if (size < resumePoint(s)) return false;
   const check = storedCheck(s);
   return check === null || fileMatches(file, check);
+}
+
+/**
+ * Lines that were cut or had bytes replaced are stored, but the loss should not stay hidden in the flags column:
+ * one warning per file names how many and where the first is.
+ */
+class DamagedLines {
+  private truncated = 0;
+  private invalid = 0;
+  private firstTruncated = 0;
+  private firstInvalid = 0;
+
+  note(flags: number, lineNo: number): void {
+    if (flags & EventFlag.TRUNCATED && this.truncated++ === 0) this.firstTruncated = lineNo;
+    if (flags & EventFlag.INVALID_UTF8 && this.invalid++ === 0) this.firstInvalid = lineNo;
+  }
+
+  report(entry: SourceSummary, summary: IngestSummary, shown: string, limit: number, warn: (m: string) => void): void {
+    entry.truncated += this.truncated;
+    entry.invalid_utf8 += this.invalid;
+    summary.truncated += this.truncated;
+    summary.invalid_utf8 += this.invalid;
+    const parts: string[] = [];
+    if (this.truncated > 0) parts.push(`${lines(this.truncated)} cut at ${fmtCap(limit)} (first: line ${this.firstTruncated})`);
+    if (this.invalid > 0) parts.push(`${lines(this.invalid)} with invalid UTF-8 replaced (first: line ${this.firstInvalid})`);
+    if (parts.length > 0) warn(`${shown}: ${parts.join(', ')}`);
+  }
+}
+
+function lines(n: number): string {
+  return `${n} line${n === 1 ? '' : 's'}`;
+}
+
+function fmtCap(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
 /** The line cap: 1 MiB, unless a parser recognises a head that needs longer lines. */

@@ -327,6 +327,23 @@ test('invalid UTF-8 is stored with replacement characters and flagged', () => {
   assert.equal(row.flags & 1, 1);
 });
 
+test('cut lines and invalid UTF-8 are counted per file and named with their first line on stderr', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const f = path.join(dir, 'mix.log');
+  const bad = Buffer.from([0xff, 0xfe]);
+  fs.writeFileSync(f, Buffer.concat([Buffer.from('before\n' + 'B'.repeat(3_000_000) + '\nok\nbad '), bad, Buffer.from(' utf8\n'), Buffer.from('C'.repeat(2_000_000) + '\nbad '), bad, Buffer.from('\n')]));
+  const res = ingest(db, [f]);
+  assert.equal(res.code, 0, 'the lines are stored: cut and repaired lines are not an error');
+  assert.match(res.stderr, /mix\.log: 2 lines cut at 1 MiB \(first: line 2\), 2 lines with invalid UTF-8 replaced \(first: line 4\)/);
+  assert.equal(res.summary.truncated, 2);
+  assert.equal(res.summary.invalid_utf8, 2);
+  assert.equal(res.summary.sources[0].truncated, 2);
+  assert.equal(res.summary.sources[0].invalid_utf8, 2);
+  const text = run(['--db', path.join(dir, 'text.db'), 'ingest', f]);
+  assert.match(text.stdout, /mix\.log .*6 lines, \d+ unparsed, 2 lines cut, 2 with invalid UTF-8/);
+});
+
 test('globs and folders: quoted patterns are expanded by loghound, recursively for folders', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
