@@ -149,6 +149,15 @@ function storedBytes(db: DB): number {
   return pages * size;
 }
 
+/**
+ * A named pipe, or a process substitution such as <(zcat old.gz), cannot seek: it is read once from its start,
+ * as stdin is, and recognised by content the same way.
+ */
+function openPipe(p: string): Readable | undefined {
+  if (!fs.statSync(p).isFIFO()) return undefined;
+  return fs.createReadStream(p, { highWaterMark: 1 << 20 });
+}
+
 function sizeOf(p: string): number {
   if (p === '-') return 0;
   try {
@@ -202,15 +211,18 @@ class IngestRun {
     const shown = isStdin ? '<stdin>' : file.path;
     let probe: Probe;
     let stdinFirst: Buffer[] = [];
-    const stdin = this.opts.stdin ?? process.stdin;
+    let stdin: Readable | undefined;
     try {
-      if (isStdin) ({ probe, first: stdinFirst } = await probeStream(stdin));
+      stdin = isStdin ? this.opts.stdin ?? process.stdin : openPipe(file.path);
+      if (stdin) ({ probe, first: stdinFirst } = await probeStream(stdin));
       else probe = probeFile(file.path);
     } catch (err) {
+      stdin?.destroy();
       skip(shown, describeSystemError(err), true);
       return;
     }
     if (!this.opts.force && looksBinary(probe.head)) {
+      if (stdin !== process.stdin) stdin?.destroy();
       skip(shown, 'binary file (NUL bytes near the start); pass --force to ingest it anyway', file.explicit);
       return;
     }
@@ -221,7 +233,7 @@ class IngestRun {
     let resume = this.recognise(path, probe, tried);
     const entry: SourceSummary = { path: shown, status: resume.status, lines: 0, events: 0, unparsed: 0, truncated: 0, invalid_utf8: 0, from: resume.offset };
     this.summary.sources.push(entry);
-    let stdinBytes: StdinBytes | undefined = isStdin ? { bytes: concatIter(stdinFirst, stdin), decompressed: false } : undefined;
+    let stdinBytes: StdinBytes | undefined = stdin ? { bytes: concatIter(stdinFirst, stdin), decompressed: false } : undefined;
     for (;;) {
       if (resume.status === 'unchanged') {
         entry.format = resume.source.format ?? undefined;
@@ -229,8 +241,8 @@ class IngestRun {
         return;
       }
       const { input, compressedStream } = this.open(file.path, probe, resume, stdinBytes);
-      const skipTo = probe.compressed || isStdin ? resume.offset : 0;
-      const seed = probe.compressed || isStdin ? undefined : this.bytesBefore(file.path, resume.offset);
+      const skipTo = probe.compressed || stdin ? resume.offset : 0;
+      const seed = probe.compressed || stdin ? undefined : this.bytesBefore(file.path, resume.offset);
       const mismatch = await this.readStream(input, compressedStream, skipTo, resume, probe, entry, shown, seed);
       if (!mismatch) return;
       tried.add(resume.source.id);
@@ -466,7 +478,8 @@ class IngestRun {
         format: entry.format ?? null,
       });
 
-    const prefix = new KnownPart(skipTo, resume.check, recent, source.path === '-');
+    // stdin and named pipes cannot be read twice: only they keep what they skip (a gzip file is opened again)
+    const prefix = new KnownPart(skipTo, resume.check, recent, compressedStream === undefined);
     const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let failure: string | undefined;
     try {

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { execFileSync, spawn } from 'node:child_process';
 import { run, tmpDir } from '../helpers/cli.js';
 import { count, query } from '../helpers/store.js';
 import { accessLines } from '../helpers/logs.js';
@@ -174,6 +175,21 @@ test('stdin: read once; the same content piped again adds nothing', () => {
   const gz = ingest(db, ['-'], zlib.gzipSync(accessLines(3, 0, 'gz')));
   assert.equal(gz.summary.events_stored, 3);
   assert.deepEqual(query(db, "SELECT DISTINCT path FROM sources"), [{ path: '-' }]);
+});
+
+test('a named pipe is read as a stream, as stdin is', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const fifo = path.join(dir, 'p.fifo');
+  fs.writeFileSync(path.join(dir, 'a.log'), accessLines(40));
+  execFileSync('mkfifo', [fifo]);
+  // the writer is a separate process: the CLI below runs synchronously and opens the pipe's other end
+  const writer = spawn('sh', ['-c', 'cat a.log > p.fifo'], { cwd: dir, stdio: 'ignore' });
+  const res = ingest(db, [fifo]);
+  writer.kill();
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.summary.events_stored, 40);
+  assert.equal(count(db), 40);
 });
 
 test('an unterminated last line is kept, and replaced by the whole line once it is finished', () => {
