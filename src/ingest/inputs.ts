@@ -45,23 +45,43 @@ export async function expandInputs(inputs: string[]): Promise<{ files: InputFile
       }
     }
     if (st?.isDirectory()) {
-      const found = await walk(path.resolve(input));
-      if (found.length === 0) skipped.push({ path: input, reason: 'folder holds no files', error: true });
+      const unreadable = skipped.length;
+      const found = await walk(path.resolve(input), skipped);
+      if (found.length === 0 && skipped.length === unreadable) skipped.push({ path: input, reason: 'folder holds no files', error: true });
       for (const f of found) add(f, false);
     } else if (st) {
       add(path.resolve(input), true);
     } else {
-      const found = await fg(input, { onlyFiles: true, absolute: true, dot: false, suppressErrors: true });
-      if (found.length === 0) skipped.push({ path: input, reason: 'no file matches this pattern', error: true });
+      const unreadable = skipped.length;
+      const found = await fg(input, { onlyFiles: true, absolute: true, dot: false, suppressErrors: true, fs: watchedFs(skipped) });
+      if (found.length === 0 && skipped.length === unreadable) skipped.push({ path: input, reason: 'no file matches this pattern', error: true });
       for (const f of sortOldestFirst(found)) add(f, false);
     }
   }
   return { files, skipped };
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const found = await fg('**/*', { cwd: dir, onlyFiles: true, absolute: true, dot: false, suppressErrors: true });
+async function walk(dir: string, skipped: Skipped[]): Promise<string[]> {
+  const found = await fg('**/*', { cwd: dir, onlyFiles: true, absolute: true, dot: false, suppressErrors: true, fs: watchedFs(skipped) });
   return sortOldestFirst(found);
+}
+
+/**
+ * The file system as fast-glob walks it. suppressErrors keeps one odd entry from ending the walk, but it also hid a
+ * folder that could not be read (/var/log/audit is 0700): that folder is now named with the reason, and the walk
+ * goes on. A folder that vanished during the walk is not a problem.
+ */
+function watchedFs(skipped: Skipped[]): Partial<fg.FileSystemAdapter> {
+  const readdir = (dir: string, options: object, callback: (err: NodeJS.ErrnoException | null, entries: unknown[]) => void) =>
+    fs.readdir(dir, options, (err, entries) => {
+      if (err && err.code !== 'ENOENT') {
+        skipped.push({ path: dir, reason: describeSystemError(err), error: true });
+        callback(null, []);
+        return;
+      }
+      callback(err, entries);
+    });
+  return { readdir: readdir as unknown as typeof fs.readdir };
 }
 
 /**

@@ -283,6 +283,30 @@ test('an unreadable file is named with the reason, exit 2', { skip: process.getu
   assert.match(res.stderr, /secret\.log: skipped: permission denied/);
 });
 
+test('an unreadable sub-folder is named with the reason in a folder walk and a glob, exit 2; the rest is ingested', { skip: process.getuid?.() === 0 ? 'root reads any folder' : false }, () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(path.join(logs, 'audit'), { recursive: true });
+  fs.writeFileSync(path.join(logs, 'a.log'), accessLines(3));
+  fs.writeFileSync(path.join(logs, 'audit/audit.log'), accessLines(2, 3));
+  fs.chmodSync(path.join(logs, 'audit'), 0o000);
+  try {
+    for (const input of [logs, path.join(logs, '**/*.log')]) {
+      const res = ingest(db, [input]);
+      assert.equal(res.code, 2, input);
+      assert.match(res.stderr, /logs\/audit: skipped: permission denied/, input);
+    }
+    assert.equal(count(db), 3);
+    const named = ingest(db, [path.join(logs, 'audit')]);
+    assert.equal(named.code, 2);
+    assert.match(named.stderr, /audit: skipped: permission denied/);
+    assert.doesNotMatch(named.stderr, /folder holds no files/);
+  } finally {
+    fs.chmodSync(path.join(logs, 'audit'), 0o700);
+  }
+});
+
 test('binary files: named explicitly -> skipped, exit 2; found in a folder -> skipped with a warning; --force ingests', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
