@@ -23,11 +23,19 @@ const GLOB_CHARS = /[*?[\]{}]/;
 export async function expandInputs(inputs: string[]): Promise<{ files: InputFile[]; skipped: Skipped[] }> {
   const files: InputFile[] = [];
   const skipped: Skipped[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, InputFile>();
   const add = (p: string, explicit: boolean) => {
-    if (seen.has(p)) return;
-    seen.add(p);
-    files.push({ path: p, explicit });
+    // one file reached by two paths (a link to a folder, a hard link) is still read once, under its own path
+    // rather than a link's when a walk found both
+    const key = identity(p);
+    const known = seen.get(key);
+    if (known) {
+      if (!known.explicit && !explicit && !isRealPath(known.path) && isRealPath(p)) known.path = p;
+      return;
+    }
+    const file = { path: p, explicit };
+    seen.set(key, file);
+    files.push(file);
   };
 
   for (const input of inputs) {
@@ -81,7 +89,68 @@ function watchedFs(skipped: Skipped[]): Partial<fg.FileSystemAdapter> {
       }
       callback(err, entries);
     });
-  return { readdir: readdir as unknown as typeof fs.readdir };
+  const real = new Map<string, string>();
+  const noted = new Set<string>();
+  const realOf = (p: string) => {
+    let r = real.get(p);
+    if (r === undefined) {
+      r = fs.realpathSync(p);
+      real.set(p, r);
+    }
+    return r;
+  };
+  // fast-glob stats a symbolic link to learn what it points to: a link back to a folder the walk is already inside
+  // is answered with the link itself, which is neither a folder to enter nor a file to read
+  const stat = (p: string, callback: (err: NodeJS.ErrnoException | null, st: fs.Stats) => void) =>
+    fs.stat(p, (err, st) => {
+      if (err || !st.isDirectory() || !closesCycle(p, realOf)) {
+        callback(err, st);
+        return;
+      }
+      fs.lstat(p, (lerr, link) => {
+        // the same link is met again through every other way into its folder: named once
+        const key = link ? `${link.dev}:${link.ino}` : p;
+        if (!noted.has(key)) skipped.push({ path: p, reason: 'link to a folder that contains it; not followed', error: false });
+        noted.add(key);
+        callback(lerr, link);
+      });
+    });
+  return { readdir: readdir as unknown as typeof fs.readdir, stat: stat as unknown as typeof fs.stat };
+}
+
+/** Does this link lead to one of the folders it sits in? Following it would walk the same files again, endlessly. */
+function closesCycle(link: string, realOf: (p: string) => string): boolean {
+  let target: string;
+  try {
+    target = realOf(link);
+  } catch {
+    return false;
+  }
+  for (let dir = path.dirname(link); ; dir = path.dirname(dir)) {
+    try {
+      if (realOf(dir) === target) return true;
+    } catch {
+      return false;
+    }
+    if (dir === path.dirname(dir)) return false;
+  }
+}
+
+function isRealPath(p: string): boolean {
+  try {
+    return fs.realpathSync(p) === p;
+  } catch {
+    return false;
+  }
+}
+
+function identity(p: string): string {
+  try {
+    const st = fs.statSync(p);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return p;
+  }
 }
 
 /**

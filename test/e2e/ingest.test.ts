@@ -395,6 +395,31 @@ test('globs and folders: quoted patterns are expanded by loghound, recursively f
   assert.equal(ingest(db, [path.join(dir, 'a')]).summary.events_stored, 4);
 });
 
+test('symbolic links: a cycle is not followed, and a file reached by two paths is read once, under its own path', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(path.join(logs, 'sub'), { recursive: true });
+  fs.mkdirSync(path.join(logs, 'other'));
+  fs.writeFileSync(path.join(logs, 'sub/a.log'), accessLines(2));
+  fs.writeFileSync(path.join(logs, 'other/b.log'), accessLines(3, 2));
+  // two links back up: the walk used to grow without end
+  fs.symlinkSync('..', path.join(logs, 'sub/up'));
+  fs.symlinkSync('..', path.join(logs, 'sub/up2'));
+  // and a cycle through two folders, plus a second way to the same files
+  fs.symlinkSync('../sub', path.join(logs, 'other/to-sub'));
+  fs.symlinkSync('../other', path.join(logs, 'sub/to-other'));
+  for (const input of [logs, path.join(logs, '**/*.log')]) {
+    const res = run(['--db', path.join(dir, `s${input.length}.db`), 'ingest', '--json', input], { timeout: 30_000 });
+    assert.equal(res.code, 0, res.stderr);
+    const summary = JSON.parse(res.stdout);
+    assert.deepEqual(summary.sources.map((s: { path: string }) => path.relative(logs, s.path)).sort(), ['other/b.log', 'sub/a.log'], input);
+    assert.equal(summary.events_stored, 5);
+  }
+  const res = run(['--db', db, 'ingest', logs], { timeout: 30_000 });
+  assert.match(res.stderr, /sub\/up: skipped: link to a folder that contains it; not followed/);
+});
+
 test('file names with spaces, quotes and newlines', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
