@@ -4,8 +4,7 @@
  * nothing and duplicates nothing.
  */
 import fs from 'node:fs';
-import zlib from 'node:zlib';
-import { Readable, pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { dropEventIndexes, ensureEventIndexes, refreshStatistics, type DB } from '../store/db.js';
 import { EventWriter, type EventRow, type StoredTail } from '../store/events.js';
 import { Sources, type SourceRow } from '../store/sources.js';
@@ -17,6 +16,7 @@ import { LineFramer, MAX_LINE_BYTES } from './framer.js';
 import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { CHECK_BYTES, RecentBytes, checkMatches, fileMatches, readRange, resumePoint, storedCheck, type ResumeCheck } from './resume.js';
+import { gunzipKeepingDamaged } from './gunzip.js';
 import { describeSystemError } from '../errors.js';
 import { paceHeap } from '../util/heap.js';
 
@@ -254,14 +254,12 @@ class IngestRun {
   }
 
   /** The input as decompressed bytes: a plain file from where it resumes, gzip and stdin from their start. */
-  private open(file: string, probe: Probe, resume: Resume, stdin?: StdinBytes): { input: Readable; compressedStream?: fs.ReadStream } {
-    if (stdin) {
-      const input = Readable.from(stdin.bytes);
-      return { input: probe.compressed && !stdin.decompressed ? gunzip(input) : input };
-    }
+  private open(file: string, probe: Probe, resume: Resume, stdin?: StdinBytes): { input: AsyncIterable<Buffer>; compressedStream?: fs.ReadStream } {
+    if (stdin) return { input: probe.compressed && !stdin.decompressed ? gunzipKeepingDamaged(stdin.bytes) : stdin.bytes };
     if (!probe.compressed) return { input: fs.createReadStream(file, { start: resume.offset, highWaterMark: 1 << 20 }) };
     const compressedStream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
-    return { input: gunzip(compressedStream), compressedStream };
+    // a file can be read again to save the lines just before damage; a stream cannot
+    return { input: gunzipKeepingDamaged(compressedStream, () => fs.createReadStream(file, { highWaterMark: 1 << 20 })), compressedStream };
   }
 
   /** A plain file resumed at `offset`: the bytes just before it, from which the next resume check is taken. */
@@ -335,7 +333,7 @@ class IngestRun {
   }
 
   private async readStream(
-    input: Readable,
+    input: AsyncIterable<Buffer>,
     compressedStream: fs.ReadStream | undefined,
     skipTo: number,
     resume: Resume,
@@ -406,11 +404,19 @@ class IngestRun {
     if (known) startDispatcher(parserByName(known) ?? chooseParser([]));
 
     const damaged = new DamagedLines();
+    /** set when the input broke off in the middle of a line: that line is kept raw, never parsed */
+    let cutBy: string | undefined;
     const onLine = (line: string, lineNo: number, offset: number, flags: number) => {
       if (lineNo > readBefore) {
         entry.lines++;
         summary.lines_read++;
         if (flags !== 0) damaged.note(flags, lineNo);
+      }
+      if (cutBy !== undefined) {
+        if (!dispatcher) replaySample();
+        lineFlags = flags;
+        dispatcher!.pushRaw(line, { line: lineNo, offset }, cutBy);
+        return;
       }
       if (dispatcher) {
         lineFlags = flags;
@@ -485,7 +491,7 @@ class IngestRun {
     try {
       for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
         const buf = prefix.take(next.value);
-        if (buf === MISMATCH) return this.mismatched(prefix, [next.value], chunks, input, shown);
+        if (buf === MISMATCH) return this.mismatched(prefix, [next.value], chunks, shown);
         if (buf === null) continue;
         recent.push(buf);
         framer.push(buf);
@@ -494,7 +500,7 @@ class IngestRun {
         if (dispatcher && (rows.length >= this.batchRows || rowBytes >= BATCH_BYTES)) commit(false);
         if (this.opts.interrupted?.()) {
           summary.interrupted = true;
-          input.destroy();
+          void chunks.return?.();
           break;
         }
       }
@@ -512,11 +518,14 @@ class IngestRun {
       saveIdentity(false);
       return;
     }
-    if (!prefix.verified && !failure) return this.mismatched(prefix, [], chunks, input, shown);
+    if (!prefix.verified && !failure) return this.mismatched(prefix, [], chunks, shown);
     if (prefix.skipped < skipTo && !failure) {
       this.warn(`${shown}: ends at byte ${prefix.skipped}, before the ${skipTo} bytes already read from this content; nothing new`);
     }
     if (framer.pending) tailFrom = { offset: framer.pendingStart, line: framer.lineNo + 1 };
+    const cutLine = failure && framer.pending ? framer.lineNo + 1 : undefined;
+    const damageAt = framer.position;
+    if (cutLine !== undefined) cutBy = `line cut where the input is damaged: ${failure}`;
     framer.end();
     if (!dispatcher) replaySample();
     const open = dispatcher!.held();
@@ -525,7 +534,9 @@ class IngestRun {
     damaged.report(entry, summary, shown, limit, this.warn);
     if (failure) {
       summary.failed = true;
-      this.warn(`${shown}: ${failure} at decompressed byte ${framer.position} (after line ${framer.lineNo}); the lines before it were stored`);
+      const where = cutLine !== undefined ? `in line ${cutLine}` : `after line ${framer.lineNo}`;
+      const cut = cutLine !== undefined ? `; line ${cutLine}, cut there, is stored unparsed` : '';
+      this.warn(`${shown}: ${failure} at decompressed byte ${damageAt} (${where}); the lines before it were stored${cut}`);
     }
     commit(true);
     saveIdentity(!failure);
@@ -535,14 +546,15 @@ class IngestRun {
    * gzip or stdin is not the content it was taken for (other bytes before the resume point, or it ends before it):
    * a file is opened again, stdin replays what it skipped, unless that was too much to keep.
    */
-  private mismatched(known: KnownPart, unread: Buffer[], rest: AsyncIterator<Buffer>, input: Readable, shown: string): Mismatch | undefined {
+  private mismatched(known: KnownPart, unread: Buffer[], rest: AsyncIterator<Buffer>, shown: string): Mismatch | undefined {
     if (!known.stdin) {
-      input.destroy();
+      // ending the iteration closes the input
+      void rest.return?.();
       return {};
     }
     const spooled = known.spooled();
     if (spooled) return { replay: concatIter([...spooled, ...unread], rest) };
-    input.destroy();
+    void rest.return?.();
     this.summary.failed = true;
     this.warn(
       `${shown}: skipped: starts like content read before but differs from it by byte ${known.skipped}, and the ` +
@@ -685,11 +697,6 @@ function lineLimit(head: Buffer): number {
 interface StdinBytes {
   bytes: AsyncIterable<Buffer>;
   decompressed: boolean;
-}
-
-function gunzip(input: Readable): Readable {
-  // pipeline, not pipe: a read error on the file must reach the reader of the gunzip stream
-  return pipeline(input, zlib.createGunzip({ chunkSize: 1 << 18 }), () => undefined);
 }
 
 async function* concatIter(first: Buffer[], rest: AsyncIterable<Buffer> | AsyncIterator<Buffer>): AsyncGenerator<Buffer> {

@@ -52,8 +52,34 @@ function gunzipHead(compressed: Buffer): Buffer {
       // extremely compressible: decompress less input
       return zlib.gunzipSync(compressed.subarray(0, 1024), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).subarray(0, HEAD_BYTES);
     }
-    throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'Z_DATA_ERROR') throw err;
+    return beforeDamage(compressed);
   }
+}
+
+/**
+ * Damage in the first 64 KiB (or a bad CRC trailer on a small file) must not cost the lines before it: the head is
+ * what the longest undamaged prefix decompresses to (a cut-off prefix is no error with Z_SYNC_FLUSH). The reader
+ * meets the damage again and reports it.
+ */
+function beforeDamage(compressed: Buffer): Buffer {
+  const attempt = (n: number) => {
+    try {
+      return zlib.gunzipSync(compressed.subarray(0, n), { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: 1 << 22 });
+    } catch {
+      return undefined;
+    }
+  };
+  let good = 0;
+  let bad = compressed.length;
+  while (bad - good > 1) {
+    const mid = (good + bad) >>> 1;
+    if (attempt(mid)) good = mid;
+    else bad = mid;
+  }
+  const head = attempt(good);
+  if (!head) throw Object.assign(new Error('not a gzip stream'), { code: 'Z_DATA_ERROR' });
+  return head.subarray(0, HEAD_BYTES);
 }
 
 export function probeFile(file: string): Probe {

@@ -60,17 +60,22 @@ export class Dispatcher {
     }
     if (res === null) return;
     if (typeof res === 'string') {
-      // an open group ends here: stored before the rejected line, so the resume point never lies behind a
-      // line that is already stored
-      if (this.main.held?.()) for (const ev of this.main.flush()) this.emitParsed(ev, '', at);
-      const ev = this.fallback.parse(line, at) as ParsedEvent;
-      ev.fields['error.message'] = res;
-      this.emit(ev, Status.UNPARSED, at, line, 1);
+      this.pushRaw(line, at, res);
     } else if (Array.isArray(res)) {
       for (const ev of res) this.emitParsed(ev, line, at);
     } else {
       this.emitParsed(res, line, at);
     }
+  }
+
+  /** A line kept raw with the reason: one the parser rejected, or one known to be damaged (cut by a broken gzip). */
+  pushRaw(line: string, at: LineRef, reason: string): void {
+    // an open group ends here: stored before this line, so the resume point never lies behind a line that is
+    // already stored
+    if (this.main.held?.()) for (const ev of this.main.flush()) this.emitParsed(ev, '', at);
+    const ev = this.fallback.parse(line, at) as ParsedEvent;
+    ev.fields['error.message'] = reason;
+    this.emit(ev, Status.UNPARSED, at, line, 1);
   }
 
   end(): void {

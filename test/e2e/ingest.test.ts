@@ -343,6 +343,55 @@ test('a truncated gzip: every line before the damage is stored, the file and off
   assert.match(last[1].raw, /HTTP\/1\.1" 200 \d+ "-" "Mozilla\/5\.0 \(X11; Linux x86_64\)"$/);
 });
 
+test('a gzip whose CRC trailer alone is broken: every line is stored, from a file and from stdin, the same on every run; exit 2', () => {
+  const dir = tmpDir();
+  for (const n of [2000, 50000]) {
+    const gz = zlib.gzipSync(accessLines(n));
+    gz[gz.length - 8] ^= 0xff;
+    const f = path.join(dir, `crc${n}.log.gz`);
+    fs.writeFileSync(f, gz);
+    for (const [i, args, input] of [[1, [f], undefined], [2, [f], undefined], [3, ['-'], gz]] as const) {
+      const db = path.join(dir, `s${n}-${i}.db`);
+      const res = ingest(db, [...args], input);
+      assert.equal(res.code, 2, res.stderr);
+      assert.match(res.stderr, new RegExp(`${args[0] === '-' ? '<stdin>' : `crc${n}\\.log\\.gz`}: gzip stream is corrupt \\(incorrect data check\\) at decompressed byte \\d+ \\(after line ${n}\\)`));
+      assert.equal(count(db), n, `${n} lines, run ${i}`);
+      assert.equal(count(db, 'status = 0'), n);
+    }
+  }
+});
+
+test('a gzip damaged in the middle: every line zlib yields before the damage is stored, the cut line unparsed with the reason', () => {
+  const dir = tmpDir();
+  const text = Buffer.from(accessLines(20000));
+  const gz = zlib.gzipSync(text);
+  gz.fill(0, 1000, 1008); // zlib finds this: "invalid distance too far back"
+  const f = path.join(dir, 'mid.log.gz');
+  fs.writeFileSync(f, gz);
+  // what can be had: the longest prefix of the compressed bytes that decompresses (a cut-off prefix is no error)
+  const upTo = (len: number) => {
+    try {
+      return zlib.gunzipSync(gz.subarray(0, len), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    } catch {
+      return undefined;
+    }
+  };
+  let good = 0;
+  while (upTo(good + 1)) good++;
+  const expected = upTo(good)!.toString('utf8').split('\n');
+  for (const run of [1, 2]) {
+    const db = path.join(dir, `s${run}.db`);
+    const res = ingest(db, [f]);
+    assert.equal(res.code, 2);
+    assert.match(res.stderr, new RegExp(`mid\\.log\\.gz: gzip stream is corrupt \\(invalid distance too far back\\) at decompressed byte \\d+ \\(in line ${expected.length}\\)`));
+    const rows = query<{ line: number; raw: string; status: number; reason: string | null }>(db, "SELECT line, raw, status, json_extract(extra, '$.\"error.message\"') AS reason FROM events ORDER BY line");
+    assert.deepEqual(rows.map((r) => r.raw), expected, `run ${run}`);
+    const cut = rows[rows.length - 1];
+    assert.equal(cut.status, 1, 'the cut line is not stored as parsed');
+    assert.match(cut.reason ?? '', /line cut where the input is damaged: gzip stream is corrupt/);
+  }
+});
+
 test('a 5 MiB line is stored truncated with a flag; the lines around it are intact', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
