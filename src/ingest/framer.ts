@@ -107,7 +107,7 @@ export class LineFramer {
 }
 
 /** U+FFFD can be in the input legitimately; the line is invalid only if the decoder had to add some. */
-function hasLiteralReplacement(buf: Buffer, from: number, to: number, text: string): boolean {
+export function hasLiteralReplacement(buf: Buffer, from: number, to: number, text: string): boolean {
   let literal = 0;
   for (let i = buf.indexOf(REPLACEMENT, from); i >= 0 && i < to; i = buf.indexOf(REPLACEMENT, i + 3)) literal++;
   let decoded = 0;

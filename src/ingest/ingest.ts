@@ -13,6 +13,7 @@ import { Dispatcher, SAMPLE_LINES, chooseParser } from '../parsers/dispatch.js';
 import { PARSERS, parserByName } from '../parsers/registry.js';
 import type { Parser } from '../parsers/types.js';
 import { LineFramer, MAX_LINE_BYTES } from './framer.js';
+import { RecordsFramer } from './records.js';
 import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
 import { expandInputs, type InputFile } from './inputs.js';
 import { CHECK_BYTES, RecentBytes, checkMatches, fileMatches, readRange, resumePoint, storedCheck, type ResumeCheck } from './resume.js';
@@ -428,8 +429,13 @@ class IngestRun {
       sampleBytes += line.length;
       if (sample.length >= SAMPLE_LINES || sampleBytes >= 256 * 1024) replaySample();
     };
-    const limit = lineLimit(probe.head);
-    const framer = new LineFramer(resume.offset, resume.lines, onLine, limit);
+    const limit = MAX_LINE_BYTES;
+    const framer = splitsRecords(probe.head)
+      ? new RecordsFramer(resume.offset, resume.lines, onLine, (damage) => {
+          summary.failed = true;
+          this.warn(`${shown}: ${damage}`);
+        })
+      : new LineFramer(resume.offset, resume.lines, onLine);
 
     /** One transaction: the batch's events and the position they bring the source to. */
     const commit = (final: boolean) => {
@@ -685,12 +691,10 @@ function fmtCap(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
-/** The line cap: 1 MiB, unless a parser recognises a head that needs longer lines. */
-function lineLimit(head: Buffer): number {
+/** A stream that starts with a document too big for lines (CloudTrail's): it is split as its bytes arrive. */
+function splitsRecords(head: Buffer): boolean {
   const text = head.toString('utf8');
-  let limit = MAX_LINE_BYTES;
-  for (const p of PARSERS) limit = Math.max(limit, p.lineLimit?.(text) ?? 0);
-  return limit;
+  return PARSERS.some((p) => p.splitsRecords?.(text));
 }
 
 /** stdin as it came, or (read again after a mismatch) what was skipped of it and the rest, already decompressed. */

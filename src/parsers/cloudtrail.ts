@@ -1,19 +1,24 @@
 /**
  * AWS CloudTrail: the files CloudTrail delivers to S3 (`{"Records":[...]}` on one line, usually .json.gz), the same
  * pretty-printed over many lines (aws CLI, jq), `aws cloudtrail lookup-events` output ({"Events":[{CloudTrailEvent:
- * "<json>"}]}), and NDJSON of single records. One event per record. A multi-line document is held until it closes
- * (held() reports its first line); each of its events carries a span whose raw text is the record as compact JSON.
+ * "<json>"}]}), and NDJSON of single records. One event per record, whose raw text is the record as compact JSON.
+ * A stream that starts with a Records document reaches the parser already split, element by element (ingest's
+ * RecordsFramer: the document can be hundreds of MB on one line). Otherwise a multi-line document is held until it
+ * closes (held() reports its first line).
  */
 import type { Fields, FieldValue, LineRef, ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
-import type { Parser } from './types.js';
+import type { ParseResult, Parser } from './types.js';
 import { isIpAddress, parseIsoTime } from './lib.js';
 
 const DATASET = 'aws.cloudtrail';
-/** One-line {"Records":[...]} files reach several MB; this is the line cap ingest uses for them. */
-export const RECORDS_LINE_LIMIT = 256 * 1024 * 1024;
-/** A pretty-printed document still open after this many lines is given up on (memory stays bounded). */
-const MAX_DOC_BYTES = RECORDS_LINE_LIMIT;
+/** A stream that starts like this is split by ingest as it arrives, one Records element at a time. */
+const RECORDS_HEAD = /^\s*\{\s*"Records"\s*:/;
+/**
+ * A pretty-printed document held line by line (one that does not start its stream: a stream that starts with one
+ * is split as it arrives) is given up on past this size.
+ */
+const MAX_DOC_BYTES = 256 * 1024 * 1024;
 
 const NOT_JSON = 'not a JSON document';
 const BAD_JSON = 'invalid or truncated JSON';
@@ -142,6 +147,33 @@ function documentEvents(records: unknown[], at: LineRef, lines: number): ParsedE
   });
 }
 
+/**
+ * A unit of a stream split by ingest: an element of a Records array, with its own line and offset, or a JSON value
+ * or line outside the document. Nothing is held: the document is already cut into its elements.
+ */
+function splitUnit(text: string, at: LineRef): ParseResult {
+  const t = text.trim();
+  let value: unknown;
+  try {
+    value = JSON.parse(t);
+  } catch {
+    const c = t.charCodeAt(0);
+    return c === 123 || c === 91 || c === 34 ? BAD_JSON : NOT_JSON;
+  }
+  const lines = lineCount(text);
+  if (isRecord(value)) return documentEvents([value], at, lines)[0];
+  const records = recordsOf(value);
+  if (records?.length === 0) return 'a CloudTrail document without records';
+  // an element that is not a record (a number, null, another object) stays visible, as in a whole document
+  return documentEvents(records ?? [value], at, lines);
+}
+
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 /** Bracket depth of a JSON line, continuing from `depth`; strings are skipped. `inString` carries across lines. */
 function depthAfter(line: string, state: { depth: number; inString: boolean }): void {
   let { depth, inString } = state;
@@ -197,8 +229,9 @@ export const cloudtrail: Parser = {
     }
     return sample.length ? (whole + (marker ? partial : 0)) / sample.length : 0;
   },
-  lineLimit: (head) => (/^\s*\{\s*"Records"\s*:/.test(head) ? RECORDS_LINE_LIMIT : undefined),
-  create() {
+  splitsRecords: (head) => RECORDS_HEAD.test(head),
+  create(ctx) {
+    if (ctx.head !== undefined && RECORDS_HEAD.test(ctx.head)) return { parse: splitUnit, flush: () => [] };
     let doc: OpenDoc | undefined;
 
     const oneLine = (line: string, at: LineRef): ParsedEvent | ParsedEvent[] | string | null => {

@@ -40,10 +40,11 @@ export interface Parser {
   detect(sample: string[]): number;
   create(ctx: ParserContext): LineParser;
   /**
-   * A longer line cap for streams whose head (first decompressed bytes) shows this format needs it, such as
-   * CloudTrail's one-line {"Records":[...]} files. Other streams keep ingest's 1 MiB cap.
+   * True when the stream's head (first decompressed bytes) is a CloudTrail {"Records":[...]} document, often
+   * hundreds of MB on one line: ingest then hands on each element of the array as it arrives instead of lines
+   * (RecordsFramer), and create() gets the same head, so the parser knows what its input is.
    */
-  lineLimit?(head: string): number | undefined;
+  splitsRecords?(head: string): boolean;
   /** Fields beyond the column catalogue that this parser fills (for documentation and search typing). */
   fields?: FieldDef[];
 }

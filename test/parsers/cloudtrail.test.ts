@@ -14,6 +14,8 @@ import { cloudtrail } from '../../src/parsers/cloudtrail.js';
 import { parseLines } from '../../src/parsers/run.js';
 import { Status, type ParsedEvent } from '../../src/model/event.js';
 import type { ParseResult } from '../../src/parsers/types.js';
+import { ingest } from '../../src/ingest/ingest.js';
+import { openDb } from '../../src/store/db.js';
 
 const DIR = path.join(FIXTURES, 'cloudtrail');
 const ctx = { path: '-', tz: 'UTC', mtimeMs: Date.UTC(2024, 0, 1) };
@@ -143,14 +145,14 @@ test('random mutations of records never throw', () => {
   p.flush();
 });
 
-test('detection: CloudTrail in any shape, not other JSON; the line cap grows for one-line Records files', () => {
+test('detection: CloudTrail in any shape, not other JSON; a stream that starts with a Records document is split', () => {
   assert.equal(cloudtrail.detect(readLines(path.join(DIR, 'records-pretty.log')).slice(0, 200)), 1);
   assert.equal(cloudtrail.detect(readLines(path.join(DIR, 'records-ndjson.log'))), 1);
   assert.equal(cloudtrail.detect(['{"time":"2024-01-01T00:00:00Z","level":"info","msg":"x"}', '{"a":1}']), 0);
   assert.equal(cloudtrail.detect(['{', '  "level": "info",', '  "msg": "x"', '}']), 0);
-  assert.equal(cloudtrail.lineLimit!('{"Records":[{"eventVersion":"1.09"'), 256 * 1024 * 1024);
-  assert.equal(cloudtrail.lineLimit!(' \n{\n    "Records": ['), 256 * 1024 * 1024);
-  assert.equal(cloudtrail.lineLimit!('{"eventVersion":"1.09"}'), undefined);
+  assert.equal(cloudtrail.splitsRecords!('{"Records":[{"eventVersion":"1.09"'), true);
+  assert.equal(cloudtrail.splitsRecords!(' \n{\n    "Records": ['), true);
+  assert.equal(cloudtrail.splitsRecords!('{"eventVersion":"1.09"}'), false);
 });
 
 test('ingest: a .json.gz as delivered to S3 (one line, no newline at the end)', () => {
@@ -185,4 +187,86 @@ test('ingest: a one-line Records file larger than the default 1 MiB line cap is 
     "SELECT count(*) AS n, sum(status = 0) AS parsed, count(DISTINCT json_extract(extra, '$.\"event.id\"')) AS ids FROM events",
   );
   assert.deepEqual(row, { n: 3000, parsed: 3000, ids: 3000 });
+});
+
+/** Each stored row of a file: where it says it is, and what it holds. */
+function storedRows(db: string) {
+  return query<{ line: number; offset: number; status: number; flags: number; raw: string; msg: string | null }>(
+    db,
+    "SELECT line, offset, status, flags, raw, json_extract(extra, '$.\"error.message\"') AS msg FROM events ORDER BY id",
+  );
+}
+
+test('ingest: one-line and pretty-printed documents are split record by record into the same events as before', () => {
+  for (const f of ['records-oneline.log', 'records-pretty.log']) {
+    const db = path.join(tmpDir(), 'store.db');
+    const file = path.join(DIR, f);
+    const res = run(['--db', db, 'ingest', file]);
+    assert.equal(res.code, 0, res.stderr);
+    const rows = storedRows(db);
+    assert.deepEqual(rows.map((r) => [r.status, r.raw]), docsOf(f).map((d) => [Status.PARSED, d.event.original]), f);
+    // each record's line and offset are where the record itself starts in the file
+    const bytes = fs.readFileSync(file);
+    for (const r of rows) {
+      assert.equal(bytes[r.offset], 0x7b, `${f}: a record starts at byte ${r.offset}`);
+      assert.equal(bytes.subarray(0, r.offset).toString().split('\n').length, r.line, `${f}: line of byte ${r.offset}`);
+    }
+    if (f === 'records-oneline.log') assert.ok(rows.every((r) => r.line === 1));
+    else assert.deepEqual(rows.map((r) => r.line).slice(0, 3), [3, 39, 71]);
+  }
+});
+
+test('ingest: a document cut short keeps every record before the damage, and names the file, byte and line (exit 2)', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const whole = fs.readFileSync(path.join(DIR, 'records-oneline.log'), 'utf8').trim();
+  const records = docsOf('records-oneline.log').map((d) => d.event.original as string);
+  const cutAt = whole.indexOf(records[6]) + 100;
+  const file = path.join(dir, 'cut.json');
+  fs.writeFileSync(file, whole.slice(0, cutAt));
+  const res = run(['--db', db, 'ingest', file]);
+  assert.equal(res.code, 2, res.stderr);
+  assert.ok(res.stderr.includes(`${file}: CloudTrail document from line 1 (byte 0) is cut short at byte ${cutAt} (line 1), the input ends inside it: 6 complete records stored`), res.stderr);
+  const rows = storedRows(db);
+  assert.deepEqual(rows.slice(0, 6).map((r) => [r.status, r.raw]), records.slice(0, 6).map((r) => [Status.PARSED, r]));
+  assert.deepEqual(rows.slice(6).map((r) => [r.status, r.raw, r.msg]), [[Status.UNPARSED, records[6].slice(0, 100), 'invalid or truncated JSON']]);
+});
+
+test('ingest: a record over the 1 MiB cap is stored cut, tagged and unparsed; the records around it are not', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const [a, b] = docsOf('records-oneline.log').map((d) => d.event.original as string);
+  const big = a.replace('"eventVersion":"1.09"', `"eventVersion":"1.09","padding":"${'x'.repeat(2 * 1024 * 1024)}"`);
+  const file = path.join(dir, 'big-record.json');
+  fs.writeFileSync(file, `{"Records":[${a},${big},${b}]}`);
+  const res = run(['--db', db, 'ingest', file]);
+  assert.equal(res.code, 0, res.stderr);
+  const rows = storedRows(db);
+  assert.deepEqual(rows.map((r) => [r.status, r.flags & 2, r.raw.length]), [[Status.PARSED, 0, a.length], [Status.UNPARSED, 2, 1024 * 1024], [Status.PARSED, 0, b.length]]);
+  assert.equal(rows[1].msg, 'invalid or truncated JSON');
+});
+
+test('ingest: stopped in the middle of a large document, a re-run stores the rest once', async () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'big.json');
+  const record = JSON.parse(readLines(path.join(DIR, 'records-ndjson.log'))[3]);
+  const N = 6000;
+  const records = Array.from({ length: N }, (_, i) => ({ ...record, eventID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }));
+  fs.writeFileSync(file, JSON.stringify({ Records: records }));
+  const dbFile = path.join(dir, 'store.db');
+  let chunks = 0;
+  const db = openDb(dbFile);
+  const first = await ingest(db, { inputs: [file], tz: 'UTC', batchRows: 500, interrupted: () => ++chunks > 2 });
+  assert.equal(first.interrupted, true);
+  assert.ok(first.events_stored > 0 && first.events_stored < N, `stored ${first.events_stored} before the stop`);
+  const second = await ingest(db, { inputs: [file], tz: 'UTC' });
+  db.close();
+  assert.equal(second.sources[0].status, 'resumed');
+  assert.ok(second.sources[0].from! > 0, 'read on from inside the document');
+  assert.equal(second.failed, false, second.warnings.join('\n'));
+  const [row] = query<{ n: number; parsed: number; ids: number }>(
+    dbFile,
+    "SELECT count(*) AS n, sum(status = 0) AS parsed, count(DISTINCT json_extract(extra, '$.\"event.id\"')) AS ids FROM events",
+  );
+  assert.deepEqual(row, { n: N, parsed: N, ids: N });
 });
