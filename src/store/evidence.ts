@@ -13,13 +13,10 @@ const TAIL_EVENTS = 64;
  * them, beyond the evidence caps, so that replacing one finds every count to take it out of.
  */
 export function unfinishedTailIds(db: DB): number[] {
-  return db
-    .prepare(
-      `SELECT e.id FROM sources s JOIN events e ON e.id >= s.tail_event_id AND e.id < s.tail_event_id + ${TAIL_EVENTS}
-       AND e.source_id = s.id AND e.line >= s.tail_line WHERE s.tail_event_id IS NOT NULL`,
-    )
-    .pluck()
-    .all() as number[];
+  // one id range per source: as one join, SQLite read every event (0.9 s at 3M events) instead of each range
+  const sources = db.prepare('SELECT id, tail_event_id AS first, tail_line AS line FROM sources WHERE tail_event_id IS NOT NULL').all() as { id: number; first: number; line: number }[];
+  const tail = db.prepare('SELECT id FROM events WHERE id >= ? AND id < ? AND source_id = ? AND line >= ?').pluck();
+  return sources.flatMap((s) => tail.all(s.first, s.first + TAIL_EVENTS, s.id, s.line) as number[]);
 }
 
 /**
