@@ -15,7 +15,7 @@ import type { Parser } from '../parsers/types.js';
 import { LineFramer, MAX_LINE_BYTES } from './framer.js';
 import { RecordsFramer } from './records.js';
 import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
-import { expandInputs, type InputFile } from './inputs.js';
+import { describeOpenError, expandInputs, type InputFile } from './inputs.js';
 import { CHECK_BYTES, RecentBytes, checkMatches, fileMatches, readRange, resumePoint, storedCheck, type ResumeCheck } from './resume.js';
 import { gunzipKeepingDamaged } from './gunzip.js';
 import { describeSystemError } from '../errors.js';
@@ -219,7 +219,7 @@ class IngestRun {
       else probe = probeFile(file.path);
     } catch (err) {
       stdin?.destroy();
-      skip(shown, describeSystemError(err), true);
+      skip(shown, describeOpenError(file.path, err), true);
       return;
     }
     if (!this.opts.force && looksBinary(probe.head)) {

@@ -48,7 +48,7 @@ export async function expandInputs(inputs: string[]): Promise<{ files: InputFile
       st = fs.statSync(input);
     } catch (err) {
       if (!GLOB_CHARS.test(input)) {
-        skipped.push({ path: input, reason: describeSystemError(err), error: true });
+        skipped.push({ path: input, reason: describeOpenError(input, err), error: true });
         continue;
       }
     }
@@ -167,4 +167,15 @@ function sortOldestFirst(files: string[]): string[] {
     const kb = key(b);
     return ka.base < kb.base ? -1 : ka.base > kb.base ? 1 : kb.n - ka.n;
   });
+}
+
+/**
+ * Why a path could not be opened. A name that is not valid UTF-8 reaches JavaScript with U+FFFD in place of its bad
+ * bytes (from the command line or a folder listing), and that name does not exist: say so, rather than "no such file".
+ */
+export function describeOpenError(file: string, err: unknown): string {
+  if ((err as NodeJS.ErrnoException)?.code === 'ENOENT' && file.includes('\uFFFD')) {
+    return 'its name is not valid UTF-8 (shown with \uFFFD), and loghound opens files by name: rename it, or pipe it in (loghound ingest - < FILE)';
+  }
+  return describeSystemError(err);
 }

@@ -272,6 +272,21 @@ test('missing paths, empty folders and unmatched globs are named; the rest is in
   assert.equal(res.summary.skipped.length, 3);
 });
 
+test('a file whose name is not valid UTF-8 is named with that reason, not "no such file"; the rest is ingested', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  const line = 'Nov 14 03:00:00 h sshd[1]: Accepted password for a from 192.0.2.1 port 22 ssh2\n';
+  // a Latin-1 name, as an old system or an archive may have written it
+  fs.writeFileSync(Buffer.concat([Buffer.from(logs + '/auth'), Buffer.from([0xff]), Buffer.from('.log')]), line);
+  fs.writeFileSync(path.join(logs, 'ok.log'), line);
+  const res = ingest(db, [logs]);
+  assert.equal(res.code, 2);
+  assert.match(res.stderr, /auth\uFFFD\.log: skipped: its name is not valid UTF-8/);
+  assert.equal(res.summary.events_stored, 1);
+});
+
 test('an unreadable file is named with the reason, exit 2', { skip: process.getuid?.() === 0 ? 'root reads any file' : false }, () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
