@@ -75,94 +75,21 @@ class GroupWindow {
   }
 }
 
-/**
- * A group of a count correlation (event_count, value_count) whose occurrences cannot yet satisfy the condition: a
- * window of one timespan lies within the current and the previous bucket of that size, so while those two buckets
- * hold fewer occurrences than the condition's lower bound, the window cannot fire. Until then the occurrences are
- * kept as flat values, not one object each: most groups of a request flood's input never come near the bound (at 2M
- * events, 0.9M requests of 200k clients, none of them a flood), and the objects were most of the pass's garbage.
- */
-class ColdGroup {
-  bucket = -Infinity;
-  /** where the current bucket's occurrences begin in `ts` */
-  curStart = 0;
-  lastTs = 0;
-  ts: number[] = [];
-  /** id, input and value of each occurrence, three slots each */
-  rest: unknown[] = [];
-
-  /** Adds `o`; returns how many occurrences the two buckets hold (Infinity when `o` arrived out of time order). */
-  add(o: Occurrence, span: number): number {
-    const b = Math.floor(o.ts / span);
-    let late = false;
-    if (b !== this.bucket) {
-      if (b === this.bucket + 1) {
-        this.ts.splice(0, this.curStart);
-        this.rest.splice(0, 3 * this.curStart);
-      } else if (b > this.bucket) {
-        this.ts.length = 0;
-        this.rest.length = 0;
-      } else late = true;
-      if (!late) this.bucket = b;
-      this.curStart = this.ts.length;
-    }
-    this.ts.push(o.ts);
-    this.rest.push(o.id, o.input, o.value);
-    this.lastTs = o.ts;
-    return late ? Infinity : this.ts.length;
-  }
-
-  /** The occurrences kept, in the order they came. */
-  *occurrences(): Generator<Occurrence> {
-    for (let i = 0; i < this.ts.length; i++) {
-      yield { ts: this.ts[i], id: this.rest[3 * i] as number, input: this.rest[3 * i + 1] as number, value: this.rest[3 * i + 2], weight: 1 };
-    }
-  }
-}
-
-/** The smallest count that can satisfy `c`, for the count types; 0 when there is none worth waiting for. */
-function lowerBound(type: CorrelationType, c: CountCondition): number {
-  if (type !== 'event_count' && type !== 'value_count') return 0;
-  const lower = Math.max(c.gt !== undefined ? Math.floor(c.gt) + 1 : 0, c.gte !== undefined ? Math.ceil(c.gte) : 0, c.eq !== undefined ? Math.ceil(c.eq) : 0);
-  return lower > 1 ? lower : 0;
-}
-
 export class CorrelationStream {
-  private readonly groups = new Map<string, GroupWindow | ColdGroup>();
-  /** occurrences a group needs within two buckets before it gets a window (0: every group gets one at once) */
-  private readonly lower: number;
+  private readonly groups = new Map<string, GroupWindow>();
 
-  /** `gate` false gives every group a window from its first occurrence (the tests' reference) */
   constructor(
     private readonly type: CorrelationType,
     private readonly timespan: number,
     private readonly cond: CountCondition,
     private readonly inputs: number,
     private readonly onEpisode: (ep: Episode) => void,
-    gate = true,
-  ) {
-    this.lower = gate ? lowerBound(type, cond) : 0;
-  }
+  ) {}
 
-  /** `group` is called only when a group gets its window: most occurrences belong to a known group. */
+  /** `group` is called only for a group not seen before: most occurrences belong to a known one. */
   push(key: string, group: () => Group, o: Occurrence): void {
-    const g = this.groups.get(key);
-    if (g instanceof GroupWindow) return this.slide(g, o);
-    const plain = o.weight === 1 && o.evidence === undefined;
-    let cold = g;
-    if (this.lower > 0 && plain) {
-      if (!cold) this.groups.set(key, (cold = new ColdGroup()));
-      if (cold.add(o, this.timespan) < this.lower) return;
-    }
-    // the window starts with what the cold group kept: every occurrence the window would hold (none of the earlier
-    // ones could fire, the two buckets holding fewer than the bound at each of them)
-    const w = new GroupWindow(group(), this.inputs);
-    this.groups.set(key, w);
-    if (cold) for (const c of cold.occurrences()) this.slide(w, c);
-    if (!(this.lower > 0 && plain)) this.slide(w, o);
-  }
-
-  private slide(g: GroupWindow, o: Occurrence): void {
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = new GroupWindow(group(), this.inputs)));
     g.occ.push(o);
     g.lastTs = o.ts;
     if (o.value !== undefined) g.values.set(o.value, (g.values.get(o.value) ?? 0) + 1);
@@ -216,14 +143,14 @@ export class CorrelationStream {
   evict(now: number): void {
     for (const [key, g] of this.groups) {
       if (g.lastTs < now - this.timespan) {
-        if (g instanceof GroupWindow) this.close(g);
+        this.close(g);
         this.groups.delete(key);
       }
     }
   }
 
   finish(): void {
-    for (const g of this.groups.values()) if (g instanceof GroupWindow) this.close(g);
+    for (const g of this.groups.values()) this.close(g);
     this.groups.clear();
   }
 
