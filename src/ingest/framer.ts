@@ -16,17 +16,16 @@ export class LineFramer {
   position: number;
   /** lines emitted so far, including those before the resume point */
   lineNo: number;
-  private parts: Buffer[] = [];
-  private partLen = 0;
+  private readonly held: HeldBytes;
   private lineStart: number;
-  private overflow = false;
 
   constructor(
     startOffset: number,
     startLine: number,
     private readonly sink: LineSink,
-    private readonly maxLineBytes = MAX_LINE_BYTES,
+    maxLineBytes = MAX_LINE_BYTES,
   ) {
+    this.held = new HeldBytes(maxLineBytes);
     this.position = startOffset;
     this.lineStart = startOffset;
     this.lineNo = startLine;
@@ -34,7 +33,7 @@ export class LineFramer {
 
   /** true while a line is partly read (the bytes since the last newline) */
   get pending(): boolean {
-    return this.partLen > 0 || this.overflow;
+    return !this.held.empty;
   }
 
   /** Offset of the first byte of the line being read. */
@@ -48,20 +47,16 @@ export class LineFramer {
     while (start < len) {
       const nl = chunk.indexOf(10, start);
       if (nl < 0) {
-        this.hold(chunk, start, len);
+        this.held.add(chunk, start, len);
         this.position += len - start;
         return;
       }
       this.position += nl + 1 - start;
-      if (this.partLen === 0 && !this.overflow) {
+      if (this.held.empty) {
         this.emit(chunk, start, nl, false);
       } else {
-        this.hold(chunk, start, nl);
-        const buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partLen);
-        this.emit(buf, 0, buf.length, this.overflow);
-        this.parts = [];
-        this.partLen = 0;
-        this.overflow = false;
+        this.held.add(chunk, start, nl);
+        this.emitHeld();
       }
       this.lineStart = this.position;
       start = nl + 1;
@@ -70,27 +65,16 @@ export class LineFramer {
 
   /** End of stream: a last line without a newline is still a line. */
   end(): void {
-    if (this.partLen > 0 || this.overflow) {
-      const buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partLen);
-      this.emit(buf, 0, buf.length, this.overflow);
-      this.parts = [];
-      this.partLen = 0;
-      this.overflow = false;
+    if (!this.held.empty) {
+      this.emitHeld();
       this.lineStart = this.position;
     }
   }
 
-  private hold(chunk: Buffer, from: number, to: number): void {
-    const room = this.maxLineBytes - this.partLen;
-    if (to - from > room) {
-      this.overflow = true;
-      to = from + Math.max(0, room);
-    }
-    if (to > from) {
-      // copy: the chunk's memory is reused by the stream
-      this.parts.push(Buffer.from(chunk.subarray(from, to)));
-      this.partLen += to - from;
-    }
+  private emitHeld(): void {
+    const truncated = this.held.overflow;
+    const buf = this.held.take();
+    this.emit(buf, 0, buf.length, truncated);
   }
 
   private emit(buf: Buffer, from: number, to: number, truncated: boolean): void {
@@ -103,6 +87,47 @@ export class LineFramer {
     }
     this.lineNo++;
     this.sink(text, this.lineNo, this.lineStart, flags);
+  }
+}
+
+/**
+ * The bytes of a line (or a record) that spans chunks, copied out of them (the stream reuses a chunk's memory), up
+ * to a cap: what lies past it is dropped, and `overflow` says so.
+ */
+export class HeldBytes {
+  private parts: Buffer[] = [];
+  length = 0;
+  overflow = false;
+
+  constructor(private readonly cap: number) {}
+
+  get empty(): boolean {
+    return this.length === 0 && !this.overflow;
+  }
+
+  add(chunk: Buffer, from: number, to: number): void {
+    const room = this.cap - this.length;
+    if (to - from > room) {
+      this.overflow = true;
+      to = from + Math.max(0, room);
+    }
+    if (to > from) {
+      this.parts.push(Buffer.from(chunk.subarray(from, to)));
+      this.length += to - from;
+    }
+  }
+
+  /** The bytes held, forgetting them (and the overflow). */
+  take(): Buffer {
+    const buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.length);
+    this.clear();
+    return buf;
+  }
+
+  clear(): void {
+    this.parts = [];
+    this.length = 0;
+    this.overflow = false;
   }
 }
 

@@ -10,7 +10,7 @@
  * start a value, and knows it is inside a Records array again.
  */
 import { EventFlag } from '../model/event.js';
-import { MAX_LINE_BYTES, hasLiteralReplacement, type LineSink } from './framer.js';
+import { HeldBytes, MAX_LINE_BYTES, hasLiteralReplacement, type LineSink } from './framer.js';
 
 /** Damage in the document (it never closes, or another starts inside it): file-level, reported with the file name. */
 export type DamageSink = (message: string) => void;
@@ -83,9 +83,7 @@ export class RecordsFramer {
   // the bytes of the unit or element being read (at most one at a time)
   private holding = false;
   private holdFrom = 0;
-  private parts: Buffer[] = [];
-  private partLen = 0;
-  private overflow = false;
+  private readonly held: HeldBytes;
 
   constructor(
     startOffset: number,
@@ -94,6 +92,7 @@ export class RecordsFramer {
     private readonly damage: DamageSink,
     private readonly maxUnitBytes = MAX_LINE_BYTES,
   ) {
+    this.held = new HeldBytes(maxUnitBytes);
     this.position = startOffset;
     this.pendingStart = startOffset;
     this.lineNo = startLine;
@@ -125,7 +124,7 @@ export class RecordsFramer {
         if (c !== SPACE && c !== TAB && c !== CR) this.lineBlank = false;
       }
     }
-    if (this.holding) this.keep(chunk, this.holdFrom, chunk.length);
+    if (this.holding) this.held.add(chunk, this.holdFrom, chunk.length);
     this.position += chunk.length;
   }
 
@@ -324,46 +323,30 @@ export class RecordsFramer {
   private startHolding(from: number): void {
     this.holding = true;
     this.holdFrom = from;
-    this.parts = [];
-    this.partLen = 0;
-    this.overflow = false;
+    this.held.clear();
   }
 
   private stopHolding(): void {
     this.holding = false;
-    this.parts = [];
-    this.partLen = 0;
-    this.overflow = false;
-  }
-
-  /** Copies held bytes out of a chunk (its memory is reused by the stream), up to the cap. */
-  private keep(chunk: Buffer, from: number, to: number): void {
-    const room = this.maxUnitBytes - this.partLen;
-    if (to - from > room) {
-      this.overflow = true;
-      to = from + Math.max(0, room);
-    }
-    if (to > from) {
-      this.parts.push(Buffer.from(chunk.subarray(from, to)));
-      this.partLen += to - from;
-    }
+    this.held.clear();
   }
 
   private handOn(chunk: Buffer, end: number, line: number, offset: number, text: boolean): void {
     let buf: Buffer;
     let from = 0;
     let to: number;
-    if (this.parts.length === 0 && end - this.holdFrom <= this.maxUnitBytes) {
+    let truncated = false;
+    if (this.held.empty && end - this.holdFrom <= this.maxUnitBytes) {
       // the whole unit is in this chunk: no copy
       buf = chunk;
       from = this.holdFrom;
       to = end;
     } else {
-      this.keep(chunk, this.holdFrom, end);
-      buf = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.partLen);
+      this.held.add(chunk, this.holdFrom, end);
+      truncated = this.held.overflow;
+      buf = this.held.take();
       to = buf.length;
     }
-    const truncated = this.overflow;
     if (text && !truncated && to > from && buf[to - 1] === CR) to--;
     let flags = truncated ? EventFlag.TRUNCATED : 0;
     const s = buf.toString('utf8', from, to);
