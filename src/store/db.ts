@@ -12,6 +12,8 @@ export type DB = Database.Database;
 
 export interface OpenOptions {
   readonly?: boolean;
+  /** a writer that needs what a store holds (prune, repair): a blank file is refused, not made a store */
+  existing?: boolean;
   /** stop migrating at this version (tests of forward migration) */
   migrateTo?: number;
 }
@@ -33,7 +35,7 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
   try {
     db.pragma('busy_timeout = 10000');
     // before the first pragma that writes: journal_mode = WAL alone would change another program's database
-    const blank = requireStore(db, file, !opts.readonly);
+    const blank = requireStore(db, file, !opts.readonly && !opts.existing);
     // a new store can give pages back after prune without a full VACUUM; must come before WAL and any table
     if (blank) db.pragma('auto_vacuum = INCREMENTAL');
     if (!opts.readonly) {

@@ -58,6 +58,13 @@ test('commands that read refuse an empty file, an empty database, another progra
     }
   }
   assert.equal(fs.statSync(files[0][0]).size, 0, 'a reader leaves the empty file empty');
+  // writers that need what a store holds refuse a blank file too, rather than make an empty store of it
+  for (const args of [['prune', '--older-than', '30d'], ['db', 'check', '--repair']]) {
+    const r = run(['--db', files[0][0], ...args], { cwd: dir });
+    assert.equal(r.code, 2, `${args.join(' ')}\n${r.stderr}`);
+    assert.match(r.stderr, /empty\.db is not a loghound store \(an empty file\)/);
+  }
+  assert.equal(fs.statSync(files[0][0]).size, 0, 'prune and repair leave the empty file empty');
 });
 
 test('ingest and hunt leave another program\'s database as it was; they make a store of an empty file or database', () => {

@@ -27,7 +27,7 @@ export async function withWriter<T>(app: App, wait: string | undefined, fn: (db:
   const { acquireWriterLock } = await import('../../store/lock.js');
   const lock = acquireWriterLock(app.dbPath, seconds, () => app.log.info(`waiting up to ${seconds} s for another loghound writing to ${app.dbPath}`));
   try {
-    const db = openDb(app.dbPath);
+    const db = openDb(app.dbPath, { existing: opts.existing });
     try {
       return await fn(db);
     } finally {
