@@ -270,11 +270,13 @@ function mergeInto(a: Doc, b: Doc): Doc {
  * started, event.start / event.end its span; rule.* the rule (rule.level is Sigma's level, event.severity its
  * rank 0-4); the group's fields at their ECS places (source.ip, user.name ...) with the enrichment snapshot beside
  * them (source.geo, source.as, threat.*), the rule's ATT&CK tags as threat.tactic / threat.technique, related.*
- * for pivoting, and loghound.finding.* for the rest. `details` is JSON text: its shape differs from rule to rule,
- * and an object would clash in one index's mapping. Evidence events carry `export_id`, their `_id` in an
- * `export --events --format ecs-bulk` of the same store.
+ * for pivoting, and loghound.finding.* for the rest. `fields` is the group at the event fields it stands for
+ * (store/group.ts): an alias such as `client` is no ECS name, and at the top level it would clash with ECS's
+ * `client` object. `details` and `group` (the group as the rule named it) are JSON text: their shapes differ from
+ * rule to rule, and an object would clash in one index's mapping. Evidence events carry `export_id`, their `_id`
+ * in an `export --events --format ecs-bulk` of the same store.
  */
-export function findingEcs(row: FindingRow, evidence: { event: StoredEvent; exportId: string }[]): Doc {
+export function findingEcs(row: FindingRow, fields: Record<string, unknown>, evidence: { event: StoredEvent; exportId: string }[]): Doc {
   const tags = JSON.parse(row.tags) as string[];
   const group = JSON.parse(row.group_json) as Record<string, unknown>;
   const doc: Doc = {
@@ -294,7 +296,7 @@ export function findingEcs(row: FindingRow, evidence: { event: StoredEvent; expo
     rule: { id: row.rule_id, name: row.rule_title, category: row.rule_kind, level: row.level },
   };
   if (tags.length) doc.tags = tags;
-  mergeInto(doc, nestGroup(group));
+  mergeInto(doc, nestGroup(fields));
   const snap = enrichmentOf(row) as Doc;
   mergeInto(doc, snap);
   const attack = attackEcs(tags);
@@ -304,7 +306,7 @@ export function findingEcs(row: FindingRow, evidence: { event: StoredEvent; expo
     const list = (related[k] ??= []);
     if (!list.includes(v)) list.push(v);
   };
-  for (const [k, v] of Object.entries(group)) {
+  for (const [k, v] of Object.entries(fields)) {
     if (typeof v !== 'string') continue;
     if ((k === 'ip' || k.endsWith('.ip')) && isIP(v)) add('ip', v);
     else if (k === 'user.name' || k === 'user.target.name' || k.endsWith('.user.name')) add('user', v);
@@ -316,10 +318,12 @@ export function findingEcs(row: FindingRow, evidence: { event: StoredEvent; expo
     level: row.level,
     count: row.count,
     updated: isoUtc(row.updated_at),
-    evidence: {
-      count: row.count,
-      events: evidence.map(({ event, exportId }) => ({ ...evidenceDoc(event), export_id: exportId })),
-    },
+  };
+  // the group as the rule named it, aliases included; the values are at their ECS places above
+  if (Object.keys(group).length) finding.group = row.group_json;
+  finding.evidence = {
+    count: row.count,
+    events: evidence.map(({ event, exportId }) => ({ ...evidenceDoc(event), export_id: exportId })),
   };
   if (row.details) finding.details = row.details;
   doc.loghound = { finding };

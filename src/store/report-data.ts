@@ -7,6 +7,7 @@
 import type { DB } from './db.js';
 import type { FindingRow } from './findings.js';
 import { bucketSql } from './rollup.js';
+import { groupFields } from './group.js';
 import { EVENT_SELECT, rowToEvent } from './events.js';
 import { histogram, overview, whereOf, INTERVALS, type EventFilter, type Interval, type Overview } from './read.js';
 import { LEVELS, levelRank, type FieldValue, type Level, type StoredEvent } from '../model/event.js';
@@ -78,6 +79,8 @@ export interface Timeline {
 export interface ReportFinding {
   row: FindingRow;
   group: Record<string, FieldValue>;
+  /** the group at the event fields it stands for (an alias such as `client` resolved to source.ip) */
+  fields: Record<string, FieldValue>;
   tags: string[];
   details: Record<string, unknown> | null;
 }
@@ -200,7 +203,7 @@ function sourceIps(db: DB, f: EventFilter, findings: ReportFinding[]): { ips: Ip
     .all(...w.params, TOP_IPS) as { ip: string; events: number; first: number; last: number }[];
   const named = new Map<string, { findings: number; rank: number }>();
   for (const x of findings) {
-    const ip = x.group['source.ip'];
+    const ip = x.fields['source.ip'];
     if (typeof ip !== 'string') continue;
     const n = named.get(ip) ?? { findings: 0, rank: -1 };
     n.findings++;
@@ -242,12 +245,16 @@ const INTEL_COLUMNS =
 export function gatherReport(db: DB, f: EventFilter): ReportData {
   const o = overview(db, f);
   const rows = selectFindings(db, f);
-  const findings: ReportFinding[] = rows.map((row) => ({
-    row,
-    group: JSON.parse(row.group_json) as Record<string, FieldValue>,
-    tags: JSON.parse(row.tags) as string[],
-    details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
-  }));
+  const findings: ReportFinding[] = rows.map((row) => {
+    const group = JSON.parse(row.group_json) as Record<string, FieldValue>;
+    return {
+      row,
+      group,
+      fields: groupFields(db, row.id, group),
+      tags: JSON.parse(row.tags) as string[],
+      details: row.details ? (JSON.parse(row.details) as Record<string, unknown>) : null,
+    };
+  });
   const levels = Object.fromEntries(LEVELS.map((l) => [l, 0])) as Record<Level, number>;
   for (const x of findings) levels[x.row.level]++;
   const src = sources(db, f);
@@ -260,7 +267,7 @@ export function gatherReport(db: DB, f: EventFilter): ReportData {
     intelState = db.prepare('SELECT 1 FROM ip_intel LIMIT 1').get() ? 'present' : 'empty';
     if (intelState === 'present') {
       const get = db.prepare(`SELECT ${INTEL_COLUMNS} FROM ip_intel WHERE ip = ?`);
-      const wanted = new Set([...ips.map((s) => s.ip), ...findings.flatMap((x) => groupIps(x.group))]);
+      const wanted = new Set([...ips.map((s) => s.ip), ...findings.flatMap((x) => groupIps(x.fields))]);
       for (const ip of wanted) {
         const row = get.get(ip) as IpIntel | undefined;
         if (row) intel.set(ip, row);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run, tmpDir, ndjsonLines } from '../helpers/cli.js';
-import { buildHuntStore, matchGolden, normalize } from './investigate-store.js';
+import { HUNT_LOGS, buildHuntStore, huntArgs, matchGolden, normalize } from './investigate-store.js';
 
 let dir: string;
 let store: string;
@@ -128,6 +128,47 @@ test('export --findings --format ecs-bulk: index actions under the finding id, E
   for (const ev of brute.loghound.finding.evidence.events) assert.equal(byOriginal.get(ev.event.original), ev.export_id);
   const named = ndjsonLines(cli('export', '--findings', '--format', 'ecs-bulk', '--index', 'case-42-alerts').stdout);
   assert.equal(named[0].index._index, 'case-42-alerts');
+});
+
+/** A correlation that joins the web log and sshd on an alias, as the built-in "Web scanner logged in over SSH" does. */
+const ALIAS_RULE = `title: Fixture web client tried SSH
+id: 0b9f3c62-8d0e-4a57-9a43-5c1f0e7d2a11
+status: test
+correlation:
+  type: temporal
+  rules:
+    - fixture_web_404
+    - fixture_ssh_failed
+  group-by:
+    - client
+  aliases:
+    client:
+      fixture_web_404: c-ip
+      fixture_ssh_failed: source.ip
+  timespan: 1h
+level: medium
+`;
+
+test('export --findings --format ecs-bulk: a group under an alias goes to the ECS field it stands for, never to a top-level alias', () => {
+  const sub = path.join(dir, 'alias');
+  fs.mkdirSync(sub);
+  const rule = path.join(sub, 'alias.yml');
+  fs.writeFileSync(rule, ALIAS_RULE);
+  const db = path.join(sub, 'alias.db');
+  const hunt = run(['--db', db, ...huntArgs(path.join(HUNT_LOGS, 'auth.log'), path.join(HUNT_LOGS, 'access.log')), '--rules', rule], { env: ENV });
+  assert.equal(hunt.code, 0, hunt.stderr);
+  const docs = ndjsonLines(run(['--db', db, 'export', '--findings', '--format', 'ecs-bulk'], { env: ENV }).stdout).filter((_, i) => i % 2 === 1);
+  const aliased = docs.find((d) => d.rule.name === 'Fixture web client tried SSH')!;
+  assert.ok(aliased, 'the alias rule found the client that hit the web site and tried SSH');
+  assert.equal(aliased.client, undefined, 'ECS client is an object: no string at the top level');
+  assert.equal(aliased.source.ip, '89.160.20.112');
+  assert.equal(aliased.source.geo.country_iso_code, 'SE');
+  assert.deepEqual(aliased.related, { ip: ['89.160.20.112'] });
+  assert.equal(aliased.loghound.finding.group, '{"client":"89.160.20.112"}');
+  assert.match(aliased.message, /: client=89\.160\.20\.112 \(/);
+  // the NDJSON keeps the rule's own name for the group
+  const nd = ndjsonLines(run(['--db', db, 'findings', '--json', '--rule', 'Fixture web client tried SSH'], { env: ENV }).stdout);
+  assert.deepEqual(nd[0].group, { client: '89.160.20.112' });
 });
 
 test('export: events or findings, and flags that belong to the other are usage errors', () => {

@@ -142,7 +142,7 @@ function syntheticInput(n: number): ReportInput {
     distinctIps: 1,
     countries: [{ code: 'XX', name: HOSTILE[0], scope: null, ips: 1, events: 5, listed: 1 }],
     intel: new Map([['10.0.0.1', hostileIntel]]),
-    findings: rows.map((row) => ({ row, group: JSON.parse(row.group_json), tags: JSON.parse(row.tags), details: JSON.parse(row.details!) })),
+    findings: rows.map((row) => ({ row, group: JSON.parse(row.group_json), fields: JSON.parse(row.group_json), tags: JSON.parse(row.tags), details: JSON.parse(row.details!) })),
     levels: Object.fromEntries(LEVELS.map((l) => [l, rows.filter((r) => r.level === l).length])) as Record<Level, number>,
   };
   const cap = evidencePerFinding(n);

@@ -137,6 +137,15 @@ test('the HTML is self-contained and holds every finding, its evidence, the rule
   assert.ok(page.includes('<th scope="row">(private)</th><td class="num">3</td>'));
 });
 
+test('Source addresses count a finding grouped under an alias (client = c-ip or source.ip) for its address', () => {
+  const ip = '175.16.199.14';
+  const naming = query<{ name: string }>(store, 'SELECT j.key AS name FROM findings f, json_each(f.group_json) j WHERE j.value = ?', ip);
+  // "Web scanner logged in over SSH" joins the web log and sshd on the alias `client`
+  assert.ok(naming.some((x) => x.name === 'client'), 'the demo has an aliased finding for the address');
+  const sameRow = '(?:(?!</tr>)[^])*';
+  assert.match(page, new RegExp(`<th scope="row"><code>175\\.16\\.199\\.14</code></th>${sameRow}</span> ${naming.length}</td>`));
+});
+
 test('--since, --until and --query narrow events and findings alike', () => {
   const out = path.join(dir, 'narrow.html');
   const ip = '67.43.156.14';

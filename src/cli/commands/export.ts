@@ -257,6 +257,7 @@ async function exportFindings(
   const filter = findingFilter(flags);
   const { storeVersion } = await import('../../store/db.js');
   const { listFindings } = await import('../../store/findings.js');
+  const { groupFields } = await import('../../store/group.js');
   const out = await import('../../output/findings.js');
     const { EVENT_SELECT, rowToEvent } = await import('../../store/events.js');
   const rows = storeVersion(db) >= 2 ? listFindings(db, filter) : [];
@@ -277,7 +278,7 @@ async function exportFindings(
     else {
       const ev = (evidenceRows.all(r.id, evidence) as (EventDbRow & { fingerprint: string })[]).map((row) => ({ event: rowToEvent(row), exportId: stableId(row) }));
       sink.line(jsonLine({ index: { _index: index, _id: r.id } }));
-      ok = sink.line(jsonLine(out.findingEcs(r, ev)));
+      ok = sink.line(jsonLine(out.findingEcs(r, groupFields(db, r.id, JSON.parse(r.group_json)), ev)));
     }
     n++;
     if (!ok) await sink.drain();

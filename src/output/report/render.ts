@@ -310,7 +310,7 @@ ${thead('time (UTC)', 'file:line', 'line')}
 
 function findingBlock(input: ReportInput, x: ReportFinding, open: boolean, base: string): Html {
   const r = x.row;
-  const ips = groupIps(x.group).filter((ip) => input.data.intel.has(ip));
+  const ips = groupIps(x.fields).filter((ip) => input.data.intel.has(ip));
   return html`<details class="finding" id="f-${r.id}"${open ? html` open` : ''}>
 <summary>${level(r.level)} <span class="t">${r.rule_title}</span> <code class="wrap">${groupText(x.group)}</code>
 <span class="muted nowrap">${plural(r.count, 'event')} · ${fmtTime(r.first_ts)}${r.last_ts !== r.first_ts ? html` to ${fmtTime(r.last_ts)}` : ''}</span></summary>
