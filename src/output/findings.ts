@@ -192,6 +192,8 @@ export function findingText(row: FindingRow, evidence: StoredEvent[], stored: nu
   evidence.forEach((ev, i) => lines.push(`  ${c.cyan(where[i].padEnd(width))}  ${c.dim(isoUtc(ev.ts))}  ${escapeTerminal(ev.raw)}`));
   const more = stored - evidence.length;
   if (more > 0) lines.push(c.dim(`  … ${fmtInt(more)} more (--limit N shows more, --limit 0 all ${fmtInt(stored)})`));
+  // even --limit 0 ends at the kept events: say so where the list ends, not only in the heading
+  if (stored < row.count) lines.push(c.dim(`  … ${fmtInt(row.count - stored)} more counted, not kept as evidence`));
   return lines;
 }
 

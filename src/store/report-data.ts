@@ -5,7 +5,7 @@
  * span overlaps the time range and, with a query, that have an evidence event matching it.
  */
 import type { DB } from './db.js';
-import type { FindingRow } from './findings.js';
+import { EVIDENCE_CAP, type FindingRow } from './findings.js';
 import { bucketSql } from './rollup.js';
 import { groupFields } from './group.js';
 import { EVENT_SELECT, rowToEvent } from './events.js';
@@ -74,6 +74,8 @@ export interface Timeline {
   events: number[][];
   /** [bucket][level index]: findings by the bucket of their first event */
   findings: number[][];
+  /** findings that count more events than they link (the evidence cap), and how many more: those are not coloured */
+  unlinked: { findings: number; events: number };
 }
 
 export interface ReportFinding {
@@ -170,7 +172,24 @@ function timeline(db: DB, f: EventFilter, o: Overview, findings: FindingRow[]): 
   }
   const perBucket = starts.map(() => new Array<number>(LEVELS.length).fill(0));
   for (const r of findings) perBucket[slot(r.first_ts)][r.level_rank]++;
-  return { interval, size, starts, events, findings: perBucket };
+  return { interval, size, starts, events, findings: perBucket, unlinked: unlinkedEvents(db, findings) };
+}
+
+/**
+ * Events are coloured through their evidence links, and a finding links at most EVIDENCE_CAP events: which of the
+ * rest it counted is not stored, so the chart cannot colour them and says how many there are instead.
+ */
+function unlinkedEvents(db: DB, findings: FindingRow[]): Timeline['unlinked'] {
+  const linked = db.prepare('SELECT count(*) FROM finding_events WHERE finding_id = ?').pluck();
+  const out = { findings: 0, events: 0 };
+  for (const r of findings) {
+    if (r.count <= EVIDENCE_CAP) continue;
+    const more = r.count - (linked.get(r.id) as number);
+    if (more <= 0) continue;
+    out.findings++;
+    out.events += more;
+  }
+  return out;
 }
 
 function sources(db: DB, f: EventFilter): { list: SourceStat[]; quiet: number } {
@@ -297,6 +316,8 @@ export function gatherReport(db: DB, f: EventFilter): ReportData {
 export interface EvidenceSample {
   head: StoredEvent[];
   tail: StoredEvent[];
+  /** events the store links to the finding: fewer than its count past the evidence cap */
+  linked: number;
 }
 
 export function evidenceSample(db: DB, findingId: string, cap: number): EvidenceSample {
@@ -304,7 +325,7 @@ export function evidenceSample(db: DB, findingId: string, cap: number): Evidence
   const read = (order: string, n: number) =>
     (db.prepare(`SELECT ${EVENT_SELECT} ${from} ORDER BY ${order} LIMIT ?`).all(findingId, n) as Parameters<typeof rowToEvent>[0][]).map(rowToEvent);
   const linked = (db.prepare('SELECT count(*) AS n FROM finding_events WHERE finding_id = ?').get(findingId) as { n: number }).n;
-  if (linked <= cap) return { head: read('fe.ts, fe.event_id', cap), tail: [] };
+  if (linked <= cap) return { head: read('fe.ts, fe.event_id', cap), tail: [], linked };
   const tailSize = Math.floor(cap / 2);
-  return { head: read('fe.ts, fe.event_id', cap - tailSize), tail: tailSize ? read('fe.ts DESC, fe.event_id DESC', tailSize).reverse() : [] };
+  return { head: read('fe.ts, fe.event_id', cap - tailSize), tail: tailSize ? read('fe.ts DESC, fe.event_id DESC', tailSize).reverse() : [], linked };
 }

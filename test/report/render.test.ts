@@ -150,6 +150,7 @@ function syntheticInput(n: number): ReportInput {
   for (const r of rows) {
     evidence.set(r.id, {
       tail: [],
+      linked: r.count,
       head: Array.from({ length: cap }, (_, k): StoredEvent => ({
         id: k,
         ts: r.first_ts,

@@ -146,6 +146,37 @@ test('Source addresses count a finding grouped under an alias (client = c-ip or 
   assert.match(page, new RegExp(`<th scope="row"><code>175\\.16\\.199\\.14</code></th>${sameRow}</span> ${naming.length}</td>`));
 });
 
+test('a finding past the 1,000-event evidence cap: the report and show say what is kept, not what is counted', () => {
+  const sub = path.join(dir, 'capped');
+  fs.mkdirSync(sub);
+  const t0 = Date.UTC(2026, 10, 20, 1);
+  const lines = Array.from({ length: 1500 }, (_, i) => {
+    const ts = new Date(t0 + i * 2000).toISOString().replace('Z', '000+00:00');
+    return `${ts} web02 sshd[${5000 + i}]: Failed password for root from 198.51.100.77 port ${30000 + i} ssh2`;
+  });
+  fs.writeFileSync(path.join(sub, 'auth.log'), lines.join('\n') + '\n');
+  const db = path.join(sub, 'capped.db');
+  assert.equal(run(['--db', db, 'hunt', path.join(sub, 'auth.log')]).code, 0);
+  const [f] = query<{ id: string; count: number }>(db, 'SELECT id, count FROM findings');
+  assert.equal(f.count, 1500);
+  const kept = query<{ raw: string }>(db, 'SELECT e.raw AS raw FROM finding_events fe JOIN events e ON e.id = fe.event_id WHERE fe.finding_id = ? ORDER BY fe.ts', f.id);
+  assert.equal(kept.length, 1000);
+  const out = path.join(sub, 'capped.html');
+  assert.equal(run(['--db', db, 'report', '--out', out]).code, 0);
+  const html = fs.readFileSync(out, 'utf8');
+  // "the last 5" are the last kept lines, and show --limit 0 lists the kept ones, not all 1,500
+  assert.ok(html.includes('Evidence: the first 5 and the last 5 of the 1,000 events kept as evidence (1,500 in all)'));
+  assert.ok(html.includes(`<td class="raw mono">${escapeHtml(kept[999].raw)}</td>`));
+  assert.ok(!html.includes(escapeHtml(lines[1499])), 'the real last line is not kept, so it cannot be shown');
+  assert.match(html, /990 more events not shown: <code>loghound show \w+ --limit 0<\/code> lists them/);
+  // the chart colours kept evidence only, and says so for the 500 it cannot colour
+  assert.ok(html.includes('medium 1,000, no finding 500'));
+  assert.ok(html.includes('1 finding counts 500 events more than it keeps, which are drawn as no finding unless another finding keeps them.'));
+  const show = run(['--db', db, 'show', f.id, '--limit', '0']).stdout.trimEnd().split('\n');
+  assert.equal(show.filter((l) => l.includes('Failed password')).length, 1000);
+  assert.equal(show.at(-1), '  … 500 more counted, not kept as evidence');
+});
+
 test('--since, --until and --query narrow events and findings alike', () => {
   const out = path.join(dir, 'narrow.html');
   const ip = '67.43.156.14';

@@ -10,6 +10,7 @@ import { stackedBarChart, type Series } from './chart.js';
 import { fmtInt } from '../format.js';
 import { LEVELS, type Level, type StoredEvent } from '../../model/event.js';
 import { NONE, groupIps, type EvidenceSample, type IpIntel, type ReportData, type ReportFinding } from '../../store/report-data.js';
+import { EVIDENCE_CAP } from '../../store/findings.js';
 
 /** What the report says about a rule beyond the finding itself (the built-in pack's text). */
 export interface RuleInfo {
@@ -186,6 +187,12 @@ ${d.quietSources > 0 && html`<p class="note">${plural(d.quietSources, 'more sour
 const EVENT_SERIES: Series[] = [...DOWN.map((l) => ({ key: l, label: l })), { key: 'none', label: 'no finding' }];
 const FINDING_SERIES: Series[] = DOWN.map((l) => ({ key: l, label: l }));
 
+/** Said under the events chart when findings count more events than they keep: the chart cannot colour those. */
+function unlinkedNote(u: { findings: number; events: number }): Html {
+  const one = u.findings === 1;
+  return html`<p class="note">Events are coloured by the evidence findings keep, at most ${fmtInt(EVIDENCE_CAP)} per finding: ${plural(u.findings, 'finding')} ${one ? 'counts' : 'count'} ${plural(u.events, 'event')} more than ${one ? 'it keeps' : 'they keep'}, which are drawn as no finding unless another finding keeps them.</p>`;
+}
+
 function timelineSection(input: ReportInput): Html {
   const t = input.data.timeline;
   if (!t) {
@@ -217,6 +224,7 @@ function timelineSection(input: ReportInput): Html {
   return html`<section id="timeline" aria-labelledby="h-timeline">
 <h2 id="h-timeline">Timeline <span class="muted">(UTC)</span></h2>
 ${events}
+${t.unlinked.events > 0 && unlinkedNote(t.unlinked)}
 ${findings}
 </section>`;
 }
@@ -288,12 +296,16 @@ export function commonDir(paths: string[]): string {
 function evidenceTable(x: ReportFinding, sample: EvidenceSample, base: string): Html {
   const total = x.row.count;
   const shown = sample.head.length + sample.tail.length;
+  // past the evidence cap the lines come from the kept events only: "the last 5" are the last kept, not the last
+  const of = sample.linked < total ? `of the ${plural(sample.linked, 'event')} kept as evidence (${fmtInt(total)} in all)` : `of ${plural(total, 'event')}`;
   const caption =
     shown >= total
       ? `Evidence: ${plural(total, 'event')}`
-      : sample.tail.length
-        ? `Evidence: the first ${fmtInt(sample.head.length)} and the last ${fmtInt(sample.tail.length)} of ${plural(total, 'event')}`
-        : `Evidence: the first ${fmtInt(sample.head.length)} of ${plural(total, 'event')}`;
+      : shown >= sample.linked
+        ? `Evidence: the ${plural(shown, 'event')} kept (${fmtInt(total)} in all)`
+        : sample.tail.length
+          ? `Evidence: the first ${fmtInt(sample.head.length)} and the last ${fmtInt(sample.tail.length)} ${of}`
+          : `Evidence: the first ${fmtInt(sample.head.length)} ${of}`;
   if (!shown) return html`<p class="note">Evidence: ${plural(total, 'event')}, none linked in the store.</p>`;
   const row = (e: StoredEvent) => {
     const name = base && e.sourcePath.startsWith(`${base}/`) ? e.sourcePath.slice(base.length + 1) : e.sourcePath;
@@ -303,7 +315,7 @@ function evidenceTable(x: ReportFinding, sample: EvidenceSample, base: string): 
 <caption class="note">${caption}</caption>
 ${thead('time (UTC)', 'file:line', 'line')}
 <tbody>${sample.head.map(row)}${
-    sample.tail.length > 0 && html`<tr class="gap"><td colspan="3" class="note">${plural(total - shown, 'more event')} not shown: <code>loghound show ${x.row.id.slice(0, 12)} --limit 0</code> lists them</td></tr>${sample.tail.map(row)}`
+    sample.tail.length > 0 && html`<tr class="gap"><td colspan="3" class="note">${plural(sample.linked - shown, 'more event')} not shown: <code>loghound show ${x.row.id.slice(0, 12)} --limit 0</code> lists them</td></tr>${sample.tail.map(row)}`
   }</tbody>
 </table>`;
 }
@@ -323,7 +335,7 @@ ${ips.map((ip) => html`<dt>Address</dt><dd>${intelLine(ip, input.data.intel.get(
 ${x.details && detailsList(x.details)}
 <dt>Finding</dt><dd><code>${r.id}</code></dd>
 </dl>
-${evidenceTable(x, input.evidence.get(r.id) ?? { head: [], tail: [] }, base)}
+${evidenceTable(x, input.evidence.get(r.id) ?? { head: [], tail: [], linked: 0 }, base)}
 </div>
 </details>`;
 }
