@@ -7,6 +7,7 @@
 import type { DB } from './db.js';
 import { EVIDENCE_CAP, type FindingRow } from './findings.js';
 import { bucketSql } from './rollup.js';
+import { barNumber, barStartOf, finestUnit, type BarUnit } from '../util/bars.js';
 import { groupFields } from './group.js';
 import { EVENT_SELECT, rowToEvent } from './events.js';
 import { histogram, overview, whereOf, INTERVALS, type EventFilter, type Interval, type Overview } from './read.js';
@@ -14,7 +15,7 @@ import { LEVELS, levelRank, type FieldValue, type Level, type StoredEvent } from
 
 /** Busiest source addresses listed; addresses named by a finding are listed as well, up to the same number. */
 const TOP_IPS = 25;
-/** The timeline uses the finest of minute / hour / day that needs at most this many bars. */
+/** The timeline uses the finest of minute / hour / day / week / month that needs at most this many bars. */
 const MAX_BARS = 180;
 
 export interface SourceStat {
@@ -66,8 +67,7 @@ export interface CountryStat {
 export const NONE = LEVELS.length;
 
 export interface Timeline {
-  interval: Interval;
-  size: number;
+  interval: BarUnit;
   /** start of each bucket, epoch ms, consecutive */
   starts: number[];
   /** [bucket][series]: events by the highest level of a finding they are evidence of; index NONE for none */
@@ -110,11 +110,6 @@ function hasTable(db: DB, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
-function chooseInterval(from: number, to: number): Interval {
-  for (const i of ['minute', 'hour'] as const) if (Math.floor(to / INTERVALS[i]) - Math.floor(from / INTERVALS[i]) < MAX_BARS) return i;
-  return 'day';
-}
-
 function selectFindings(db: DB, f: EventFilter): FindingRow[] {
   const parts: string[] = [];
   const params: unknown[] = [];
@@ -146,14 +141,16 @@ function timeline(db: DB, f: EventFilter, o: Overview, findings: FindingRow[]): 
     hi = Math.max(hi, t);
   }
   if (lo > hi) return null;
-  const interval = chooseInterval(lo, hi);
-  const size = INTERVALS[interval];
-  const first = Math.floor(lo / size);
-  const n = Math.floor(hi / size) - first + 1;
-  const starts = Array.from({ length: n }, (_, i) => (first + i) * size);
+  const interval = finestUnit(lo, hi, MAX_BARS);
+  // weeks, months and years are made of whole days: the store counts by day and the days are summed into them
+  const counted: Interval = interval === 'minute' || interval === 'hour' ? interval : 'day';
+  const size = INTERVALS[counted];
+  const first = barNumber(lo, interval);
+  const n = barNumber(hi, interval) - first + 1;
+  const starts = Array.from({ length: n }, (_, i) => barStartOf(first + i, interval));
   const events = starts.map(() => new Array<number>(LEVELS.length + 1).fill(0));
-  const slot = (ts: number) => Math.min(n - 1, Math.max(0, Math.floor(ts / size) - first));
-  for (const b of histogram(db, f, interval)) events[slot(b.start)][NONE] += b.count;
+  const slot = (ts: number) => Math.min(n - 1, Math.max(0, barNumber(ts, interval) - first));
+  for (const b of histogram(db, f, counted)) events[slot(b.start)][NONE] += b.count;
   // Events that are evidence of a finding move from "none" to the highest level among their findings.
   const w = whereOf(f);
   const evidence = db
@@ -172,7 +169,7 @@ function timeline(db: DB, f: EventFilter, o: Overview, findings: FindingRow[]): 
   }
   const perBucket = starts.map(() => new Array<number>(LEVELS.length).fill(0));
   for (const r of findings) perBucket[slot(r.first_ts)][r.level_rank]++;
-  return { interval, size, starts, events, findings: perBucket, unlinked: unlinkedEvents(db, findings) };
+  return { interval, starts, events, findings: perBucket, unlinked: unlinkedEvents(db, findings) };
 }
 
 /**

@@ -40,7 +40,6 @@ test('stacked bars: one rect per non-empty value, heights in proportion, a text 
     title: 'Test chart',
     unit: 'events',
     interval: 'hour',
-    size: hour,
     starts: [t0, t0 + hour, t0 + 2 * hour, t0 + 3 * hour],
     series: [
       { key: 'high', label: 'high' },

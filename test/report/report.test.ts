@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { FIXTURES, PROJECT_ROOT, run, start, tmpDir } from '../helpers/cli.js';
 import { makeFifo, readFifo } from '../helpers/fifo.js';
 import { query } from '../helpers/store.js';
+import { testStore } from '../helpers/events.js';
 import { escapeHtml } from '../../src/output/report/html.js';
 import { BUILTIN_RULES, loadRules } from '../../src/detect/load.js';
 import { Browser, findChromium, type Page } from './browser.js';
@@ -175,6 +176,26 @@ test('a finding past the 1,000-event evidence cap: the report and show say what 
   const show = run(['--db', db, 'show', f.id, '--limit', '0']).stdout.trimEnd().split('\n');
   assert.equal(show.filter((l) => l.includes('Failed password')).length, 1000);
   assert.equal(show.at(-1), '  … 500 more counted, not kept as evidence');
+});
+
+test('the timeline keeps to 180 bars over years: week, month and year bars past 180 days', () => {
+  const cases: [string[], string][] = [
+    [['2026-01-01T00:00:00Z', '2026-06-29T12:00:00Z'], '2 events in 180 one-day bars from 2026-01-01 to 2026-06-29 UTC'],
+    // 2026-01-01 is a Thursday: its week starts on Monday 2025-12-29
+    [['2026-01-01T00:00:00Z', '2026-07-01T00:00:00Z'], '2 events in 27 one-week bars from 2025-12-29 to 2026-06-29 UTC'],
+    [['2016-01-22T10:00:00Z', '2026-07-27T23:00:00Z'], '2 events in 127 one-month bars from 2016-01 to 2026-07 UTC'],
+    [['1996-01-01T00:00:00Z', '2026-07-27T23:00:00Z'], '2 events in 31 one-year bars from 1996 to 2026 UTC'],
+  ];
+  for (const [times, summary] of cases) {
+    const s = testStore();
+    for (const t of times) s.add(t, 'system.auth', { message: 'x' });
+    s.db.close();
+    const out = path.join(path.dirname(s.file), 'span.html');
+    const r = run(['--db', s.file, 'report', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const html = fs.readFileSync(out, 'utf8');
+    assert.ok(html.includes(`<desc id="chart-events-d">${summary};`), `${times.join(' .. ')}: ${/<desc id="chart-events-d">[^<]*/.exec(html)?.[0]}`);
+  }
 });
 
 test('--since, --until and --query narrow events and findings alike', () => {

@@ -6,8 +6,9 @@
  */
 import { html, type Html } from './html.js';
 import { fmtInt } from '../format.js';
+import { barNumber, type BarUnit } from '../../util/bars.js';
 
-export type BucketInterval = 'minute' | 'hour' | 'day';
+export type BucketInterval = BarUnit;
 
 export interface Series {
   /** CSS class suffix and data-series value; from a fixed list, never from log data */
@@ -22,7 +23,6 @@ export interface StackedBars {
   /** what a unit is: "events", "findings" */
   unit: string;
   interval: BucketInterval;
-  size: number;
   starts: number[];
   /** bottom of the stack first */
   series: Series[];
@@ -39,6 +39,9 @@ const STEPS: Record<BucketInterval, number[]> = {
   minute: [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440],
   hour: [1, 2, 3, 6, 12, 24, 48, 72, 168, 336],
   day: [1, 2, 7, 14, 28, 56, 91, 182, 364, 728],
+  week: [1, 2, 4, 13, 26, 52, 104],
+  month: [1, 2, 3, 6, 12, 24, 60, 120],
+  year: [1, 2, 5, 10, 20, 50, 100],
 };
 const MAX_LABELS = 10;
 
@@ -53,19 +56,34 @@ export function niceStep(max: number, count = 4): number {
 
 const f1 = (n: number) => (Math.round(n * 10) / 10).toString();
 
-/** "2026-11-14 03:00" for minutes and hours, "2026-11-14" for days (UTC). */
+/** "2026-11-14 03:00" for minutes and hours, "2026-11-14" for days and weeks (their Monday), "2026-11", "2026" (UTC). */
 export function bucketName(ms: number, interval: BucketInterval): string {
   const iso = new Date(ms).toISOString();
-  return interval === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  if (interval === 'minute' || interval === 'hour') return `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  return iso.slice(0, interval === 'year' ? 4 : interval === 'month' ? 7 : 10);
+}
+
+/** The part of a tick's time that the second line names once, where it changes: the date, or the year. */
+function tickDate(ms: number, interval: BucketInterval): string {
+  const iso = new Date(ms).toISOString();
+  return interval === 'minute' || interval === 'hour' ? iso.slice(0, 10) : interval === 'year' ? '' : iso.slice(0, 4);
 }
 
 function tickLabel(ms: number, interval: BucketInterval, showDate: boolean): { top: string; bottom: string } {
   const iso = new Date(ms).toISOString();
-  if (interval === 'day') return { top: iso.slice(5, 10), bottom: showDate ? iso.slice(0, 4) : '' };
-  return { top: iso.slice(11, 16), bottom: showDate ? iso.slice(0, 10) : '' };
+  const bottom = showDate ? tickDate(ms, interval) : '';
+  if (interval === 'minute' || interval === 'hour') return { top: iso.slice(11, 16), bottom };
+  return { top: interval === 'year' ? iso.slice(0, 4) : interval === 'month' ? iso.slice(5, 7) : iso.slice(5, 10), bottom };
 }
 
-const BAR_NAME: Record<BucketInterval, string> = { minute: 'one-minute', hour: 'one-hour', day: 'one-day' };
+const BAR_NAME: Record<BucketInterval, string> = {
+  minute: 'one-minute',
+  hour: 'one-hour',
+  day: 'one-day',
+  week: 'one-week',
+  month: 'one-month',
+  year: 'one-year',
+};
 
 export function stackedBarChart(c: StackedBars): Html {
   const n = c.starts.length;
@@ -93,8 +111,8 @@ export function stackedBarChart(c: StackedBars): Html {
   const ticks: Html[] = [];
   let lastDate = '';
   for (let i = 0; i < n; i++) {
-    if (Math.round(c.starts[i] / c.size) % every !== 0) continue;
-    const date = new Date(c.starts[i]).toISOString().slice(0, c.interval === 'day' ? 4 : 10);
+    if (barNumber(c.starts[i], c.interval) % every !== 0) continue;
+    const date = tickDate(c.starts[i], c.interval);
     const label = tickLabel(c.starts[i], c.interval, date !== lastDate);
     lastDate = date;
     const cx = f1(x(i) + barW / 2);
