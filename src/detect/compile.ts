@@ -271,7 +271,8 @@ class Ctx {
     if (item.field === '' && !mods.has('re') && !mods.has('startswith') && !mods.has('endswith')) mods.add('contains');
     if (mods.has('exists')) {
       const want = item.values[0] === true || item.values[0] === 'true';
-      const present = f.each ? `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}'))` : `${f.sql} IS NOT NULL`;
+      // a spread field is null exactly when it has no value: one lookup instead of unpacking its array
+      const present = f.each && !f.spread ? `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}'))` : `${f.sql} IS NOT NULL`;
       return { sql: want ? present : `NOT (${present})`, params: [] };
     }
     const list = this.asList(f, item.values, mods);

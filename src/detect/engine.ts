@@ -412,7 +412,8 @@ class Run {
       cols.push(`CASE WHEN ${verdict.sql} THEN 1 ELSE 0 END`);
       params.push(...verdict.params);
       const id = c.rule.id;
-      return { id, generating: this.p.generating.has(id), lo: this.lo.get(id) ?? 0, window: c.rule.custom.window ?? DEFAULT_WINDOW, group, groupNames: c.groupBy.map((g) => g.name), verdict: cols.length - 1 };
+      const spread = c.groupBy.map((g) => g.spread === true);
+      return { id, generating: this.p.generating.has(id), lo: this.lo.get(id) ?? 0, window: c.rule.custom.window ?? DEFAULT_WINDOW, group, groupNames: c.groupBy.map((g) => g.name), spread, verdict: cols.length - 1 };
     });
     // per log source: its scope, then its rules behind their shared prefilter
     const any = balancedOr(

@@ -26,6 +26,8 @@ export interface ScanRule {
   /** row columns: where its group-by values start, and its verdict */
   group: number;
   groupNames: string[];
+  /** per group-by field: its value may be a JSON array of several, one group each (mapping.ts ResolvedField.spread) */
+  spread: boolean[];
   verdict: number;
 }
 
@@ -86,28 +88,42 @@ export function runScan(db: DB, job: ScanJob): ScanResult {
         if (ts > span.to) span.to = ts;
       }
       if (!a.generating || id <= a.lo) return;
-      const group: Group = {};
-      a.groupNames.forEach((name, k) => {
-        const v = row[a.group + k] as FieldValue | null;
-        if (v !== null && v !== undefined) group[name] = v;
-      });
       const start = Math.floor(ts / a.window) * a.window;
-      const key = `${groupKey(group)}\u0000${start}`;
-      const b = buckets[i].get(key);
       const tail = tails.has(id);
       const ev: Evidence = tail ? { id, ts, tail } : { id, ts };
-      if (!b) buckets[i].set(key, { group, start, first: ts, last: ts, count: 1, evidence: [ev] });
-      else {
-        b.count++;
-        if (ts < b.first) b.first = ts;
-        if (ts > b.last) b.last = ts;
-        if (b.evidence.length < BUCKET_EVIDENCE || tail) b.evidence.push(ev);
+      for (const group of groupsOf(row, a)) {
+        const key = `${groupKey(group)}\u0000${start}`;
+        const b = buckets[i].get(key);
+        if (!b) buckets[i].set(key, { group, start, first: ts, last: ts, count: 1, evidence: [ev] });
+        else {
+          b.count++;
+          if (ts < b.first) b.first = ts;
+          if (ts > b.last) b.last = ts;
+          if (b.evidence.length < BUCKET_EVIDENCE || tail) b.evidence.push(ev);
+        }
       }
     });
   }
   const out = buckets.map((m) => [...m.values()]);
   for (const list of out) for (const b of list) b.evidence.sort((x, y) => x.ts - y.ts || x.id - y.id);
   return { kind: 'scan', rows, seconds: (performance.now() - t0) / 1000, spans, buckets: out };
+}
+
+/**
+ * The groups a matching row belongs to: one, unless a spread field holds several values (an event whose source
+ * and destination are both listed is evidence for a finding about each).
+ */
+function groupsOf(row: unknown[], a: ScanRule): Group[] {
+  let groups: Group[] = [{}];
+  a.groupNames.forEach((name, k) => {
+    const v = row[a.group + k] as FieldValue | null;
+    if (v === null || v === undefined) return;
+    if (a.spread[k] && typeof v === 'string' && v.startsWith('[')) {
+      const values = JSON.parse(v) as FieldValue[];
+      groups = groups.flatMap((g) => values.map((x) => ({ ...g, [name]: x })));
+    } else for (const g of groups) g[name] = v;
+  });
+  return groups;
 }
 
 /**

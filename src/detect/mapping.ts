@@ -42,6 +42,8 @@ export interface ResolvedField {
   type: FieldType;
   /** multi-valued: match when any element of this JSON location matches */
   each?: { column: string; path: string };
+  /** `sql` gives one value, or a JSON array when the event holds several: a group-by makes one group of each */
+  spread?: true;
 }
 
 let cache: Mapping[] | undefined;
@@ -119,5 +121,5 @@ export function resolveField(m: Mapping, sigmaName: string): ResolvedField | str
 export function ecsField(name: string): ResolvedField | string {
   if (!isFieldName(name)) return `"${name}" is not a field name`;
   const f = fieldSql(name);
-  return { name, sql: f.sql, type: f.type };
+  return f.values ? { name, sql: f.sql, type: f.type, each: { column: f.values, path: '$' }, spread: true } : { name, sql: f.sql, type: f.type };
 }

@@ -19,6 +19,8 @@ export interface FieldSql {
   type: FieldType;
   /** true for a store column (indexable) */
   column: boolean;
+  /** a field an event can hold more than once: SQL yielding a JSON array of all its values */
+  values?: string;
 }
 
 /**
@@ -50,9 +52,30 @@ const THREAT_COLUMN = new Map([
 const LISTED = (a: string, side: 'source' | 'destination') =>
   `(SELECT i.feed_count FROM ip_intel i WHERE i.ip = ${a}.${side}_ip) > 0`;
 
-/** The listed address of an event: its source if a feed lists it, else its destination if one does. */
-function listedIp(a: string): string {
-  return `(CASE WHEN ${LISTED(a, 'source')} THEN ${a}.source_ip WHEN ${LISTED(a, 'destination')} THEN ${a}.destination_ip END)`;
+/**
+ * Every listed address of an event is an indicator (as ECS threat.enrichments has one per match): the address when
+ * one is listed, a JSON array when both are, which search matches element by element. `values` is always an array,
+ * for rules: they match any element, and group one finding per listed address. Written as CASE over the two
+ * lookups: one subquery over both addresses cost a third more per event in a hunt's scan.
+ */
+function indicatorSql(a: string): FieldSql {
+  const src = `${a}.source_ip`;
+  const dst = `${a}.destination_ip`;
+  const both = `${LISTED(a, 'destination')} AND ${dst} <> ${src}`;
+  return {
+    sql: `(CASE WHEN ${LISTED(a, 'source')} THEN (CASE WHEN ${both} THEN json_array(${src}, ${dst}) ELSE ${src} END) WHEN ${LISTED(a, 'destination')} THEN ${dst} END)`,
+    values: `(CASE WHEN ${LISTED(a, 'source')} THEN (CASE WHEN ${both} THEN json_array(${src}, ${dst}) ELSE json_array(${src}) END) WHEN ${LISTED(a, 'destination')} THEN json_array(${dst}) END)`,
+    type: 'ip',
+    column: false,
+  };
+}
+
+/**
+ * The heaviest listing of the event, as its JSON's threat.* summary shows it (enrich/ecs.ts threatEcs): the highest
+ * score, the source first on a tie.
+ */
+function heaviestSql(a: string, column: string): string {
+  return `(SELECT i.${column} FROM ip_intel i WHERE i.ip IN (${a}.source_ip, ${a}.destination_ip) AND i.feed_count > 0 ORDER BY i.threat_score DESC, i.ip = ${a}.source_ip DESC LIMIT 1)`;
 }
 
 /** Enrichment lives per address in ip_intel; these read it through the event's address. */
@@ -63,9 +86,9 @@ function intelSql(name: string, a: string): FieldSql | undefined {
     const type = m[2] === 'as.number' ? 'long' : 'keyword';
     return { sql: `(SELECT i.${intel} FROM ip_intel i WHERE i.ip = ${a}.${m[1]}_ip)`, type, column: false };
   }
-  if (name === 'threat.indicator.ip') return { sql: listedIp(a), type: 'ip', column: false };
+  if (name === 'threat.indicator.ip') return indicatorSql(a);
   const threat = THREAT_COLUMN.get(name);
-  if (threat) return { sql: `(SELECT i.${threat} FROM ip_intel i WHERE i.ip = ${listedIp(a)})`, type: name === 'threat.feed_count' ? 'long' : 'keyword', column: false };
+  if (threat) return { sql: heaviestSql(a, threat), type: name === 'threat.feed_count' ? 'long' : 'keyword', column: false };
   return undefined;
 }
 

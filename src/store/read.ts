@@ -222,7 +222,10 @@ export function topValues(db: DB, f: EventFilter, field: string, limit: number):
     : (db
         .prepare(`SELECT count(*) AS events, count(${fs.sql}) AS present FROM events e WHERE ${where.sql}`)
         .get(...where.params) as { events: number; present: number });
-  const grouped = `SELECT ${fs.sql} AS v, count(*) AS n FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL GROUP BY 1`;
+  // a field an event holds more than once (threat.indicator.ip) counts each of its values, as list fields do
+  const grouped = fs.values
+    ? `SELECT j.value AS v, count(*) AS n FROM events e, json_each(${fs.values}) j WHERE ${where.sql} GROUP BY 1`
+    : `SELECT ${fs.sql} AS v, count(*) AS n FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL GROUP BY 1`;
   let values: { value: string | number; count: number }[];
   if (fs.type === 'keyword[]') {
     const counts = new Map<string, number>();

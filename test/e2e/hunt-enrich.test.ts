@@ -50,3 +50,50 @@ test('the config file gives the store, the rule paths and --fail-on', () => {
   assert.equal(broken.code, 2);
   assert.match(broken.stderr, /loghound\.config\.json/);
 });
+
+const FEEDS = path.join(FIXTURES, 'feeds');
+
+/** A UFW line from one address to another, as the kernel logs it. */
+function ufw(hour: number, src: string, dst: string): string {
+  return (
+    `2026-11-20T0${hour}:00:00.000000+00:00 web01 kernel: [1.0] [UFW ALLOW] IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:65:43:21:08:00 ` +
+    `SRC=${src} DST=${dst} LEN=44 TOS=0x00 PREC=0x00 TTL=243 ID=54321 PROTO=TCP SPT=44388 DPT=443 WINDOW=1024 RES=0x00 SYN URGP=0\n`
+  );
+}
+
+/** A store with the Tor exit list (weight 10) and a C2 list (critical) as feeds. */
+function torAndC2(dir: string): string {
+  const db = path.join(dir, 'store.db');
+  for (const args of [
+    ['tor', path.join(FEEDS, 'tor-exits.txt'), '--weight', '10', '--context', 'Tor Exit'],
+    ['c2', path.join(FEEDS, 'feodo.txt'), '--severity', 'critical', '--context', 'Botnet C2'],
+  ]) {
+    const add = run(['--db', db, 'feeds', 'add', ...args]);
+    assert.equal(add.code, 0, add.stderr);
+  }
+  return db;
+}
+
+test('every listed address of an event is an indicator: a finding each, and search agrees with the event JSON', () => {
+  const dir = tmpDir();
+  const db = torAndC2(dir);
+  const log = path.join(dir, 'fw.log');
+  fs.writeFileSync(log, ufw(1, '185.220.101.4', '50.16.16.211'));
+  const hunt = run(['--db', db, 'hunt', log, '--json']);
+  const byIp = new Map(ndjsonLines(hunt.stdout).map((f) => [f.group.threat?.indicator?.ip, f]));
+  assert.deepEqual([...byIp.keys()].sort(), ['185.220.101.4', '50.16.16.211'], 'one finding per listed address, the C2 destination too');
+  assert.equal(byIp.get('50.16.16.211')?.threat.severity, 'critical');
+  assert.deepEqual(byIp.get('50.16.16.211')?.threat.feeds, ['c2']);
+  assert.equal(byIp.get('185.220.101.4')?.threat.severity, 'informational');
+
+  const count = (q: string) => ndjsonLines(run(['--db', db, 'search', q, '--json']).stdout).length;
+  assert.equal(count('threat.indicator.ip:50.16.16.211'), 1, 'the listed destination is an indicator');
+  assert.equal(count('threat.indicator.ip:185.220.101.4'), 1, 'and so is the listed source');
+  const [event] = ndjsonLines(run(['--db', db, 'search', 'threat.severity:critical', '--json']).stdout);
+  assert.equal(event?.threat.severity, 'critical', 'threat.severity searches what the event JSON shows: the heaviest listing');
+  assert.equal(event.threat.indicator.ip, '50.16.16.211');
+  assert.equal(count('threat.severity:informational'), 0);
+  assert.equal(count('threat.context:"Botnet C2"'), 1);
+  const top = run(['--db', db, 'stats', '--top', 'threat.indicator.ip', '--json']);
+  assert.doesNotMatch(top.stdout, /\[/, 'stats counts each listed address, not the pair');
+});
