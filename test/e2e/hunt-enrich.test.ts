@@ -97,3 +97,23 @@ test('every listed address of an event is an indicator: a finding each, and sear
   const top = run(['--db', db, 'stats', '--top', 'threat.indicator.ip', '--json']);
   assert.doesNotMatch(top.stdout, /\[/, 'stats counts each listed address, not the pair');
 });
+
+test('a threat finding names the field its address was in, and files its location on that side', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const add = run(['--db', db, 'feeds', 'add', 'bl', path.join(FEEDS, 'plain.txt'), '--severity', 'high']);
+  assert.equal(add.code, 0, add.stderr);
+  const log = path.join(dir, 'fw.log');
+  fs.writeFileSync(log, ufw(2, '192.168.1.5', '45.155.205.233'));
+  const [finding, ...rest] = ndjsonLines(run(['--db', db, 'hunt', log, '--json']).stdout);
+  assert.equal(rest.length, 0);
+  assert.equal(finding.group.threat.indicator.ip, '45.155.205.233');
+  assert.deepEqual(
+    finding.threat.enrichments.map((e: any) => e.matched),
+    [{ atomic: '45.155.205.233', field: 'destination.ip', type: 'indicator_match_rule' }],
+  );
+  assert.equal(finding.destination?.geo?.country_iso_code, 'RU');
+  assert.equal(finding.source, undefined, 'the private source has no location, and the destination\'s is not filed as it');
+  const [event] = ndjsonLines(run(['--db', db, 'search', 'destination.ip:45.155.205.233', '--json']).stdout);
+  assert.deepEqual(finding.threat.enrichments, event.threat.enrichments, 'as the event document has it');
+});
