@@ -5,9 +5,10 @@
  * that a window straddling the previous run's boundary is still right. Everything commits in one transaction.
  * On a large run the scans and spike baselines go to a second thread (jobs.ts) while this one walks the pass.
  */
+import type { Statement } from 'better-sqlite3';
 import { eventBounds, type DB } from '../store/db.js';
 import { Findings, groupKey, type FindingInput, type Group } from '../store/findings.js';
-import { levelRank, type FieldValue, type Level } from '../model/event.js';
+import { LEVELS, levelRank, type FieldValue, type Level } from '../model/event.js';
 import type { BaselineRule, CorrelationRule, Rule, Skipped } from './model.js';
 import { compileDetection, type CompiledDetection, type Sql } from './compile.js';
 import { resolveField, type ResolvedField } from './mapping.js';
@@ -262,6 +263,7 @@ class Run {
   private readonly created = new Set<string>();
   /** events of unfinished last lines, which ingest may replace (see store/evidence.ts) */
   private tails: number[] = [];
+  private severityOf: Statement<[string], string | null> | undefined;
 
   constructor(
     private readonly db: DB,
@@ -449,7 +451,7 @@ class Run {
           ruleId: a.id,
           title: c.rule.title,
           kind: 'detection',
-          level: c.rule.level,
+          level: this.levelOf(c.rule.level, b.group),
           tags: c.rule.tags,
           group: b.group,
           windowStart: b.start,
@@ -461,6 +463,18 @@ class Run {
         });
       }
     });
+  }
+
+  /**
+   * A finding grouped on a listed address is about that listing: its level is the listing's severity (README: a
+   * Tor exit alone is an informational note, a Feodo C2 critical), not the rule's one fixed level.
+   */
+  private levelOf(ruleLevel: Level, group: Group): Level {
+    const ip = group['threat.indicator.ip'];
+    if (typeof ip !== 'string') return ruleLevel;
+    this.severityOf ??= this.db.prepare<[string], string | null>('SELECT threat_severity FROM ip_intel WHERE ip = ?').pluck();
+    const severity = this.severityOf.get(ip);
+    return severity && (LEVELS as readonly string[]).includes(severity) ? (severity as Level) : ruleLevel;
   }
 
   /** Time span of the new matches among a rule's inputs (transitively), or undefined when there are none. */

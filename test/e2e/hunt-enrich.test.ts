@@ -117,3 +117,21 @@ test('a threat finding names the field its address was in, and files its locatio
   const [event] = ndjsonLines(run(['--db', db, 'search', 'destination.ip:45.155.205.233', '--json']).stdout);
   assert.deepEqual(finding.threat.enrichments, event.threat.enrichments, 'as the event document has it');
 });
+
+test('a finding about a listing has the listing\'s severity as its level: a Tor exit alone does not fail --fail-on medium', () => {
+  const dir = tmpDir();
+  const db = torAndC2(dir);
+  const tor = path.join(dir, 'tor-access.log');
+  fs.writeFileSync(tor, '185.220.101.4 - - [20/Nov/2026:05:11:38 +0000] "GET / HTTP/1.1" 200 30380 "-" "Mozilla/5.0"\n');
+  const quiet = run(['--db', db, 'hunt', tor, '--fail-on', 'medium', '--json']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  const [note] = ndjsonLines(quiet.stdout);
+  assert.equal(note.rule.level, 'informational', 'README: on their own, Tor exits only ever give an informational note');
+  assert.equal(note.threat.severity, 'informational');
+
+  const c2 = path.join(dir, 'fw.log');
+  fs.writeFileSync(c2, ufw(3, '10.0.0.7', '50.16.16.211'));
+  const loud = run(['--db', db, 'hunt', c2, '--fail-on', 'medium', '--json']);
+  assert.equal(loud.code, 1, 'a critical listing still fails the run');
+  assert.deepEqual(ndjsonLines(loud.stdout).map((f) => f.rule.level), ['critical']);
+});
