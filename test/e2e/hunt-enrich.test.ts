@@ -135,3 +135,19 @@ test('a finding about a listing has the listing\'s severity as its level: a Tor 
   assert.equal(loud.code, 1, 'a critical listing still fails the run');
   assert.deepEqual(ndjsonLines(loud.stdout).map((f) => f.rule.level), ['critical']);
 });
+
+test('hunt says "no threat-intel data yet" only when no feed holds data, else names the feeds never downloaded', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'fw.log');
+  fs.writeFileSync(log, ufw(2, '192.168.1.5', '45.155.205.233'));
+  const empty = run(['--db', db, 'hunt', log]);
+  assert.match(empty.stderr, /no threat-intel data yet/);
+
+  const add = run(['--db', db, 'feeds', 'add', 'bl', path.join(FEEDS, 'plain.txt'), '--severity', 'high']);
+  assert.equal(add.code, 0, add.stderr);
+  const some = run(['--db', db, 'hunt']);
+  assert.doesNotMatch(some.stderr, /no threat-intel data/, 'the bl feed holds data');
+  assert.match(some.stderr, /threat feeds never downloaded: blocklist-de, .*tor-exit/);
+  assert.doesNotMatch(some.stderr, /never downloaded: .*\bbl\b/);
+});

@@ -75,11 +75,9 @@ export function register(program: Command): void {
           const settings = enrich.intelSettings(app.config, { geoipDb: flags.geoipDb, asnDb: flags.asnDb, noGeo: flags.geo === false });
           const intel = enrich.refreshIntel(db, settings);
           app.log.info(`enrichment: ${fmtInt(intel.new_ips)} new addresses, ${fmtInt(intel.listed)} listed on a feed${intel.geo_sources.length ? `; GeoIP: ${intel.geo_sources.join(', ')}` : ''}`);
-          // never downloaded is a choice (offline use); data gone stale is a problem worth a warning
-          const stale = enrich.staleFeeds(db, settings);
-          const old = stale.filter((f) => f.updated_at !== null);
-          if (old.length) app.log.warn(`threat feeds out of date: ${old.map((f) => f.name).join(', ')} (run "loghound feeds update")`);
-          else if (stale.length) app.log.info(`no threat-intel data yet: "loghound feeds update" downloads the enabled feeds`);
+          const notes = feedNotes(enrich.feedStatus(db, settings));
+          if (notes.warn) app.log.warn(notes.warn);
+          if (notes.info) app.log.info(notes.info);
           const ruleSet = await loadRuleSet(flags, app.config);
           const minLevel = flags.minLevel ?? app.config.values['min-level'];
           const { detect } = await import('../../detect/engine.js');
@@ -107,6 +105,22 @@ export function register(program: Command): void {
         });
       }),
     );
+}
+
+/**
+ * What hunt says about the feeds. Never downloaded is a choice (offline use, or only feeds of one's own), so it is
+ * a note naming those feeds, and "no data yet" only when no enabled feed holds any; data gone stale is a problem
+ * worth a warning.
+ */
+function feedNotes(feeds: import('../../enrich/index.js').FeedStatus[]): { warn?: string; info?: string } {
+  const enabled = feeds.filter((f) => f.enabled);
+  const old = enabled.filter((f) => f.stale && f.updated_at !== null);
+  const never = enabled.filter((f) => f.stale && f.updated_at === null);
+  const warn = old.length ? `threat feeds out of date: ${old.map((f) => f.name).join(', ')} (run "loghound feeds update")` : undefined;
+  if (!enabled.some((f) => f.entries > 0)) {
+    return { warn, info: enabled.length ? 'no threat-intel data yet: "loghound feeds update" downloads the enabled feeds' : undefined };
+  }
+  return { warn, info: never.length ? `threat feeds never downloaded: ${never.map((f) => f.name).join(', ')} ("loghound feeds update" downloads them)` : undefined };
 }
 
 export async function printFindings(
