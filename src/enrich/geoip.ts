@@ -156,12 +156,14 @@ class Db {
   private readonly adapt: Adapter;
   readonly source: GeoSource;
 
-  constructor(file: string, role: 'geo' | 'asn', bundled: boolean) {
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(file);
-    } catch (err) {
-      throw new InputError(`cannot read the ${role === 'asn' ? 'ASN' : 'GeoIP'} database ${file}: ${describeSystemError(err)}`);
+  /** `buf`: the file's bytes when the caller holds them already (geoip update checks a download before writing it) */
+  constructor(file: string, role: 'geo' | 'asn', bundled: boolean, buf?: Buffer) {
+    if (!buf) {
+      try {
+        buf = fs.readFileSync(file);
+      } catch (err) {
+        throw new InputError(`cannot read the ${role === 'asn' ? 'ASN' : 'GeoIP'} database ${file}: ${describeSystemError(err)}`);
+      }
     }
     if (buf[0] === 0x1f && buf[1] === 0x8b) throw new InputError(`${file} is gzip-compressed`, 'unpack it first (an .mmdb file is read as is)');
     try {
@@ -190,6 +192,22 @@ class Db {
       throw new InputError(`the database ${this.source.path} is damaged: ${text} has an impossible location (${out.lat}, ${out.lon})`, 'download it again');
     }
   }
+}
+
+/**
+ * Addresses across the IPv4 and IPv6 space, with some that MaxMind's test databases hold. Which of them a database
+ * knows does not matter: each lookup must work and give a possible location.
+ */
+const PROBES = ['1.1.1.1', '2.125.160.216', '8.8.8.8', '12.81.92.1', '81.2.69.142', '89.160.20.112', '175.16.199.14', '216.160.83.56', '223.255.255.1', '2001:218::1', '2a02:cf40::1', '2c0f:ff40::1'];
+
+/**
+ * The checks every lookup makes (the lookup works, the location is possible), over PROBES: `geoip update` runs
+ * them on a download before it replaces a working database, so damage is found there and not by the next hunt.
+ * Throws the InputError a lookup would, naming `label`.
+ */
+export function checkDatabase(buf: Buffer, label: string): void {
+  const db = new Db(label, 'geo', false, buf);
+  for (const ip of PROBES) db.fill(parseIp(ip)!, {});
 }
 
 export class GeoLookup {

@@ -1,8 +1,9 @@
 /**
  * `loghound geoip update`: GeoLite2 from MaxMind's download permalink with the account id and licence key as HTTP
  * Basic credentials. The permalink redirects to a storage host (fetch follows it). The tar.gz holds
- * `GeoLite2-City_YYYYMMDD/GeoLite2-City.mmdb`; the .mmdb is checked by opening it, written next to the target
- * and renamed over it, so a reader never sees half a file. A HEAD request compares Last-Modified first, so an
+ * `GeoLite2-City_YYYYMMDD/GeoLite2-City.mmdb`; the .mmdb is checked by opening it and looking addresses up as
+ * hunt does, refused when it was built before the installed one, then written next to the target and renamed over
+ * it, so a reader never sees half a file and a damaged download never replaces a working one. A HEAD request compares Last-Modified first, so an
  * unchanged edition is not downloaded again.
  */
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { Reader } from 'maxmind';
 import { InputError, UsageError } from '../errors.js';
 import { download, FetchError } from './fetch.js';
+import { checkDatabase } from './geoip.js';
 
 export const DEFAULT_EDITIONS = ['GeoLite2-City', 'GeoLite2-ASN'];
 export const MAXMIND_BASE = 'https://download.maxmind.com';
@@ -86,6 +88,20 @@ function failure(edition: string, err: unknown): InputError {
   return new InputError(`downloading ${edition} failed: ${(err as Error).message}; the current file is kept`);
 }
 
+/**
+ * The build date of the database in place, if one opens. A download built before it is refused: an edition only
+ * moves forward, so an older build is a stale mirror or cache, and it would quietly undo an update.
+ */
+function installedBuild(target: string): Date | undefined {
+  try {
+    return new Reader(fs.readFileSync(target)).metadata.buildEpoch;
+  } catch {
+    return undefined;
+  }
+}
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+
 export async function updateGeoLite(opts: GeoUpdateOptions): Promise<GeoUpdateResult[]> {
   if (!opts.accountId || !opts.licenseKey) {
     throw new UsageError('MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY must be set', 'a free GeoLite2 account gives both: https://www.maxmind.com/en/geolite2/signup');
@@ -127,6 +143,15 @@ export async function updateGeoLite(opts: GeoUpdateOptions): Promise<GeoUpdateRe
         md = new Reader(entry.data).metadata;
       } catch (err) {
         throw new FetchError(`the .mmdb in the archive does not open (${(err as Error).message})`, false);
+      }
+      try {
+        checkDatabase(entry.data, `downloaded for ${edition}`);
+      } catch (err) {
+        throw new FetchError((err as Error).message, false);
+      }
+      const installed = installedBuild(target);
+      if (installed && md.buildEpoch < installed) {
+        throw new FetchError(`the download was built ${day(md.buildEpoch)}, before the installed ${day(installed)}`, false);
       }
       const tmp = path.join(opts.dir, `.${edition}.mmdb.${process.pid}.tmp`);
       try {

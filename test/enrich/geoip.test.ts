@@ -188,3 +188,44 @@ test('geoip update: Basic auth, a redirect to storage, atomic swap, Last-Modifie
   await assert.rejects(updateGeoLite({ ...opts, accountId: undefined }), (err: unknown) => err instanceof UsageError && /MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY must be set/.test(err.message));
   await assert.rejects(updateGeoLite({ ...opts, editions: ['../etc'] }), /not a MaxMind edition id/);
 });
+
+/** A copy of a database whose metadata says it was built at `when` (build_epoch is a 4-byte uint64 there). */
+function builtAt(file: string, when: Date): Buffer {
+  const buf = Buffer.from(fs.readFileSync(file));
+  const at = buf.lastIndexOf('build_epoch') + 'build_epoch'.length;
+  assert.deepEqual([...buf.subarray(at, at + 2)], [0x04, 0x02], 'a uint64 of 4 bytes');
+  buf.writeUInt32BE(Math.floor(when.getTime() / 1000), at + 2);
+  return buf;
+}
+
+test('geoip update checks a download as lookups do, and keeps the installed database when it is damaged or older', async (t) => {
+  let serving: Buffer = fs.readFileSync(CITY);
+  let version = 0;
+  const srv = await serve((req, res) => {
+    // a new Last-Modified each time: every update downloads
+    res.writeHead(200, { 'content-type': 'application/gzip', 'last-modified': new Date(Date.UTC(2026, 0, 1) + ++version * 1000).toUTCString() });
+    res.end(req.method === 'HEAD' ? undefined : zlib.gzipSync(tar([{ name: 'GeoLite2-City_20260101/GeoLite2-City.mmdb', data: serving }])));
+  });
+  t.after(() => srv.close());
+  const dir = tmpDir('loghound-geoupdate-');
+  const opts = { editions: ['GeoLite2-City'], dir, accountId: '1234', licenseKey: 'secret', baseUrl: srv.url, retryDelayMs: 10 };
+  const target = path.join(dir, 'GeoLite2-City.mmdb');
+
+  // no database yet: a damaged one is not installed either
+  serving = fs.readFileSync(BROKEN);
+  await assert.rejects(updateGeoLite(opts), (err: unknown) => err instanceof InputError && /GeoLite2-City failed: .*damaged: .*impossible location.*; the current file is kept/.test(err.message));
+  assert.equal(fs.existsSync(target), false);
+
+  serving = fs.readFileSync(CITY);
+  assert.equal((await updateGeoLite(opts))[0].status, 'updated');
+  serving = builtAt(BROKEN, new Date('2026-06-01T00:00:00Z'));
+  await assert.rejects(updateGeoLite(opts), /damaged: .*impossible location/, 'a damaged download, even a newer one');
+  assert.deepEqual(fs.readFileSync(target), fs.readFileSync(CITY), 'the working database stays');
+  assert.equal(GeoLookup.open({ dataDir: dir }).lookup('81.2.69.142')?.city_name, 'London');
+
+  serving = builtAt(CITY, new Date('2025-01-01T00:00:00Z'));
+  await assert.rejects(updateGeoLite(opts), (err: unknown) => err instanceof InputError && /built 2025-01-01, before the installed 2026-02-04; the current file is kept/.test(err.message));
+  assert.deepEqual(fs.readFileSync(target), fs.readFileSync(CITY));
+  serving = builtAt(CITY, new Date('2026-03-01T00:00:00Z'));
+  assert.equal((await updateGeoLite(opts))[0].buildEpoch, '2026-03-01T00:00:00.000Z', 'a newer build replaces it');
+});
