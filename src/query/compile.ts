@@ -15,7 +15,7 @@
  * SQL text is built only from fixed fragments and fieldSql() expressions (whose field names pass its strict
  * pattern); every value is a bound parameter. `not` is two-valued (a missing field is "not equal"), as in Kibana.
  */
-import { fieldSql, type FieldSql } from '../store/fieldsql.js';
+import { fieldSql, jsonArraySql, type FieldSql } from '../store/fieldsql.js';
 import { parseTimeArg } from '../util/time.js';
 import { LoghoundError } from '../errors.js';
 import { QueryError, STAR, ONE, hasWildcard, type Bound, type Node, type Seg, type Value } from './ast.js';
@@ -159,8 +159,7 @@ class Compiler {
    * json_each only sees arrays: a nested object is not searched member by member.
    */
   private loose(expr: string, pred: Pred): string {
-    const arr = `CASE WHEN json_valid(${expr}) THEN CASE WHEN json_type(${expr}) = 'array' THEN ${expr} END END`;
-    return `(${pred(expr)} OR EXISTS (SELECT 1 FROM json_each(${arr}) WHERE ${pred('value')}))`;
+    return `(${pred(expr)} OR EXISTS (SELECT 1 FROM json_each(${jsonArraySql(expr)}) WHERE ${pred('value')}))`;
   }
 
   private match(name: string, fieldPos: number, v: Value): string {

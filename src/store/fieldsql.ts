@@ -92,6 +92,14 @@ function intelSql(name: string, a: string): FieldSql | undefined {
   return undefined;
 }
 
+/**
+ * `expr` when it holds a JSON array, else NULL: the lists of the extra JSON, for json_each to read element by element.
+ * Nested CASEs because json_type fails on text that is not JSON (a plain string of the extra JSON, an intel column).
+ */
+export function jsonArraySql(expr: string): string {
+  return `CASE WHEN json_valid(${expr}) THEN CASE WHEN json_type(${expr}) = 'array' THEN ${expr} END END`;
+}
+
 export function fieldSql(name: string, alias = 'e'): FieldSql {
   if (!isFieldName(name)) throw new UsageError(`"${name}" is not a field name`);
   const meta = META.get(name);

@@ -11,7 +11,7 @@ import { openDb, storeVersion } from './db.js';
 import { bucketOf, bucketSql, HOUR, ROLLUP_VERSION, rollupRows, rollupTotal } from './rollup.js';
 import { COUNTED_COLUMNS, COUNTS_VERSION, topCounted } from './counts.js';
 import { EVENT_FROM, EVENT_SELECT, rowToEvent } from './events.js';
-import { fieldSql } from './fieldsql.js';
+import { fieldSql, jsonArraySql } from './fieldsql.js';
 import { LEVELS, type StoredEvent } from '../model/event.js';
 import { registerQueryFunctions } from '../query/functions.js';
 import { compileAst, type CompiledQuery, type SqlParam } from '../query/compile.js';
@@ -204,7 +204,7 @@ export interface TopValues {
   values: { value: string | number; count: number }[];
 }
 
-/** The most frequent values of a field; list fields (event.category, event.type) count each element. */
+/** The most frequent values of a field; list fields (event.category, event.type, arrays in extra) count each element. */
 export function topValues(db: DB, f: EventFilter, field: string, limit: number): TopValues {
   const fs = fieldSql(field);
   if (fs.type === 'date') throw new UsageError(`--top ${field}: a time has no useful top values`, 'use --by minute|hour|day for a histogram');
@@ -222,10 +222,13 @@ export function topValues(db: DB, f: EventFilter, field: string, limit: number):
     : (db
         .prepare(`SELECT count(*) AS events, count(${fs.sql}) AS present FROM events e WHERE ${where.sql}`)
         .get(...where.params) as { events: number; present: number });
-  // a field an event holds more than once (threat.indicator.ip) counts each of its values, as list fields do
+  // a field an event holds more than once (threat.indicator.ip, a list in the JSON of other fields) counts each of
+  // its values, as list fields do
   const grouped = fs.values
     ? `SELECT j.value AS v, count(*) AS n FROM events e, json_each(${fs.values}) j WHERE ${where.sql} GROUP BY 1`
-    : `SELECT ${fs.sql} AS v, count(*) AS n FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL GROUP BY 1`;
+    : fs.column
+      ? `SELECT ${fs.sql} AS v, count(*) AS n FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL GROUP BY 1`
+      : elementCounts(fs.sql, where.sql);
   let values: { value: string | number; count: number }[];
   if (fs.type === 'keyword[]') {
     const counts = new Map<string, number>();
@@ -241,6 +244,16 @@ export function topValues(db: DB, f: EventFilter, field: string, limit: number):
     );
   }
   return { field, events: totals.events, present: totals.present, values };
+}
+
+/**
+ * Grouped values of a field outside the columns: a JSON array (a list of the extra JSON) counts under each of its
+ * elements, as search matches it, an event once per distinct element; any other value counts under itself.
+ */
+function elementCounts(x: string, where: string): string {
+  const elements = `json_each(coalesce(${jsonArraySql(x)}, json_array(${x}))) j`;
+  return `SELECT j.value AS v, count(DISTINCT e.id) AS n FROM events e, ${elements}
+    WHERE ${where} AND ${x} IS NOT NULL AND j.value IS NOT NULL GROUP BY 1`;
 }
 
 export const INTERVALS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;

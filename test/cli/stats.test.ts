@@ -54,6 +54,21 @@ test('JSON: typed lines, a summary last, counts that add up', () => {
   assert.equal(q[q.length - 1].query, 'event.outcome:failure');
 });
 
+test('--top on a list in the extra JSON counts each element, an event once, as search matches it', () => {
+  const top = (file: string, field: string) =>
+    ndjsonLines(run(['--db', file, 'stats', '--top', field, '--json'], { env: UTF8 }).stdout)
+      .filter((l) => l.type === 'top')
+      .map((l) => [l.value, l.count]);
+  assert.deepEqual(top(store, 'related.ip'), [['10.0.0.5', 1], ['192.0.2.1', 1], ['198.51.100.23', 1]]);
+  // a value repeated in one event's list, a list beside plain values, an empty list
+  const lists = path.join(dir, 'lists.db');
+  const ev = (n: number, names: unknown) => ({ ts: `2026-11-14T03:00:0${n}Z`, dataset: 'auditd', path: '/var/log/audit/audit.log', raw: `r${n}`, fields: { 'auditd.name': names } });
+  buildStore(lists, [ev(1, ['/etc/', '/etc/', '/etc/shadow']), ev(2, ['/etc/']), ev(3, '/etc/'), ev(4, []), ev(5, [7])] as Parameters<typeof buildStore>[1]);
+  assert.deepEqual(top(lists, 'auditd.name'), [['/etc/', 3], [7, 1], ['/etc/shadow', 1]]);
+  const found = run(['--db', lists, 'search', 'auditd.name:"/etc/"', '--json']);
+  assert.equal(ndjsonLines(found.stdout).length, 3);
+});
+
 test('values from logs print escaped in the top table', () => {
   const r = stats(UTF8, '--top', 'user_agent.original');
   assert.equal(r.code, 0);
