@@ -5,6 +5,7 @@
  * Names are validated against a strict pattern before they reach SQL text; values are always bound parameters.
  */
 import { fieldDef, type FieldType } from '../model/fields.js';
+import { FLAG_TAGS, Status } from '../model/event.js';
 import { UsageError } from '../errors.js';
 
 const NAME = /^@?[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
@@ -24,6 +25,19 @@ export interface FieldSql {
 }
 
 /**
+ * The `tags` of the event JSON (flagTags: "unparsed" from the status, then one tag per flag bit), built from the
+ * same table and comma-joined like the list columns, so search and stats see exactly what the JSON shows; NULL
+ * when there are none.
+ */
+function tagsSql(a: string): string {
+  const parts = [
+    `CASE WHEN ${a}.status = ${Status.UNPARSED} THEN ',unparsed' ELSE '' END`,
+    ...FLAG_TAGS.map(([bit, tag]) => `CASE WHEN ${a}.flags & ${bit} THEN ',${tag}' ELSE '' END`),
+  ];
+  return `nullif(substr(${parts.join(' || ')}, 2), '')`;
+}
+
+/**
  * Event metadata that lives in the base columns rather than the ECS catalogue. Maps, not object literals: the
  * names come from the user, and "constructor" or "__proto__" would find Object.prototype's members in an object.
  */
@@ -32,7 +46,14 @@ const META = new Map<string, (alias: string) => FieldSql>([
   ['log.file.line', (a) => ({ sql: `${a}.line`, type: 'long', column: true })],
   ['log.offset', (a) => ({ sql: `${a}.offset`, type: 'long', column: true })],
   ['log.file.path', (a) => ({ sql: `(SELECT path FROM sources WHERE id = ${a}.source_id)`, type: 'keyword', column: false })],
+  ['tags', (a) => ({ sql: tagsSql(a), type: 'keyword[]', column: true })],
+  ['loghound.event_id', (a) => ({ sql: `${a}.id`, type: 'long', column: true })],
 ]);
+
+/** A field search knows: the catalogue's, or event metadata (for "is this name misspelt?" notes). */
+export function isKnownField(name: string): boolean {
+  return META.has(name) || fieldDef(name) !== undefined;
+}
 
 const INTEL_COLUMN = new Map([
   ['geo.country_iso_code', 'country_iso_code'],

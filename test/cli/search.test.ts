@@ -74,6 +74,9 @@ test('an empty result that names a field outside the catalogue warns about the s
   assert.equal(r.code, 0);
   assert.match(r.stderr, /sorce\.ip is not a field of the catalogue/);
   assert.equal(search('json.status:503').stderr, '', 'no warning when something matched');
+  for (const q of ['tags:year_inferred', 'loghound.event_id:999', 'event.original:nothing']) {
+    assert.equal(search(q).stderr, '', `${q}: fields of the event JSON outside the catalogue are known`);
+  }
 });
 
 test('field names that are members of every JavaScript object are unknown fields like any other', () => {

@@ -69,6 +69,12 @@ test('--top on a list in the extra JSON counts each element, an event once, as s
   assert.equal(ndjsonLines(found.stdout).length, 3);
 });
 
+test('--top tags counts the tags of the event JSON', () => {
+  const top = ndjsonLines(stats(UTF8, '--top', 'tags', '--json').stdout);
+  assert.deepEqual(top.filter((l) => l.type === 'top').map((l) => [l.value, l.count]), [['unparsed', 2], ['timestamp_inferred', 1]]);
+  assert.equal(top.at(-1)!.with_field, 2);
+});
+
 test('values from logs print escaped in the top table', () => {
   const r = stats(UTF8, '--top', 'user_agent.original');
   assert.equal(r.code, 0);

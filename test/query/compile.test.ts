@@ -7,6 +7,8 @@ import { QueryError } from '../../src/query/ast.js';
 import { events, openReadStore } from '../../src/store/read.js';
 import type { DB } from '../../src/store/db.js';
 import { tmpDir } from '../helpers/cli.js';
+import { FLAG_TAGS } from '../../src/model/event.js';
+import { eventToEcs } from '../../src/output/ecs.js';
 import { buildStore, loadStory } from '../cli/investigate-store.js';
 
 // The story (fixtures/investigate/story.json), by index:
@@ -132,6 +134,34 @@ test('@timestamp: an ISO time names its span; comparisons; durations before now'
 test('@timestamp: a date or time that does not exist is an error, not rolled over into another one', () => {
   for (const q of ['@timestamp:2026-10-45', '@timestamp:2026-02-30', '@timestamp:2026-00', '@timestamp:"2026-11-14T25:00"', '@timestamp < "2026-11-14T03:00+25:00"']) {
     assert.throws(() => compileQuery(q), (e: unknown) => e instanceof QueryError && /as a time/.test(e.message), q);
+  }
+});
+
+test('tags: what the event JSON shows (unparsed from the status, the rest from the flag bits); loghound.event_id', () => {
+  assert.deepEqual(hits('tags:unparsed'), [14, 15]);
+  assert.deepEqual(hits('tags:timestamp_inferred'), [15]);
+  assert.deepEqual(hits('tags:(unparsed and not timestamp_inferred)'), [14]);
+  assert.deepEqual(hits('tags:*inferred'), [15]);
+  assert.deepEqual(hits('tags:*'), [14, 15]);
+  assert.equal(hits('not tags:timestamp_inferred').length, 20);
+  assert.deepEqual(hits('tags:year_inferred'), []);
+  assert.deepEqual(hits('loghound.event_id:7'), [6]);
+  assert.deepEqual(hits('loghound.event_id:[20 TO *]'), [19, 20]);
+  // every status and flag combination: a tag matches exactly the events whose JSON carries it
+  const file = path.join(dir, 'tags.db');
+  const combos = Array.from({ length: 64 }, (_, i) => ({ ts: '2026-11-14T03:00:00Z', dataset: 'raw', path: '/var/log/x.log', raw: `r${i}`, status: i >> 5, flags: i & 31, fields: {} }));
+  buildStore(file, combos);
+  const tdb = openReadStore(file);
+  try {
+    for (const tag of ['unparsed', ...FLAG_TAGS.map(([, t]) => t)]) {
+      const q = compileQuery(`tags:${tag}`);
+      const found = [...events(tdb, { query: q })].map((ev) => ev.raw).sort();
+      const carry = [...events(tdb, {})].filter((ev) => (eventToEcs(ev).tags as string[] | undefined)?.includes(tag)).map((ev) => ev.raw).sort();
+      assert.equal(found.length, 32, tag);
+      assert.deepEqual(found, carry, tag);
+    }
+  } finally {
+    tdb.close();
   }
 });
 

@@ -307,8 +307,8 @@ async function runSearch(app: App, query: string, flags: SearchFlags): Promise<v
 
 /** A misspelt field matches nothing, silently: say so when a search comes back empty. */
 async function noteUnknownFields(app: App, filter: EventFilter): Promise<void> {
-  const { fieldDef } = await import('../../model/fields.js');
-  const unknown = (filter.query?.fields ?? []).filter((n) => !fieldDef(n));
+  const { isKnownField } = await import('../../store/fieldsql.js');
+  const unknown = (filter.query?.fields ?? []).filter((n) => !isKnownField(n));
   if (unknown.length) {
     app.log.warn(
       `no events matched, and ${unknown.join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of the catalogue: ` +
