@@ -19,7 +19,7 @@ import { fieldSql, jsonArraySql, type FieldSql } from '../store/fieldsql.js';
 import { parseTimeArg } from '../util/time.js';
 import { LoghoundError } from '../errors.js';
 import { QueryError, STAR, ONE, hasWildcard, type Bound, type Node, type Seg, type Value } from './ast.js';
-import { familyBounds, ipKey, isIpv4Key, parseCidr, stepKey } from './ip.js';
+import { familyBounds, ipKey, isIpv4Key, parseCidr, spellingPrefixes, stepKey, V4_SPELLINGS } from './ip.js';
 import { parseQuery } from './parser.js';
 
 export type SqlParam = string | number;
@@ -32,9 +32,16 @@ export interface CompiledQuery {
   fields: string[];
 }
 
+/**
+ * The spellings of an address (its ipKey) that the store holds in a column field, or undefined when the store
+ * cannot tell cheaply.
+ */
+export type HeldAddresses = (field: string, key: string) => string[] | undefined;
+
 export interface CompileOptions {
   /** reference time for durations in @timestamp comparisons ("@timestamp >= 2h") */
   now?: number;
+  held?: HeldAddresses;
 }
 
 export function compileQuery(query: string, opts: CompileOptions = {}): CompiledQuery {
@@ -43,7 +50,7 @@ export function compileQuery(query: string, opts: CompileOptions = {}): Compiled
 
 /** A tree built by code (entity filters) or by the parser; `source` is the text errors point into. */
 export function compileAst(node: Node, source: string, opts: CompileOptions = {}): CompiledQuery {
-  const c = new Compiler(source, opts.now ?? Date.now());
+  const c = new Compiler(source, opts.now ?? Date.now(), opts.held);
   const where = c.node(node);
   return { where, params: c.params, fields: [...c.fields] };
 }
@@ -103,6 +110,7 @@ class Compiler {
   constructor(
     private readonly query: string,
     private readonly now: number,
+    private readonly held?: HeldAddresses,
   ) {}
 
   private fail(reason: string, pos: number, hint?: string): never {
@@ -172,7 +180,7 @@ class Compiler {
       return `(${f.sql} >= ${this.p(t.ms)} AND ${f.sql} < ${this.p(t.ms + t.span)})`;
     }
     const like = (pattern: string): Pred => (x) => `${x} LIKE ${this.p(pattern)}${LIKE_ESCAPE}`;
-    if (isIp && !wild) return this.ipMatch(f, literal(v), v.pos);
+    if (isIp && !wild) return this.ipMatch(name, f, literal(v), v.pos);
     if (f.column) {
       switch (f.type) {
         case 'keyword[]':
@@ -203,14 +211,15 @@ class Compiler {
 
   /**
    * An address, or a CIDR. On a column, an IPv4 CIDR first narrows by the text of its whole octets ("10." for
-   * 10.0.0.0/8, as written and as ::ffff:-mapped) so the column's index does the work; ip_in_cidr is exact.
+   * 10.0.0.0/8, as written and ::ffff:-mapped in either case) so the column's index does the work; ip_in_cidr is
+   * exact.
    */
-  private ipMatch(f: FieldSql, text: string, pos: number): string {
+  private ipMatch(name: string, f: FieldSql, text: string, pos: number): string {
     const pred = (x: string) => (f.column ? x : this.loose(x, (y) => `ip_in_cidr(${y}, ${this.p(text)})`));
     if (!text.includes('/')) {
-      if (ipKey(text) === undefined) this.fail(`"${text}" is not an IP address or CIDR`, pos, 'e.g. source.ip:203.0.113.7, source.ip:10.0.0.0/8, source.ip:2001:db8::/32');
-      if (!f.column) return pred(f.sql);
-      return `${f.sql} = ${this.p(text)}`;
+      const key = ipKey(text);
+      if (key === undefined) this.fail(`"${text}" is not an IP address or CIDR`, pos, 'e.g. source.ip:203.0.113.7, source.ip:10.0.0.0/8, source.ip:2001:db8::/32');
+      return f.column ? this.ipAddress(name, f.sql, text, key) : pred(f.sql);
     }
     const cidr = parseCidr(text);
     if (!cidr) this.fail(`"${text}" is not a CIDR`, pos, 'e.g. 10.0.0.0/8 or 2001:db8::/32');
@@ -220,11 +229,32 @@ class Compiler {
     const octets = cidr.v4 ? Math.floor(cidr.bits / 8) : 0;
     if (octets === 0) return exact();
     const network = text.slice(0, text.indexOf('/')).split('.').slice(0, octets).join('.');
-    if (octets === 4) {
-      return `(${f.sql} IN (${this.p(network)}, ${this.p('::ffff:' + network)}) AND ${exact()})`;
-    }
+    if (octets === 4) return `(${this.spelt(f.sql, network)} AND ${exact()})`;
     const between = (prefix: string) => `(${f.sql} >= ${this.p(prefix + '.')} AND ${f.sql} < ${this.p(prefix + '/')})`;
-    return `((${between(network)} OR ${between('::ffff:' + network)}) AND ${exact()})`;
+    return `(${balanced(V4_SPELLINGS.map((m) => between(m + network)), 'OR')} AND ${exact()})`;
+  }
+
+  /**
+   * One address on a column, which holds addresses as the logs wrote them: an IPv4 address as written or mapped
+   * (what its /32 matches), an IPv6 address in any spelling. When the store says which spellings it holds (one,
+   * nearly always), an equality, which the column's index answers already in time order: several values would
+   * make SQLite sort every match, a second for an address seen 300,000 times. Else still index lookups: an IN
+   * list, or one index range per spelling prefix of the address, each with the test by value (so the ranges join
+   * an enclosing `or` as its own terms). likelihood(): SQLite guesses that a range holds 1/64 of the rows, so a
+   * score of ranges looked like a third of the store and it scanned the time index instead.
+   */
+  private ipAddress(name: string, sql: string, text: string, key: string): string {
+    const held = this.held?.(name, key);
+    if (held) return held.length === 0 ? '0' : `${sql} IN (${held.map((h) => this.p(h)).join(', ')})`;
+    if (isIpv4Key(key)) return this.spelt(sql, keyToIp(key));
+    const range = (p: string) =>
+      `(likelihood(${sql} >= ${this.p(p)}, 0.001) AND likelihood(${sql} < ${this.p(p.slice(0, -1) + ';')}, 0.001) AND ip_in_cidr(${sql}, ${this.p(text)}))`;
+    return balanced(spellingPrefixes(key).map(range), 'OR');
+  }
+
+  /** The text of a whole IPv4 address, as written or ::ffff:-mapped. */
+  private spelt(sql: string, v4: string): string {
+    return `${sql} IN (${V4_SPELLINGS.map((m) => this.p(m + v4)).join(', ')})`;
   }
 
   private number(v: Value, name: string): number {
@@ -316,7 +346,7 @@ class Compiler {
 }
 
 /** Back from a key to address text (IPv4 dotted, IPv6 uncompressed: both spellings that ip_in_range reads). */
-function keyToIp(key: string): string {
+export function keyToIp(key: string): string {
   if (isIpv4Key(key)) {
     const h = key.slice(24);
     return [0, 2, 4, 6].map((i) => parseInt(h.slice(i, i + 2), 16)).join('.');

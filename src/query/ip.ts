@@ -8,6 +8,9 @@ import { parseIPv4, parseIPv6 } from '../util/ip.js';
 
 const V4_MAPPED = '00000000000000000000ffff';
 
+/** How logs write an IPv4 address: plain, or mapped into IPv6 (dual-stack sockets), in either case. */
+export const V4_SPELLINGS = ['', '::ffff:', '::FFFF:'];
+
 /** 32 lower-case hex digits, or undefined when the text is not an IP address. */
 export function ipKey(text: string): string | undefined {
   if (text.includes(':')) return parseIPv6(text)?.toString('hex');
@@ -63,4 +66,34 @@ export function stepKey(key: string, by: 1 | -1, v4: boolean): string | undefine
 
 export function familyBounds(v4: boolean): { lo: string; hi: string } {
   return v4 ? { lo: V4_MAPPED + '00000000', hi: V4_MAPPED + 'ffffffff' } : { lo: hexOf(0n), hi: hexOf((1n << 128n) - 1n) };
+}
+
+/** Every way a log can write one 16-bit group: 1 to 4 hex digits (leading zeros), each letter in either case. */
+function groupSpellings(group: number): string[] {
+  const hex = group.toString(16);
+  let cased = [''];
+  for (const ch of hex) cased = cased.flatMap((s) => (ch >= 'a' ? [s + ch, s + ch.toUpperCase()] : [s + ch]));
+  return cased.flatMap((s) => ['', '0', '00', '000'].slice(0, 5 - hex.length).map((zeros) => zeros + s));
+}
+
+/**
+ * Text prefixes, each ending in ":", such that every spelling of an IPv6 address (what parseIPv6 reads: any case,
+ * leading zeros, "::" over any run of zero groups, a dotted tail, a zone) starts with one of them. Groups are
+ * spelt out from the left until the next group would take the list past `budget`; a "::" ends a prefix, as the
+ * groups after it can sit anywhere. An index answers each prefix with one range scan, so an exact address stays
+ * an index lookup in a column that holds addresses as the logs wrote them.
+ */
+export function spellingPrefixes(key: string, budget = 32): string[] {
+  const groups = key.match(/.{4}/g)!.map((g) => parseInt(g, 16));
+  const closed: string[] = [];
+  let open = [''];
+  // a dotted tail can stand for groups 6 and 7 only: the first six groups are always hex
+  for (let i = 0; i < 6; i++) {
+    const gap = groups[i] === 0 ? open.map((p) => (p === '' ? '::' : p + ':')) : [];
+    const next = open.flatMap((p) => groupSpellings(groups[i]).map((g) => p + g + ':'));
+    if (i > 0 && closed.length + gap.length + next.length > budget) break;
+    closed.push(...gap);
+    open = next;
+  }
+  return [...closed, ...open];
 }

@@ -201,7 +201,7 @@ const GROUP_KEYS: Record<'ip' | 'user' | 'host', string> = {
 
 function involves(kind: 'ip' | 'user' | 'host', value: string, params: unknown[]): string {
   // validates the value (a bad address or CIDR is a usage error) before anything below relies on it; an address
-  // matches as the events' own condition does, as text (indexed), a CIDR by address
+  // matches a group as text and the evidence events as their own condition does (any spelling), a CIDR by address
   const ev = entityCondition(kind, value);
   let groupMatch: string;
   if (kind === 'ip' && value.includes('/')) {

@@ -14,10 +14,10 @@ import { EVENT_FROM, EVENT_SELECT, rowToEvent } from './events.js';
 import { fieldSql, jsonArraySql } from './fieldsql.js';
 import { LEVELS, type StoredEvent } from '../model/event.js';
 import { registerQueryFunctions } from '../query/functions.js';
-import { compileAst, type CompiledQuery, type SqlParam } from '../query/compile.js';
+import { compileAst, keyToIp, type CompiledQuery, type HeldAddresses, type SqlParam } from '../query/compile.js';
 import type { Node } from '../query/ast.js';
 import { UsageError } from '../errors.js';
-import { ipKey, parseCidr } from '../query/ip.js';
+import { ipKey, isIpv4Key, parseCidr, spellingPrefixes, V4_SPELLINGS } from '../query/ip.js';
 
 /** The store, read-only twice over: a read-only SQLite connection, and query_only on top. */
 export function openReadStore(file: string): DB {
@@ -344,6 +344,29 @@ export function findingHistogram(db: DB, f: EventFilter, interval: Interval): Ma
   return new Map(rows.map((r) => [r.b, r.n]));
 }
 
+/**
+ * The spellings of an address that an address column holds, from value_counts (every distinct value with its count,
+ * kept in step with the events): an IPv4 address as written or mapped, an IPv6 address by the ranges of its
+ * spelling prefixes, then by value. Undefined for a store without the counts or a field without them.
+ */
+export function heldAddresses(db: DB): HeldAddresses | undefined {
+  if (storeVersion(db) < COUNTS_VERSION) return undefined;
+  const values = db.prepare('SELECT value FROM value_counts WHERE col = ? AND value >= ? AND value < ? AND n > 0').pluck();
+  return (field, key) => {
+    const col = COUNTED_COLUMNS.find((c) => fieldSql(field).sql === `e.${c}`);
+    if (!col) return undefined;
+    // an exact text is the range [text, text + "\0"): nothing sorts between them
+    const ranges = isIpv4Key(key)
+      ? V4_SPELLINGS.map((m) => [m + keyToIp(key), m + keyToIp(key) + '\0'])
+      : spellingPrefixes(key).map((p) => [p, p.slice(0, -1) + ';']);
+    const held = new Set<string>();
+    for (const [lo, hi] of ranges) {
+      for (const v of values.iterate(col, lo, hi) as IterableIterator<unknown>) if (typeof v === 'string' && ipKey(v) === key) held.add(v);
+    }
+    return [...held];
+  };
+}
+
 export type EntityKind = 'ip' | 'user' | 'host';
 
 const literal = (text: string) => ({ segs: [text], quoted: true, pos: 0 });
@@ -353,7 +376,7 @@ const match = (field: string, text: string): Node => ({ type: 'match', field, fi
  * Events of one entity, whichever side it is on: an IP (or CIDR) as source or destination, a user as actor or
  * target, a host by name. Built as a query tree so the field-to-SQL mapping stays in one place.
  */
-export function entityCondition(kind: EntityKind, value: string): Condition {
+export function entityCondition(kind: EntityKind, value: string, held?: HeldAddresses): Condition {
   let node: Node;
   if (kind === 'ip') {
     if (ipKey(value) === undefined && !(value.includes('/') && parseCidr(value))) {
@@ -365,6 +388,6 @@ export function entityCondition(kind: EntityKind, value: string): Condition {
   } else {
     node = match('host.name', value);
   }
-  const c = compileAst(node, value);
+  const c = compileAst(node, value, { held });
   return { sql: c.where, params: c.params };
 }

@@ -43,6 +43,12 @@ test('escape sequences from logs print escaped in the table and stay JSON-escape
   assert.equal(ndjsonLines(json.stdout)[0].user_agent.original, 'Evil\u001b]0;pwned\u0007\u001b[31mRED\u001b[0m');
 });
 
+test('an exact address finds the events that hold another spelling of it', () => {
+  const ips = (q: string) => ndjsonLines(search(q, '--json').stdout).map((d) => d.source.ip);
+  assert.deepEqual(ips('source.ip:2001:0DB8::0042'), ['2001:db8::42']);
+  assert.deepEqual(ips('source.ip:203.0.113.8'), ['::ffff:203.0.113.8']);
+});
+
 test('a syntax error exits 2 and points at the column', () => {
   const r = search('http.response.status_code:');
   assert.equal(r.code, 2);

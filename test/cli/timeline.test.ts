@@ -40,6 +40,9 @@ test('an IP counts as source or destination, a user as actor or target, in time 
   const ts = cidr.map((d) => d['@timestamp']);
   assert.deepEqual(ts, [...ts].sort());
   assert.equal(cidr.length, 12);
+  // any spelling of an address, as either side holds it
+  assert.deepEqual(ndjsonLines(timeline('--ip', '2001:DB8:0::42', '--json').stdout).map((d) => d.source.ip), ['2001:db8::42']);
+  assert.deepEqual(ndjsonLines(timeline('--ip', '203.0.113.8', '--json').stdout).map((d) => d.source.ip), ['::ffff:203.0.113.8']);
 });
 
 test('exactly one entity; a bad IP is a usage error; nothing found says so', () => {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { compileQuery } from '../../src/query/compile.js';
 import { QueryError } from '../../src/query/ast.js';
-import { events, openReadStore } from '../../src/store/read.js';
+import { events, heldAddresses, openReadStore } from '../../src/store/read.js';
 import type { DB } from '../../src/store/db.js';
 import { tmpDir } from '../helpers/cli.js';
 import { FLAG_TAGS } from '../../src/model/event.js';
@@ -90,8 +90,37 @@ test('IPs: exact, CIDR v4 and v6 (any spelling, IPv4-mapped), ranges, wildcards,
   assert.deepEqual(hits('source.ip:10.*'), [10, 13]);
   assert.deepEqual(hits('source.ip:0.0.0.0/0'), [0, 1, 2, 3, 4, 6, 7, 8, 10, 12, 13, 14, 16, 17, 18, 19, 20]);
   assert.deepEqual(hits('destination.ip:10.0.0.0/8'), [12]);
+  assert.deepEqual(hits('source.ip:2001:0DB8:0000::0042'), [5]);
+  assert.deepEqual(hits('source.ip:203.0.113.8'), [20]);
+  assert.deepEqual(hits('source.ip:::ffff:203.0.113.7'), hits('source.ip:203.0.113.7'));
   assert.throws(() => compileQuery('source.ip:bogus'), /not an IP address or CIDR/);
   assert.throws(() => compileQuery('source.ip:10.0.0.0/33'), /not a CIDR/);
+});
+
+test('an exact address matches every spelling the store holds, as its /32 or /128 does, with or without the counts', () => {
+  const stored = [
+    '2001:0db8:0000:0000:0000:0000:0000:0002', '2001:db8::2', '2001:DB8:0:0::2', '2001:db8::2%eth0', '2001:db8::0.0.0.2',
+    '2001:db8::22', '2001:db8:1::2', '2001:db8::3', '2001:DB8::3', 'fe80::1', 'FE80:0000::0001', 'fe80::1:0',
+    '10.1.2.3', '::ffff:10.1.2.3', '::FFFF:10.1.2.3', '10.1.2.30', '::ffff:10.1.2.30', '::1', '0:0:0:0:0:0:0:1',
+  ];
+  const file = path.join(dir, 'spellings.db');
+  buildStore(file, stored.map((ip, i) => ({ ts: '2026-11-14T03:00:00Z', dataset: 'web.access', path: '/var/log/a.log', raw: `r${i}`, fields: { 'source.ip': ip } })));
+  const sdb = openReadStore(file);
+  const found = (q: string, held: boolean) =>
+    [...events(sdb, { query: compileQuery(q, { held: held ? heldAddresses(sdb) : undefined }) })].map((ev) => ev.fields['source.ip']).sort();
+  try {
+    for (const [ip, bits] of [['2001:db8::2', 128], ['2001:0DB8::0002', 128], ['2001:db8::3', 128], ['fe80::1', 128], ['::1', 128], ['10.1.2.3', 32], ['::ffff:10.1.2.3', 128], ['2001:db8::99', 128]] as const) {
+      const net = found(`source.ip:${ip}/${bits}`, false);
+      for (const held of [false, true]) {
+        assert.deepEqual(found(`source.ip:${ip}`, held), net, `${ip} (held: ${held})`);
+        assert.equal(found(`not source.ip:${ip}`, held).length, stored.length - net.length, `not ${ip} (held: ${held})`);
+      }
+    }
+    assert.equal(found('source.ip:2001:db8::2', true).length, 5);
+    assert.equal(found('source.ip:10.1.2.3', true).length, 3);
+  } finally {
+    sdb.close();
+  }
 });
 
 test('fields in the extra JSON: strings or numbers, arrays by element, nested objects by path', () => {
@@ -173,8 +202,12 @@ test('not is two-valued: events without the field count as "not equal"', () => {
 
 test('SQL shape: columns and their indexes are used, values are parameters', () => {
   const c = compileQuery('source.ip:203.0.113.7 and user.name:"x\' OR 1=1 --"');
-  assert.equal(c.where, '(e.source_ip = ? AND e.user_name = ?)');
-  assert.deepEqual(c.params, ['203.0.113.7', "x' OR 1=1 --"]);
+  assert.equal(c.where, '(e.source_ip IN (?, ?, ?) AND e.user_name = ?)');
+  assert.deepEqual(c.params, ['203.0.113.7', '::ffff:203.0.113.7', '::FFFF:203.0.113.7', "x' OR 1=1 --"]);
+  // the spellings the store holds: one, so an equality the index answers in time order
+  const held = compileQuery('source.ip:203.0.113.7', { held: heldAddresses(db) });
+  assert.equal(held.where, 'e.source_ip IN (?)');
+  assert.deepEqual(held.params, ['203.0.113.7']);
   assert.deepEqual(c.fields.sort(), ['source.ip', 'user.name']);
   const plan = (q: string) => {
     const cq = compileQuery(q);
@@ -184,6 +217,8 @@ test('SQL shape: columns and their indexes are used, values are parameters', () 
   };
   assert.match(plan('source.ip:203.0.113.7'), /USING (COVERING )?INDEX events_source_ip/);
   assert.match(plan('source.ip:10.0.0.0/8'), /INDEX events_source_ip/);
+  assert.match(plan('source.ip:2001:db8::42'), /MULTI-INDEX OR.*INDEX events_source_ip/);
+  assert.doesNotMatch(plan('source.ip:2001:db8::42'), /SCAN/);
   assert.match(plan('user.name:root'), /INDEX events_user_name/);
 });
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipKey, parseCidr } from '../../src/query/ip.js';
+import { ipKey, parseCidr, spellingPrefixes } from '../../src/query/ip.js';
 import { asNumber, ipInCidr, ipInRange } from '../../src/query/functions.js';
 
 test('one key per address, whatever the spelling', () => {
@@ -38,4 +38,23 @@ test('the SQL functions: NULL in, NULL out; non-addresses do not match; bad CIDR
   assert.equal(asNumber(' -1.5e2 '), -150);
   assert.equal(asNumber('12abc'), null);
   assert.equal(asNumber(null), null);
+});
+
+test('every spelling of an IPv6 address starts with one of its spelling prefixes; other addresses mostly do not', () => {
+  const spellings: Record<string, string[]> = {
+    '2001:db8::2': ['2001:db8::2', '2001:0DB8:0000:0000:0000:0000:0000:0002', '2001:Db8:0::2', '2001:db8::0.0.0.2', '2001:db8::2%eth0', '2001:db8:0:0:0:0:0:2'],
+    'fe80::1': ['fe80::1', 'FE80::1', 'fe80:0::1', 'fe80:0000:0000:0000:0000:0000:0000:0001', 'fE80:0:0:0::1%2'],
+    '::1': ['::1', '0::1', '0:0:0:0:0:0:0:1', '0000::0001', '::0.0.0.1'],
+    'abcd:ef01:2345:6789:abcd:ef01:2345:6789': ['ABCD:EF01:2345:6789:ABCD:EF01:2345:6789', 'abcd:ef01:2345:6789:abcd:ef01:35.69.103.137'],
+  };
+  for (const [addr, texts] of Object.entries(spellings)) {
+    const key = ipKey(addr)!;
+    const prefixes = spellingPrefixes(key);
+    assert.ok(prefixes.length <= 32, addr);
+    for (const t of texts) {
+      assert.equal(ipKey(t), key, t);
+      assert.ok(prefixes.some((p) => t.startsWith(p)), `${t} under ${prefixes.join(' ')}`);
+    }
+  }
+  assert.ok(!spellingPrefixes(ipKey('2001:db8::2')!).some((p) => '2001:db9::2'.startsWith(p)));
 });

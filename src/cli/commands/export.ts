@@ -207,8 +207,8 @@ async function runExport(app: App, flags: ExportFlags): Promise<number | void> {
 
 /** Events in time order, each page enriched from ip_intel with one read. Returns how many were written. */
 async function exportEvents(app: App, db: DB, flags: ExportFlags, format: Format, index: string, out: Output, interrupted: () => boolean): Promise<number> {
-  const filter = await buildFilter(flags);
-  const { eventRows } = await import('../../store/read.js');
+  const { eventRows, heldAddresses } = await import('../../store/read.js');
+  const filter = await buildFilter(flags, heldAddresses(db));
   const { rowToEvent } = await import('../../store/events.js');
   const { eventToEcs } = await import('../../output/ecs.js');
   const { enrichDoc } = await import('../../enrich/ecs.js');

@@ -7,6 +7,7 @@ import type { EventFilter } from '../../store/read.js';
 import type { Doc } from '../../output/ecs.js';
 import type { DB } from '../../store/db.js';
 import type { Intel } from '../../enrich/intelrows.js';
+import type { HeldAddresses } from '../../query/compile.js';
 import { parseTimeArg } from '../../util/time.js';
 
 /** Rows a table view shows unless --limit says otherwise; --json and --csv print every match. */
@@ -18,8 +19,11 @@ export interface FilterFlags {
   query?: string;
 }
 
-/** --since / --until / a query -> a filter. Times without a zone are UTC, like every time loghound prints. */
-export async function buildFilter(flags: FilterFlags): Promise<EventFilter> {
+/**
+ * --since / --until / a query -> a filter. Times without a zone are UTC, like every time loghound prints. `held`
+ * (heldAddresses of the open store) lets an exact address become the one equality its index answers in time order.
+ */
+export async function buildFilter(flags: FilterFlags, held?: HeldAddresses): Promise<EventFilter> {
   const f: EventFilter = {};
   const now = Date.now();
   if (flags.since !== undefined) f.since = parseTimeArg(flags.since, 'UTC', now);
@@ -29,7 +33,7 @@ export async function buildFilter(flags: FilterFlags): Promise<EventFilter> {
   }
   if (flags.query !== undefined) {
     const { compileQuery } = await import('../../query/compile.js');
-    f.query = compileQuery(flags.query, { now });
+    f.query = compileQuery(flags.query, { now, held });
   }
   return f;
 }
@@ -217,9 +221,10 @@ async function runSearch(app: App, query: string, flags: SearchFlags): Promise<v
   const fields = parseFieldList(flags.fields);
   const { isFieldName } = await import('../../store/fieldsql.js');
   for (const name of fields ?? []) if (!isFieldName(name)) throw new UsageError(`--fields: "${name}" is not a field name`);
-  const filter = await buildFilter({ ...flags, query });
+  // checked before the store opens, so that a syntax error is reported as one
+  await buildFilter({ ...flags, query });
   const limit = parseLimit(flags.limit, mode === 'table' ? TABLE_LIMIT : undefined);
-  const { openReadStore, events } = await import('../../store/read.js');
+  const { openReadStore, events, heldAddresses } = await import('../../store/read.js');
   const { eventToEcs } = await import('../../output/ecs.js');
   const { cellText } = await import('../../output/format.js');
   const csvLine = await csvRows(app.out.isTTY);
@@ -228,6 +233,7 @@ async function runSearch(app: App, query: string, flags: SearchFlags): Promise<v
   const { isoUtc } = await import('../../util/time.js');
   const db = openReadStore(app.dbPath);
   try {
+    const filter = await buildFilter({ ...flags, query }, heldAddresses(db));
     let shown = 0;
     let more = false;
     // one row past the limit tells the table view whether to say that more matched

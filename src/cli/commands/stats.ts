@@ -38,10 +38,12 @@ async function runStats(app: App, flags: StatsFlags): Promise<void> {
     const { isFieldName } = await import('../../store/fieldsql.js');
     if (!isFieldName(flags.top)) throw new UsageError(`--top: "${flags.top}" is not a field name`);
   }
-  const filter = await buildFilter(flags);
-  const { openReadStore, overview, topValues, histogram, findingCounts, findingHistogram, INTERVALS } = await import('../../store/read.js');
+  // checked before the store opens, so that a syntax error is reported as one
+  await buildFilter(flags);
+  const { openReadStore, overview, topValues, histogram, findingCounts, findingHistogram, heldAddresses, INTERVALS } = await import('../../store/read.js');
   const db = openReadStore(app.dbPath);
   try {
+    const filter = await buildFilter(flags, heldAddresses(db));
     const o = overview(db, filter);
     const findings = findingCounts(db, filter);
     const top = flags.top !== undefined ? topValues(db, filter, flags.top, limit) : undefined;

@@ -33,9 +33,10 @@ function entity(flags: TimelineFlags): { kind: EntityKind; value: string } {
 async function runTimeline(app: App, flags: TimelineFlags): Promise<void> {
   const who = entity(flags);
   const limit = parseLimit(flags.limit, flags.json ? undefined : TABLE_LIMIT);
-  const { openReadStore, events, entityCondition } = await import('../../store/read.js');
+  const { openReadStore, events, entityCondition, heldAddresses } = await import('../../store/read.js');
   const filter: EventFilter = await buildFilter(flags);
-  filter.conditions = [entityCondition(who.kind, who.value)];
+  // checked before the store opens, so that a bad address is reported as one
+  entityCondition(who.kind, who.value);
   const { eventToEcs } = await import('../../output/ecs.js');
   const { cellText } = await import('../../output/format.js');
   const { escapeTerminal } = await import('../../output/escape.js');
@@ -47,6 +48,7 @@ async function runTimeline(app: App, flags: TimelineFlags): Promise<void> {
   const { isoUtc } = await import('../../util/time.js');
   const db = openReadStore(app.dbPath);
   try {
+    filter.conditions = [entityCondition(who.kind, who.value, heldAddresses(db))];
     const out = app.out;
     // one event past the limit tells whether the limit cut the stream (then the findings after it stay out too)
     const fetch = limit !== undefined ? limit + 1 : limit;
