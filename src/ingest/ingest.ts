@@ -429,7 +429,6 @@ class IngestRun {
       sampleBytes += line.length;
       if (sample.length >= SAMPLE_LINES || sampleBytes >= 256 * 1024) replaySample();
     };
-    const limit = MAX_LINE_BYTES;
     const framer = splitsRecords(probe.head)
       ? new RecordsFramer(resume.offset, resume.lines, onLine, (damage) => {
           summary.failed = true;
@@ -492,7 +491,7 @@ class IngestRun {
 
     // stdin and named pipes cannot be read twice: only they keep what they skip (a gzip file is opened again)
     const prefix = new KnownPart(skipTo, resume.check, recent, compressedStream === undefined);
-    const chunks = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const chunks = input[Symbol.asyncIterator]();
     let failure: string | undefined;
     try {
       for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
@@ -537,7 +536,7 @@ class IngestRun {
     const open = dispatcher!.held();
     if (open && (!tailFrom || open.offset < tailFrom.offset)) tailFrom = open;
     dispatcher!.end();
-    damaged.report(entry, summary, shown, limit, this.warn);
+    damaged.report(entry, summary, shown, this.warn);
     if (failure) {
       summary.failed = true;
       const where = cutLine !== undefined ? `in line ${cutLine}` : `after line ${framer.lineNo}`;
@@ -671,13 +670,13 @@ class DamagedLines {
     if (flags & EventFlag.INVALID_UTF8 && this.invalid++ === 0) this.firstInvalid = lineNo;
   }
 
-  report(entry: SourceSummary, summary: IngestSummary, shown: string, limit: number, warn: (m: string) => void): void {
+  report(entry: SourceSummary, summary: IngestSummary, shown: string, warn: (m: string) => void): void {
     entry.truncated += this.truncated;
     entry.invalid_utf8 += this.invalid;
     summary.truncated += this.truncated;
     summary.invalid_utf8 += this.invalid;
     const parts: string[] = [];
-    if (this.truncated > 0) parts.push(`${lines(this.truncated)} cut at ${fmtCap(limit)} (first: line ${this.firstTruncated})`);
+    if (this.truncated > 0) parts.push(`${lines(this.truncated)} cut at ${MAX_LINE_BYTES / (1024 * 1024)} MiB (first: line ${this.firstTruncated})`);
     if (this.invalid > 0) parts.push(`${lines(this.invalid)} with invalid UTF-8 replaced (first: line ${this.firstInvalid})`);
     if (parts.length > 0) warn(`${shown}: ${parts.join(', ')}`);
   }
@@ -685,10 +684,6 @@ class DamagedLines {
 
 function lines(n: number): string {
   return `${n} line${n === 1 ? '' : 's'}`;
-}
-
-function fmtCap(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes} bytes`;
 }
 
 /** A stream that starts with a document too big for lines (CloudTrail's): it is split as its bytes arrive. */
