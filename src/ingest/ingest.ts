@@ -9,8 +9,8 @@ import { dropEventIndexes, ensureEventIndexes, refreshStatistics, type DB } from
 import { EventWriter, type EventRow, type StoredTail } from '../store/events.js';
 import { Sources, type SourceRow } from '../store/sources.js';
 import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
-import { Dispatcher, SAMPLE_LINES, chooseParser } from '../parsers/dispatch.js';
-import { PARSERS, parserByName } from '../parsers/registry.js';
+import { Dispatcher, SAMPLE_BYTES, SAMPLE_LINES, chooseParser } from '../parsers/dispatch.js';
+import { PARSERS, RAW, parserByName } from '../parsers/registry.js';
 import type { Parser } from '../parsers/types.js';
 import { LineFramer, MAX_LINE_BYTES } from './framer.js';
 import { RecordsFramer } from './records.js';
@@ -395,7 +395,15 @@ class IngestRun {
       dispatcher = new Dispatcher(p, { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs, head: probe.head.toString('utf8') }, emit);
     };
     const replaySample = () => {
-      startDispatcher(chooseParser(sample.map((s) => s.line)));
+      // An empty file, or one whose only line is still being written (logrotate's create or copytruncate just
+      // ran), says nothing about its format; nor do a few lines no parser knows (a banner before the first entry).
+      // Such a choice serves this run only, and the next run samples the lines that have arrived since.
+      const complete = sample.filter((s) => (!tailFrom || s.at.line < tailFrom.line) && s.line.trim() !== '');
+      const parser = chooseParser((complete.length > 0 ? complete : sample).map((s) => s.line));
+      const full = sample.length >= SAMPLE_LINES || sampleBytes >= SAMPLE_BYTES;
+      startDispatcher(parser);
+      // the format saved is the one later runs use without a sample; undecided, the summary shows none
+      if (complete.length === 0 || (parser === RAW && !full)) entry.format = undefined;
       for (const s of sample) {
         lineFlags = s.flags;
         dispatcher!.push(s.line, s.at);
@@ -427,7 +435,7 @@ class IngestRun {
       // the parser is chosen from the first lines of the stream
       sample.push({ line, at: { line: lineNo, offset }, flags });
       sampleBytes += line.length;
-      if (sample.length >= SAMPLE_LINES || sampleBytes >= 256 * 1024) replaySample();
+      if (sample.length >= SAMPLE_LINES || sampleBytes >= SAMPLE_BYTES) replaySample();
     };
     const framer = splitsRecords(probe.head)
       ? new RecordsFramer(resume.offset, resume.lines, onLine, (damage) => {

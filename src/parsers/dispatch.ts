@@ -9,6 +9,8 @@ import { UsageError } from '../errors.js';
 
 /** How many leading lines of a stream are sampled to choose its parser. */
 export const SAMPLE_LINES = 200;
+/** ...or as many bytes of them, whichever comes first (JSON records can be long). */
+export const SAMPLE_BYTES = 256 * 1024;
 /** Below this share of accepted sample lines a parser is not chosen (the raw fallback takes the stream). */
 const MIN_SCORE = 0.3;
 

@@ -96,6 +96,58 @@ test('copytruncate: same inode, new content starts again at offset 0; the copy i
   assert.equal(count(db, "raw LIKE '%after-truncate%'"), 4);
 });
 
+test('a file first seen empty, or holding only an unfinished line, gets its format from the lines that arrive later', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  const created = path.join(logs, 'access.log'); // logrotate's create: empty until the server writes
+  const truncated = path.join(logs, 'auth.log'); // copytruncate: emptied in place
+  const started = path.join(logs, 'other.log'); // the server is halfway through its first line
+  fs.writeFileSync(created, '');
+  fs.writeFileSync(truncated, 'Nov 14 10:00:01 web01 CRON[11]: (root) CMD (true)\n');
+  ingest(db, [logs]);
+  fs.truncateSync(truncated, 0);
+  const [line] = accessLines(1, 0, 'half').split(/(?<=\[)/);
+  fs.writeFileSync(started, line);
+  const empty = ingest(db, [logs]);
+  assert.equal(empty.code, 0, empty.stderr);
+  const undecided = empty.summary.sources.filter((s: { path: string }) => s.path !== truncated);
+  assert.deepEqual(undecided.map((s: { format?: string }) => s.format ?? null), [null, null], JSON.stringify(undecided));
+
+  fs.appendFileSync(created, accessLines(3));
+  fs.appendFileSync(truncated, 'Nov 14 10:01:02 web01 sshd[202]: Failed password for root from 203.0.113.77 port 41002 ssh2\n');
+  fs.appendFileSync(started, accessLines(2, 0, 'half').slice(line.length));
+  assert.equal(ingest(db, [logs]).code, 0);
+  assert.deepEqual(
+    query(db, 'SELECT s.path, s.format, e.status, count(*) AS n FROM events e JOIN sources s ON s.id = e.source_id GROUP BY 1, 2, 3 ORDER BY 1'),
+    [
+      { path: created, format: 'access', status: 0, n: 3 },
+      { path: truncated, format: 'syslog', status: 0, n: 2 },
+      { path: started, format: 'access', status: 0, n: 2 },
+    ],
+  );
+});
+
+test('a few lines no parser knows leave the format open; a full sample of them settles it as raw', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'app.log');
+  fs.writeFileSync(log, '=== log opened ===\n');
+  ingest(db, [log]);
+  fs.appendFileSync(log, accessLines(4));
+  ingest(db, [log]);
+  assert.deepEqual(query(db, 'SELECT format FROM sources'), [{ format: 'access' }]);
+  assert.equal(count(db, 'status = 0'), 4, 'the lines after the banner are parsed');
+
+  const other = path.join(dir, 'notes.txt');
+  fs.writeFileSync(other, Array.from({ length: 250 }, (_, i) => `note ${i}\n`).join(''));
+  ingest(db, [other]);
+  fs.appendFileSync(other, accessLines(2));
+  ingest(db, [other]);
+  assert.deepEqual(query(db, 'SELECT format FROM sources WHERE path = ?', other), [{ format: 'raw' }]);
+});
+
 /** Over 1 KiB of lines every run of the app writes first: the fingerprinted part alone cannot tell runs apart. */
 const BANNER = Array.from({ length: 20 }, (_, i) => `INFO config key${i} = value-${i} ---------------------------------------\n`).join('');
 
