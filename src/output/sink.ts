@@ -48,13 +48,18 @@ export class Sink {
     if (this.waiting) await this.waiting;
   }
 
-  /** Write out everything queued and wait until the stream has taken it; throws a write error other than EPIPE. */
+  /**
+   * Write out everything queued and wait until the stream has taken it; throws a write error other than EPIPE, once
+   * (a command that checks its output got out, and main after it, would otherwise both report it).
+   */
   async end(): Promise<void> {
     this.flushParts();
     await this.drain();
     // a file's write error comes a tick after the write: wait for the last one's verdict before calling it done
     await this.lastWrite;
-    if (this.failure) throw new OutputError(`cannot write to ${this.name}: ${describeSystemError(this.failure)}`);
+    const failure = this.failure;
+    this.failure = undefined;
+    if (failure) throw new OutputError(`cannot write to ${this.name}: ${describeSystemError(failure)}`);
     if (this.closed) return;
     await new Promise<void>((resolve) => {
       if (this.stream.writableNeedDrain) this.stream.once('drain', () => resolve());

@@ -283,6 +283,26 @@ export function evidenceCount(db: DB, findingId: string): number {
   return (db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM finding_events WHERE finding_id = ?').get(findingId) as { n: number }).n;
 }
 
+/**
+ * The hunts whose findings are stored but were never printed in full (the run was killed, or its output failed),
+ * and the findings they created: the next hunt prints them with its own, so cron delivers every finding at least once.
+ */
+export function undelivered(db: DB): { runs: number[]; findings: string[] } {
+  const runs = db
+    .prepare<[], { id: number }>("SELECT id FROM runs WHERE command = 'hunt' AND finished_at IS NOT NULL AND delivered_at IS NULL ORDER BY id")
+    .all()
+    .map((r) => r.id);
+  const findings = db
+    .prepare<[string], { id: string }>('SELECT id FROM findings WHERE created_run IN (SELECT value FROM json_each(?)) ORDER BY first_ts, id')
+    .all(JSON.stringify(runs))
+    .map((r) => r.id);
+  return { runs, findings };
+}
+
+export function markDelivered(db: DB, runs: number[]): void {
+  db.prepare('UPDATE runs SET delivered_at = ? WHERE id IN (SELECT value FROM json_each(?))').run(Date.now(), JSON.stringify(runs));
+}
+
 export function lastRun(db: DB): number | undefined {
   const row = db.prepare("SELECT max(id) AS id FROM runs WHERE finished_at IS NOT NULL").get() as { id: number | null };
   return row.id ?? undefined;

@@ -216,6 +216,17 @@ ALTER TABLE sources ADD COLUMN resume_fp_len INTEGER;
 `);
     },
   },
+  {
+    // findings were committed before hunt printed them: a run killed in between left findings no run printed
+    version: 8,
+    description: 'when each hunt\'s findings reached its output; a later hunt prints those of a run that never got there',
+    up(db) {
+      db.exec(`
+ALTER TABLE runs ADD COLUMN delivered_at INTEGER;
+UPDATE runs SET delivered_at = finished_at;
+`);
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

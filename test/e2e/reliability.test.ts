@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { FIXTURES, run, start, tmpDir, ndjsonLines } from '../helpers/cli.js';
+import { ENTRY, FIXTURES, run, start, tmpDir, ndjsonLines } from '../helpers/cli.js';
 import { count, query } from '../helpers/store.js';
 import { accessLines } from '../helpers/logs.js';
 import { acquireWriterLock } from '../../src/store/lock.js';
@@ -222,4 +222,60 @@ test('db check finds damage; no world-readable file appears beside the store', (
   const res = run(['--db', db, 'db', 'check']);
   assert.equal(res.code, 2);
   assert.match(res.stdout + res.stderr, /DAMAGED|damaged/);
+});
+
+/** `ips` addresses, each failing an SSH password `each` times: one brute-force finding per address. */
+function bruteForces(ips: number, each: number): string {
+  const out: string[] = [];
+  for (let a = 0; a < ips; a++) {
+    for (let i = 0; i < each; i++) {
+      const sec = String(i).padStart(2, '0');
+      out.push(`Nov 14 10:${String(a % 60).padStart(2, '0')}:${sec} web01 sshd[${1000 + a}]: Failed password for root from 198.51.${a >> 8}.${a & 255} port ${40000 + i} ssh2`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+test('hunt killed after storing its findings but before they got out: the next hunt prints them and fails on them', async () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'auth.log');
+  fs.writeFileSync(log, bruteForces(300, 6));
+  // nobody reads its stdout: the hunt blocks writing once the pipe is full, after it committed its findings
+  const child = start(['--db', db, 'hunt', '--json', '--evidence', '6', log]);
+  child.stdout!.pause();
+  const gone = new Promise((resolve) => child.on('exit', resolve));
+  for (let i = 0; i < 600; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (fs.existsSync(db) && query<{ n: number }>(db, 'SELECT count(*) AS n FROM runs WHERE finished_at IS NOT NULL')[0]?.n === 1) break;
+  }
+  child.kill('SIGKILL');
+  await gone;
+  assert.equal(query<{ n: number }>(db, 'SELECT count(*) AS n FROM findings')[0].n, 300);
+
+  const next = run(['--db', db, 'hunt', '--json', '--fail-on', 'medium', log]);
+  assert.equal(next.code, 1, next.stderr);
+  assert.equal(ndjsonLines(next.stdout).length, 300);
+  assert.match(next.stderr, /0 new findings, 0 updated; 300 more printed that an earlier hunt stored but did not print/);
+  const after = run(['--db', db, 'hunt', '--json', '--fail-on', 'medium', log]);
+  assert.equal(after.code, 0, after.stderr);
+  assert.equal(after.stdout, '', 'printed once they got out');
+});
+
+test('hunt whose output fails (a full disk behind stdout): exit 2, and the next hunt prints the findings', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'auth.log');
+  fs.writeFileSync(log, bruteForces(3, 6));
+  const full = fs.openSync('/dev/full', 'w');
+  try {
+    const res = spawnSync(process.execPath, [ENTRY, '--db', db, 'hunt', '--json', log], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(res.status, 2, res.stderr);
+    assert.equal(res.stderr.match(/cannot write to stdout/g)?.length, 1, res.stderr);
+  } finally {
+    fs.closeSync(full);
+  }
+  const next = run(['--db', db, 'hunt', '--json', log]);
+  assert.equal(next.code, 0, next.stderr);
+  assert.deepEqual(ndjsonLines(next.stdout).map((f) => (f as { group: { source: { ip: string } } }).group.source.ip).sort(), ['198.51.0.0', '198.51.0.1', '198.51.0.2']);
 });

@@ -51,6 +51,7 @@ test('a source read by a version 6 loghound (no resume check) is resumed, and ge
   // as version 6 left it: no resume check columns
   const raw = new Database(file);
   for (const col of ['resume_fp', 'resume_fp_at', 'resume_fp_len']) raw.exec(`ALTER TABLE sources DROP COLUMN ${col}`);
+  raw.exec('ALTER TABLE runs DROP COLUMN delivered_at');
   raw.pragma('user_version = 6');
   raw.close();
 
@@ -63,4 +64,21 @@ test('a source read by a version 6 loghound (no resume check) is resumed, and ge
   assert.deepEqual(now.prepare('SELECT raw FROM events ORDER BY id').pluck().all(), ['one', 'two', 'three']);
   assert.deepEqual(now.prepare('SELECT resume_fp_at, resume_fp_len FROM sources').get(), { resume_fp_at: 14, resume_fp_len: 14 });
   now.close();
+});
+
+test('the findings of hunts run by a version 7 loghound count as delivered: the first hunt after the upgrade prints none of them', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'v7.db');
+  const log = path.join(dir, 'auth.log');
+  const fail = (i: number) => `Nov 14 10:00:0${i} web01 sshd[10${i}]: Failed password for root from 203.0.113.77 port 4100${i} ssh2\n`;
+  fs.writeFileSync(log, [1, 2, 3, 4, 5].map(fail).join(''));
+  assert.equal(run(['--db', file, 'hunt', '--json', log]).stdout.trim().split('\n').length, 1);
+  const raw = new Database(file);
+  raw.exec('ALTER TABLE runs DROP COLUMN delivered_at');
+  raw.pragma('user_version = 7');
+  raw.close();
+
+  const res = run(['--db', file, 'hunt', '--json', log]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.stdout, '');
 });

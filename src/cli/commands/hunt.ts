@@ -82,23 +82,29 @@ export function register(program: Command): void {
           const minLevel = flags.minLevel ?? app.config.values['min-level'];
           const { detect } = await import('../../detect/engine.js');
           const result = detect(db, ruleSet.rules, { minLevel, tz, intelChanged: intel.threat_changed + intel.geo_changed > 0, threads: flags.threads === undefined ? undefined : flags.threads === '2' }, ruleSet.skipped);
-          enrich.enrichFindings(db, result.newFindings.concat(result.updatedIds));
-          const { listFindings } = await import('../../store/findings.js');
-          const rows = flags.all ? listFindings(db) : listFindings(db, { ids: result.newFindings });
+          const { listFindings, undelivered, markDelivered } = await import('../../store/findings.js');
+          // this run's findings, and those of an earlier run killed before its output got out
+          const due = undelivered(db);
+          const heldOver = due.findings.length - result.newFindings.length;
+          enrich.enrichFindings(db, due.findings.concat(result.updatedIds));
+          const rows = flags.all ? listFindings(db) : listFindings(db, { ids: due.findings });
           await printFindings(app, db, rows, { json: flags.json, csv: flags.csv, evidence: evidenceLimit });
-          const fresh = flags.all ? rows.filter((r) => result.newFindings.includes(r.id)) : rows;
-          const byLevel = LEVELS.map((l) => [l, fresh.filter((r) => r.level === l).length] as const).filter(([, n]) => n > 0);
+          await app.out.end();
+          if (!app.out.closed) markDelivered(db, due.runs);
+          const fresh = new Set(result.newFindings);
+          const byLevel = LEVELS.map((l) => [l, rows.filter((r) => r.level === l && fresh.has(r.id)).length] as const).filter(([, n]) => n > 0);
           app.log.info(
             `rules: ${result.loaded} loaded, ${result.skipped.length} skipped${result.skipped.length ? ' (loghound rules list shows why)' : ''}; ` +
               `${fmtInt(result.eventsEvaluated)} events evaluated in ${result.seconds.toFixed(2)} s; ` +
-              `${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'}${byLevel.length ? ` (${byLevel.map(([l, n]) => `${n} ${l}`).join(', ')})` : ''}, ${result.updatedFindings} updated`,
+              `${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'}${byLevel.length ? ` (${byLevel.map(([l, n]) => `${n} ${l}`).join(', ')})` : ''}, ${result.updatedFindings} updated` +
+              (heldOver > 0 ? `; ${heldOver} more printed that an earlier hunt stored but did not print (it was stopped or its output failed)` : ''),
           );
           for (const s of result.steps) app.log.debug(`${s.seconds.toFixed(2)} s  ${fmtInt(s.rows)} rows  ${s.rules} rules  ${s.what}`);
           for (const s of result.skipped) app.log.debug(`skipped ${s.where ? `${s.where.file}:${s.where.line}:${s.where.col}` : s.file}: ${s.title ?? s.id ?? ''}: ${s.reason}`);
           const failOn = flags.failOn ?? app.config.values['fail-on'];
           if (exit === EXIT.OK && failOn) {
             const { getFinding } = await import('../../store/findings.js');
-            const hit = result.newFindings.some((id) => levelRank(getFinding(db, id)!.level) >= levelRank(failOn));
+            const hit = due.findings.some((id) => levelRank(getFinding(db, id)!.level) >= levelRank(failOn));
             if (hit) exit = EXIT.FINDINGS;
           }
           return exit;
