@@ -149,13 +149,22 @@ export function plan(rules: Rule[], minLevel?: Level): Plan {
   }
   const generating = new Set<string>();
   for (const r of ok.values()) {
-    if (minLevel && levelRank(r.level) < levelRank(minLevel)) continue;
+    if (minLevel && levelRank(r.level) < levelRank(minLevel) && !levelFromListing(r)) continue;
     // Sigma: a rule a correlation reads reports on its own only with `generate: true`. loghound extension: a
     // correlation that names its own level is an alert in its own right even when a chain reads it too.
     if (!referenced.has(r.id) || generateRefs.has(r.id) || (r.kind !== 'detection' && r.levelGiven)) generating.add(r.id);
   }
   return { detections, correlations, baselines, generating, refs, skipped, loaded: ok.size };
 }
+
+/**
+ * A rule grouped on a listed address reports at the listing's severity, whatever its own level: --min-level cannot
+ * skip it (a C2 listing is critical under a medium rule), and judges each of its findings instead.
+ */
+function levelFromListing(r: Rule): boolean {
+  return r.kind === 'detection' && (r.custom.groupBy?.includes(LISTED_ADDRESS) ?? false);
+}
+const LISTED_ADDRESS = 'threat.indicator.ip';
 
 /** Correlations in dependency order (inputs first); cycles are skipped. */
 function order(list: CorrelationRule[], refs: Map<string, Rule>, skip: (r: Rule, why: string) => void): CorrelationRule[] {
@@ -447,11 +456,13 @@ class Run {
       }
       const c = this.p.detections.get(a.id)!;
       for (const b of res.buckets[i]) {
+        const level = this.levelOf(c.rule.level, b.group);
+        if (this.opts.minLevel && levelRank(level) < levelRank(this.opts.minLevel)) continue;
         this.record({
           ruleId: a.id,
           title: c.rule.title,
           kind: 'detection',
-          level: this.levelOf(c.rule.level, b.group),
+          level,
           tags: c.rule.tags,
           group: b.group,
           windowStart: b.start,
@@ -470,7 +481,7 @@ class Run {
    * Tor exit alone is an informational note, a Feodo C2 critical), not the rule's one fixed level.
    */
   private levelOf(ruleLevel: Level, group: Group): Level {
-    const ip = group['threat.indicator.ip'];
+    const ip = group[LISTED_ADDRESS];
     if (typeof ip !== 'string') return ruleLevel;
     this.severityOf ??= this.db.prepare<[string], string | null>('SELECT threat_severity FROM ip_intel WHERE ip = ?').pluck();
     const severity = this.severityOf.get(ip);

@@ -151,3 +151,16 @@ test('hunt says "no threat-intel data yet" only when no feed holds data, else na
   assert.match(some.stderr, /threat feeds never downloaded: blocklist-de, .*tor-exit/);
   assert.doesNotMatch(some.stderr, /never downloaded: .*\bbl\b/);
 });
+
+test('--min-level judges a listing\'s finding by the listing\'s severity: a C2 is found under --min-level high, a Tor exit is not', () => {
+  const dir = tmpDir();
+  const db = torAndC2(dir);
+  const log = path.join(dir, 'fw.log');
+  fs.writeFileSync(log, ufw(3, '10.0.0.7', '50.16.16.211') + ufw(3, '185.220.101.4', '10.0.0.9'));
+  const res = run(['--db', db, 'hunt', log, '--min-level', 'high', '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(
+    ndjsonLines(res.stdout).map((f) => [f.rule.level, f.group.threat.indicator.ip]),
+    [['critical', '50.16.16.211']],
+  );
+});
