@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { run, start, tmpDir, ndjsonLines } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { ENTRY, FIXTURES, run, start, tmpDir, ndjsonLines } from '../helpers/cli.js';
 import { makeFifo, readFifo } from '../helpers/fifo.js';
 import { buildLargeStore, buildStore, loadStory, matchGolden } from './investigate-store.js';
 
@@ -90,6 +91,18 @@ test('--out to a FIFO streams into it and leaves it a FIFO; a symlink is written
   assert.equal(exp('--out', link).code, 0);
   assert.ok(fs.lstatSync(link).isSymbolicLink(), 'the link is still a link');
   assert.equal(fs.readFileSync(target, 'utf8'), exp().stdout);
+});
+
+test('--out /dev/stdout into a pipe closed early (| head) is a normal end: exit 0, no error', () => {
+  // output larger than a pipe holds, so the writer meets the closed pipe
+  const demo = path.join(dir, 'demo.db');
+  assert.equal(run(['--db', demo, 'hunt', path.join(FIXTURES, 'demo')]).code, 0);
+  for (const args of [['export', '--events'], ['export', '--findings'], ['report']]) {
+    const cmd = `"${process.execPath}" "${ENTRY}" --db "${demo}" ${args.join(' ')} --out /dev/stdout | head -c 100 >/dev/null; echo "$\{PIPESTATUS[0]}"`;
+    const res = spawnSync('bash', ['-c', cmd], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(res.stdout.trim(), '0', `${args.join(' ')}: ${res.stderr}`);
+    assert.doesNotMatch(res.stderr, /error|EPIPE/, args.join(' '));
+  }
 });
 
 test('bad flags are usage errors', () => {

@@ -44,7 +44,8 @@ const CHUNK = 256 * 1024;
  * A FIFO, a device or a symlink is written to directly instead, as it streams (see outfile.ts).
  */
 class FileOutput implements Output {
-  readonly closed = false;
+  /** a pipe written to directly whose reader went away (`--out /dev/stdout | head`): a normal end, as on stdout */
+  closed = false;
   /** FILE itself when it is written to directly, else the temp file */
   private readonly tmp: string;
   private readonly direct: boolean;
@@ -65,10 +66,14 @@ class FileOutput implements Output {
       throw new InputError(`cannot write ${file}: ${describeSystemError(err)}`);
     }
     this.stream = fs.createWriteStream('', { fd: this.fd, autoClose: false });
-    this.stream.on('error', (err) => (this.error = err));
+    this.stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.direct && err.code === 'EPIPE') this.closed = true;
+      else this.error = err;
+    });
   }
 
   line(text: string): boolean {
+    if (this.closed) return true;
     this.parts.push(text, '\n');
     this.size += text.length + 1;
     return this.size < CHUNK || this.flush();
@@ -76,7 +81,7 @@ class FileOutput implements Output {
 
   private flush(): boolean {
     this.check();
-    if (!this.size) return true;
+    if (!this.size || this.closed) return true;
     const ok = this.stream.write(this.parts.join(''));
     this.parts = [];
     this.size = 0;
@@ -108,8 +113,9 @@ class FileOutput implements Output {
     this.flush();
     await this.drain();
     await new Promise<void>((resolve, reject) => {
+      if (this.closed) return resolve();
       this.stream.end(() => resolve());
-      this.stream.once('error', reject);
+      this.stream.once('error', (err: NodeJS.ErrnoException) => (this.closed ? resolve() : reject(err)));
     }).catch((err) => {
       throw new InputError(`cannot write ${this.file}: ${describeSystemError(err)}`);
     });

@@ -49,6 +49,8 @@ function writeDirectly(file: string, text: string): void {
     fs.writeFileSync(fd, text);
     syncIfFile(fd);
   } catch (err) {
+    // a pipe whose reader went away (`--out /dev/stdout | head`) is a normal end, as on stdout
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
     throw new InputError(`cannot write ${file}: ${describeSystemError(err)}`);
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
