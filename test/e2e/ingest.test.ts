@@ -557,4 +557,13 @@ test('--tz must be an IANA zone; unknown --format is a usage error', () => {
   const fmt = run(['--db', db, 'ingest', '--format', 'nope', path.join(dir, 'x.log')]);
   assert.equal(fmt.code, 2);
   assert.match(fmt.stderr, /unknown format "nope"/);
+  const huntFmt = run(['--db', db, 'hunt', '--format', 'nope', path.join(dir, 'x.log')]);
+  assert.equal(huntFmt.code, 2);
+  assert.deepEqual(fs.readdirSync(dir), ['x.log'], 'a mistyped flag leaves no new store behind');
+});
+
+test('the help of --format names every parser in the registry', async () => {
+  const { PARSERS } = await import('../../src/parsers/registry.js');
+  const { FORMAT_HELP } = await import('../../src/cli/app.js');
+  assert.deepEqual(FORMAT_HELP.replace(/^.*: /, '').split(/, | or /).sort(), PARSERS.map((p) => p.name).sort());
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { jsonLine } from '../../output/json.js';
-import { action, appFor, examples, zoneOption } from '../app.js';
+import { FORMAT_HELP, action, appFor, examples, zoneOption } from '../app.js';
 import { UsageError } from '../../errors.js';
 import type { Doc } from '../../output/ecs.js';
 
@@ -36,7 +36,7 @@ export function register(program: Command): void {
       'Prints which parser takes the line, the fields it produces, and for every other parser why it did not (like fail2ban-regex or cscli explain). With "-" it reads many lines from stdin; the parser is chosen from them as ingest would, and multi-line groups (auditd) are assembled.',
     )
     .argument('<line>', 'a log line, or - to read lines from stdin')
-    .option('--format <name>', 'force a parser')
+    .option('--format <name>', FORMAT_HELP)
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--json', 'one object per event: {"parser": NAME, "event": {...}}')
     .addHelpText(

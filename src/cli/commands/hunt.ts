@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import { jsonLine } from '../../output/json.js';
 import { fmtInt } from '../../output/format.js';
-import { action, appFor, examples, zoneOption } from '../app.js';
-import { ingestExit, runIngest, withWriter, type IngestFlags } from './ingest.js';
+import { FORMAT_HELP, action, appFor, examples, zoneOption } from '../app.js';
+import { checkIngestFlags, ingestExit, runIngest, withWriter, type IngestFlags } from './ingest.js';
 import { collect, loadRuleSet, type RuleFlags } from '../rulesets.js';
 import { EXIT, UsageError } from '../../errors.js';
 import { LEVELS, levelRank, type Level } from '../../model/event.js';
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option('--geoip-db <file>', 'a GeoLite2/GeoIP2 City or Country database (default: the bundled country database)')
     .option('--asn-db <file>', 'a GeoLite2/GeoIP2 ASN database')
     .option('--no-geo', 'no GeoIP/ASN lookups')
-    .option('--format <name>', 'force a parser for the inputs')
+    .option('--format <name>', FORMAT_HELP)
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--force', 'also ingest files that look binary')
     .option('--wait <seconds>', 'wait this long for another loghound writing to the store, then exit 75', '60')
@@ -62,6 +62,7 @@ export function register(program: Command): void {
         const evidenceLimit = Number(flags.evidence);
         if (!Number.isInteger(evidenceLimit) || evidenceLimit < 0) throw new UsageError('--evidence takes a whole number');
         const tz = zoneOption(flags.tz);
+        await checkIngestFlags(flags);
         return withWriter(app, flags.wait, async (db) => {
           let exit: number = EXIT.OK;
           if (inputs.length) {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { jsonLine } from '../../output/json.js';
-import { action, appFor, examples, waitSeconds, zoneOption, type App } from '../app.js';
+import { FORMAT_HELP, action, appFor, examples, waitSeconds, zoneOption, type App } from '../app.js';
 import { onInterrupt } from '../interrupt.js';
 import { progressBar } from '../progress.js';
 import { EXIT } from '../../errors.js';
@@ -38,6 +38,14 @@ export async function withWriter<T>(app: App, wait: string | undefined, fn: (db:
   }
 }
 
+/** --format and --tz are checked before the store is opened: a mistyped flag must not leave a new empty store behind. */
+export async function checkIngestFlags(flags: IngestFlags): Promise<void> {
+  zoneOption(flags.tz);
+  if (flags.format === undefined) return;
+  const { chooseParser } = await import('../../parsers/dispatch.js');
+  chooseParser([], flags.format); // throws a usage error naming the formats
+}
+
 /** Ingest shared by `ingest` and `hunt`: warnings stream to stderr as they happen. */
 export async function runIngest(app: App, db: DB, inputs: string[], flags: IngestFlags): Promise<IngestSummary> {
   const { ingest } = await import('../../ingest/ingest.js');
@@ -73,7 +81,7 @@ export function register(program: Command): void {
       'Read log files, folders (recursively), globs or stdin ("-") into the store. Gzip is read transparently and formats are detected by content. Re-running reads only what was appended; rotated and compressed copies are recognised by a fingerprint of their first 1 KiB, so nothing is stored twice.',
     )
     .argument('<inputs...>', 'files, folders, quoted globs, or - for stdin')
-    .option('--format <name>', 'force a parser (see "loghound formats")')
+    .option('--format <name>', FORMAT_HELP)
     .option('--tz <zone>', 'IANA zone for timestamps that carry none (default: the local zone)')
     .option('--force', 'also ingest files that look binary')
     .option('--json', 'print the summary as one JSON object on stdout')
@@ -91,6 +99,7 @@ export function register(program: Command): void {
     .action(
       action(async (inputs: string[], flags: IngestFlags & { json?: boolean }, cmd: Command) => {
         const app = appFor(cmd);
+        await checkIngestFlags(flags);
         return withWriter(app, flags.wait, async (db) => {
           const summary = await runIngest(app, db, inputs, flags);
           const { summaryJson, summaryText } = await import('../../output/summary.js');
