@@ -4,6 +4,7 @@
  * nothing and duplicates nothing.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import type { Readable } from 'node:stream';
 import { dropEventIndexes, ensureEventIndexes, refreshStatistics, type DB } from '../store/db.js';
 import { EventWriter, type EventRow, type StoredTail } from '../store/events.js';
@@ -34,6 +35,8 @@ export interface IngestOptions {
   onWarning?: (message: string) => void;
   /** checked between chunks: true stops cleanly after committing what was read */
   interrupted?: () => boolean;
+  /** aborted with the first interrupt: ends a wait on stdin or a pipe that sends nothing */
+  signal?: AbortSignal;
   /** stdin stream (tests) */
   stdin?: Readable;
   /** rows per transaction */
@@ -154,9 +157,12 @@ function storedBytes(db: DB): number {
  * A named pipe, or a process substitution such as <(zcat old.gz), cannot seek: it is read once from its start,
  * as stdin is, and recognised by content the same way.
  */
-function openPipe(p: string): Readable | undefined {
+async function openPipe(p: string): Promise<Readable | undefined> {
   if (!fs.statSync(p).isFIFO()) return undefined;
-  return fs.createReadStream(p, { highWaterMark: 1 << 20 });
+  // a socket over the pipe, not a file stream: a file stream's pending read holds the process until the writer
+  // sends or closes, so an interrupt could not end a wait on an idle pipe
+  const fd = await new Promise<number>((resolve, reject) => fs.open(p, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+  return new net.Socket({ fd, readable: true, writable: false });
 }
 
 function sizeOf(p: string): number {
@@ -213,15 +219,35 @@ class IngestRun {
     let probe: Probe;
     let stdinFirst: Buffer[] = [];
     let stdin: Readable | undefined;
+    const stop = () => stdin?.destroy();
+    this.opts.signal?.addEventListener('abort', stop, { once: true });
     try {
-      stdin = isStdin ? this.opts.stdin ?? process.stdin : openPipe(file.path);
+      stdin = isStdin ? this.opts.stdin ?? process.stdin : await openPipe(file.path);
       if (stdin) ({ probe, first: stdinFirst } = await probeStream(stdin));
       else probe = probeFile(file.path);
     } catch (err) {
       stdin?.destroy();
-      skip(shown, describeOpenError(file.path, err), true);
+      if (this.opts.signal?.aborted) this.summary.interrupted = true;
+      else skip(shown, describeOpenError(file.path, err), true);
+      this.opts.signal?.removeEventListener('abort', stop);
       return;
     }
+    try {
+      await this.ingestProbed(file, shown, probe, stdin, stdinFirst, skip);
+    } finally {
+      this.opts.signal?.removeEventListener('abort', stop);
+    }
+  }
+
+  private async ingestProbed(
+    file: InputFile,
+    shown: string,
+    probe: Probe,
+    stdin: Readable | undefined,
+    stdinFirst: Buffer[],
+    skip: (p: string, r: string, e: boolean) => void,
+  ): Promise<void> {
+    const isStdin = file.path === '-';
     if (!this.opts.force && looksBinary(probe.head)) {
       if (stdin !== process.stdin) stdin?.destroy();
       skip(shown, 'binary file (NUL bytes near the start); pass --force to ingest it anyway', file.explicit);
@@ -520,7 +546,8 @@ class IngestRun {
     } catch (err) {
       // the store failing (a full disk) ends the run; only the input's own damage is a per-file problem
       if (String((err as { code?: string }).code).startsWith('SQLITE_')) throw err;
-      failure = describeStreamError(err);
+      if (this.opts.signal?.aborted) summary.interrupted = true;
+      else failure = describeStreamError(err);
     }
     this.doneBytes += probe.size ?? 0;
 

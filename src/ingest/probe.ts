@@ -164,11 +164,14 @@ async function* readUntil(stream: Readable, enough: () => boolean): AsyncGenerat
         stream.off('readable', onReadable);
         stream.off('end', onEnd);
         stream.off('error', onEnd);
+        stream.off('close', onEnd);
         resolve(v);
       };
       stream.on('readable', onReadable);
       stream.on('end', onEnd);
       stream.on('error', onEnd);
+      // destroyed by an interrupt while the input sends nothing
+      stream.on('close', onEnd);
     });
     if (!more) {
       const last: Buffer | null = stream.read();

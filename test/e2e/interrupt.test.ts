@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { run, start, tmpDir } from '../helpers/cli.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { ENTRY, FIXTURES, run, start, tmpDir } from '../helpers/cli.js';
 import { query } from '../helpers/store.js';
 import { accessLines } from '../helpers/logs.js';
 
@@ -38,4 +39,33 @@ test('SIGINT: a clean stop with exit 130, then a re-run stores every line exactl
   const [row] = query<{ n: number; lines: number }>(db, "SELECT count(*) AS n, count(DISTINCT line) AS lines FROM events");
   assert.equal(row.n, N);
   assert.equal(row.lines, N);
+});
+
+test('SIGINT while stdin or a named pipe sends nothing: stops at once with what was read, exit 130', async () => {
+  for (const via of ['stdin', 'fifo'] as const) {
+    const dir = tmpDir();
+    const db = path.join(dir, 'store.db');
+    const fifo = path.join(dir, 'in.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // the writer sends 30 lines in one write (under PIPE_BUF, so they arrive together) and then keeps the pipe
+    // open, idle, as a stalled `ssh host tail -f` would
+    const lines = path.join(dir, 'lines.log');
+    fs.writeFileSync(lines, fs.readFileSync(path.join(FIXTURES, 'demo', 'auth.log'), 'utf8').split('\n').slice(0, 30).join('\n') + '\n');
+    const writer = spawn('sh', ['-c', `{ cat "$1"; sleep 30; } > "$2"`, 'sh', lines, fifo], { stdio: 'ignore' });
+    const input = via === 'stdin' ? fs.openSync(fifo, 'r') : undefined;
+    const args = ['--db', db, 'ingest', '--json', via === 'stdin' ? '-' : fifo];
+    const child = spawn(process.execPath, [ENTRY, ...args], { stdio: [input ?? 'ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    if (input !== undefined) fs.closeSync(input);
+    let stdout = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    // time to start and read the 50 lines; then the input is idle
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const sent = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    writer.kill();
+    assert.equal(code, 130, via);
+    assert.ok(Date.now() - sent < 5000, `${via}: stopped ${Date.now() - sent} ms after the interrupt`);
+    assert.deepEqual([JSON.parse(stdout).events_stored, JSON.parse(stdout).interrupted], [30, true], via);
+  }
 });

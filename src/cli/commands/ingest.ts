@@ -61,6 +61,7 @@ export async function runIngest(app: App, db: DB, inputs: string[], flags: Inges
       onProgress: bar.update,
       onWarning: (m) => app.log.warn(m),
       interrupted: sig.interrupted,
+      signal: sig.signal,
     });
   } finally {
     bar.stop();
