@@ -20,7 +20,7 @@ import type { FeedConfig } from '../config.js';
 
 export interface RuleTestResult {
   file: string;
-  ruleId: string;
+  rule_id: string;
   title: string;
   case: 'match' | 'nomatch';
   ok: boolean;
@@ -43,7 +43,7 @@ export async function runRuleTest(ruleFile: string, allRules: Rule[]): Promise<R
   const results: RuleTestResult[] = [];
   for (const kind of ['match', 'nomatch'] as const) {
     const log = cases[kind];
-    const base = { file: ruleFile, ruleId: first.id, title: first.title, case: kind };
+    const base = { file: ruleFile, rule_id: first.id, title: first.title, case: kind };
     if (!log) {
       results.push({ ...base, ok: false, findings: 0, message: `${kind}.log is missing in ${cases.dir}` });
       continue;

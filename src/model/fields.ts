@@ -86,8 +86,11 @@ export function registerFields(defs: FieldDef[]): void {
       const own = { ...d };
       FIELDS.push(own);
       byName.set(d.name, own);
-    } else if (!known.column && !known.filledBy.split(', ').includes(d.filledBy)) {
-      known.filledBy = `${known.filledBy}, ${d.filledBy}`;
+    } else if (!known.column) {
+      // one definition can name several parsers ("access, json"); each is listed once
+      const names = known.filledBy.split(', ');
+      for (const n of d.filledBy.split(', ')) if (!names.includes(n)) names.push(n);
+      known.filledBy = names.join(', ');
     }
   }
 }

@@ -236,7 +236,7 @@ function bruteForces(ips: number, each: number): string {
   return out.join('\n') + '\n';
 }
 
-test('hunt killed after storing its findings but before they got out: the next hunt prints them and fails on them', async () => {
+test('hunt killed after storing its findings but before they got out: the next hunt prints them and fails on them', async (t) => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
   const log = path.join(dir, 'auth.log');
@@ -245,10 +245,16 @@ test('hunt killed after storing its findings but before they got out: the next h
   const child = start(['--db', db, 'hunt', '--json', '--evidence', '6', log]);
   child.stdout!.pause();
   const gone = new Promise((resolve) => child.on('exit', resolve));
-  for (let i = 0; i < 600; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    if (fs.existsSync(db) && query<{ n: number }>(db, 'SELECT count(*) AS n FROM runs WHERE finished_at IS NOT NULL')[0]?.n === 1) break;
-  }
+  // a failed assertion must not leave the blocked child holding this test file open for ever
+  t.after(() => child.kill('SIGKILL'));
+  const finished = () => {
+    try {
+      return query<{ n: number }>(db, 'SELECT count(*) AS n FROM runs WHERE finished_at IS NOT NULL')[0]?.n === 1;
+    } catch {
+      return false; // the store is still being created
+    }
+  };
+  for (let i = 0; i < 600 && !finished(); i++) await new Promise((resolve) => setTimeout(resolve, 100));
   child.kill('SIGKILL');
   await gone;
   assert.equal(query<{ n: number }>(db, 'SELECT count(*) AS n FROM findings')[0].n, 300);

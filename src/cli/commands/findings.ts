@@ -103,7 +103,7 @@ export function register(program: Command): void {
         'shows one with its evidence lines.',
     )
     .addOption(new Option('--level <level>', 'only findings at or above this level').choices(LEVELS))
-    .option('--rule <id>', 'only findings of this rule (its id or its title)')
+    .option('--rule <id>', 'only findings of this rule (its full id, or its title in any case)')
     .option('--since <time>', 'findings still going at or after this time (ISO, UTC unless a zone is given, or a duration: 15m, 2h, 7d)')
     .option('--until <time>', 'findings that started before this time')
     .option('--ip <ip>', 'findings involving this address or CIDR (as source or destination)')
@@ -118,7 +118,7 @@ export function register(program: Command): void {
       'after',
       examples([
         'loghound findings --level high',
-        'loghound findings --new --json | jq -c \'{rule: .rule.title, ip: .group.source.ip}\'',
+        'loghound findings --new --json | jq -c \'{rule: .rule.title, group}\'',
         'loghound findings --ip 203.0.113.0/24 --since 7d',
         'loghound findings --rule "SSH brute force from one address" --csv > brute-force.csv',
       ]),

@@ -50,7 +50,7 @@ export function register(program: Command): void {
       'after',
       examples([
         'loghound hunt fixtures/demo',
-        'loghound hunt /var/log/nginx /var/log/auth.log --fail-on high --json | jq -c \'{rule: .rule.title, ip: .group.source.ip}\'',
+        'loghound hunt /var/log/nginx /var/log/auth.log --fail-on high --json | jq -c \'{rule: .rule.title, group, count}\'',
         'loghound hunt --rules ./my-sigma-rules --min-level medium',
         'loghound hunt --all --csv > findings.csv',
       ]),

@@ -33,7 +33,7 @@ async function runShow(app: App, id: string, flags: ShowFlags): Promise<void> {
     const row = found.row;
     const evidence = out.evidenceEvents(db, row.id, limit ?? -1);
     if (flags.json) {
-            app.out.line(jsonLine(out.findingDoc(row, evidence)));
+      app.out.line(jsonLine(out.findingDoc(row, evidence)));
       return;
     }
     for (const line of out.findingText(row, evidence, evidenceCount(db, row.id), app.c)) {
