@@ -50,6 +50,8 @@ export interface LoadResult {
 export function ruleFiles(paths: string[]): { files: string[]; missing: string[] } {
   const files: string[] = [];
   const missing: string[] = [];
+  // a file named twice (a built-in rule passed with --rules, or to `rules test`) is one rule, not a duplicate id
+  const seen = new Set<string>();
   const visit = (p: string) => {
     let st: fs.Stats;
     try {
@@ -64,7 +66,11 @@ export function ruleFiles(paths: string[]): { files: string[]; missing: string[]
         const child = path.join(p, entry);
         if (fs.statSync(child).isDirectory() || /\.ya?ml$/i.test(entry)) visit(child);
       }
-    } else files.push(p);
+    } else {
+      const real = fs.realpathSync(p);
+      if (!seen.has(real)) files.push(p);
+      seen.add(real);
+    }
   };
   for (const p of paths) visit(p);
   return { files, missing };

@@ -20,6 +20,15 @@ test('rules test: every case of every built-in rule passes', () => {
   assert.match(res.stderr, / 0 rule files without tests/);
 });
 
+test('rules test on one built-in rule file runs its cases (the file is the pack\'s own rule, not a duplicate id)', () => {
+  const res = run(['rules', 'test', '--json', path.join(RULES, 'web', 'xss.yml')]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(ndjsonLines(res.stdout).map((c) => [c.case, c.ok, c.rule_id]), [
+    ['match', true, 'd2c288f1-dfd5-4221-b130-5c85bdb38584'],
+    ['nomatch', true, 'd2c288f1-dfd5-4221-b130-5c85bdb38584'],
+  ]);
+});
+
 test('every rule file has tests/<stem>/match.log and nomatch.log beside it', () => {
   for (const rel of packFiles()) {
     const dir = path.join(RULES, path.dirname(rel), 'tests', path.basename(rel, '.yml'));
