@@ -14,7 +14,7 @@ import type { FieldValue, Fields, LineRef, ParsedEvent } from '../model/event.js
 import type { FieldDef } from '../model/fields.js';
 import type { Parser } from './types.js';
 import { isIpAddress, toInt } from './lib.js';
-import { ARCHITECTURES, RECORD_TYPES, SYSCALL_CATEGORIES, TYPE_CATEGORIES, X86_64_SYSCALLS } from './auditd-tables.js';
+import { ARCHITECTURES, RECORD_TYPES, SYSCALLS_BY_ARCH, SYSCALL_CATEGORIES, TYPE_CATEGORIES } from './auditd-tables.js';
 
 const DATASET = 'auditd.log';
 /** A run of one serial longer than this is closed anyway: memory stays bounded on pathological input. */
@@ -366,7 +366,8 @@ function buildEvent(g: Group): ParsedEvent {
 
   const arch = val('arch');
   const syscallNo = val('syscall');
-  const syscallName = val('SYSCALL') ?? (syscallNo && arch === 'c000003e' ? lookup(X86_64_SYSCALLS, syscallNo) : undefined);
+  const archSyscalls = arch ? lookup(SYSCALLS_BY_ARCH, arch) : undefined;
+  const syscallName = val('SYSCALL') ?? (syscallNo && archSyscalls ? lookup(archSyscalls, syscallNo) : undefined);
   if (syscallName) obj.syscall_name = syscallName;
   if (head.serial !== undefined) obj.sequence = Number(head.serial);
   obj.record_count = recs.length;

@@ -78,6 +78,19 @@ test('file events: writes by open flags, relative names against the cwd, the fir
   assert.equal(chmod.process.title, 'chmod 4755 /usr/local/bin/dbus-helper');
 });
 
+test('syscall names per architecture: aarch64 and i386 numbers name execve, an x86_64 number on aarch64 does not', () => {
+  const [arm, i386, armAt, i386At, pipe2, openat] = docs('hand-arch.log');
+  assert.deepEqual([arm.host.architecture, arm.auditd.syscall, arm.auditd.syscall_name], ['aarch64', '221', 'execve']);
+  assert.deepEqual([i386.host.architecture, i386.auditd.syscall, i386.auditd.syscall_name], ['i386', '11', 'execve']);
+  assert.deepEqual([armAt.auditd.syscall, armAt.auditd.syscall_name], ['281', 'execveat']);
+  assert.deepEqual([i386At.auditd.syscall, i386At.auditd.syscall_name], ['358', 'execveat']);
+  assert.deepEqual(arm.event.type, ['start']);
+  // 59 is execve on x86_64 but pipe2 on aarch64
+  assert.equal(pipe2.auditd.syscall, '59');
+  assert.notEqual(pipe2.auditd.syscall_name, 'execve');
+  assert.deepEqual([openat.auditd.syscall_name, openat.event.category, openat.event.type], ['openat', ['file'], ['creation']]);
+});
+
 test('user-space records: the msg= pairs, accounts, remote addresses, configuration changes', () => {
   const d = docs('hand-iam.log');
   const byAction = (a: string) => d.filter((e) => e.event.action === a);
