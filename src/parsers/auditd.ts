@@ -279,10 +279,41 @@ function meaningful(v: string | undefined): v is string {
   return v !== undefined && v !== '' && v !== '?' && v !== '(null)' && v !== '(none)' && v !== 'unset';
 }
 
-function joinPath(dir: string, name: string): string {
-  if (name.startsWith('/') || !dir.startsWith('/')) return name;
-  const rel = name.startsWith('./') ? name.slice(2) : name;
-  return dir.endsWith('/') ? dir + rel : `${dir}/${rel}`;
+/**
+ * The *at syscalls and the registers holding their directory descriptors: a relative name there is relative to that
+ * folder, which the log does not name, unless the descriptor is AT_FDCWD.
+ */
+const DIRFD_ARGS: Record<string, string[]> = {
+  openat: ['a0'], openat2: ['a0'], execveat: ['a0'], mkdirat: ['a0'], mknodat: ['a0'], unlinkat: ['a0'], fchownat: ['a0'],
+  fchmodat: ['a0'], faccessat: ['a0'], faccessat2: ['a0'], renameat: ['a0', 'a2'], renameat2: ['a0', 'a2'],
+  linkat: ['a0', 'a2'], symlinkat: ['a1'],
+};
+
+/** AT_FDCWD (-100) as a register: 32 bits wide (x86_64 passes an int) or sign-extended to 64 (aarch64). */
+const AT_FDCWD = /^(?:ffffffff)?ffffff9c$/i;
+
+/** The folder relative PATH names start from: the cwd, or none when the syscall used a directory descriptor. */
+function nameBase(syscall: AuditRecord | undefined, syscallName: string | undefined, cwd: string | undefined): string | undefined {
+  const dirfds = syscallName ? lookup(DIRFD_ARGS, syscallName) : undefined;
+  if (dirfds && syscall && dirfds.some((a) => !AT_FDCWD.test(recVal(syscall, a) ?? ''))) return undefined;
+  return cwd;
+}
+
+/**
+ * A PATH name as the file it reached: relative names joined to the base folder, then . and .. resolved lexically
+ * (the kernel logs the name as the program passed it). A relative name without an absolute base stays as written.
+ */
+function resolvePath(name: string, base: string | undefined): string {
+  let abs: string;
+  if (name.startsWith('/')) abs = name;
+  else if (base?.startsWith('/')) abs = `${base}/${name}`;
+  else return name;
+  const out: string[] = [];
+  for (const seg of abs.split('/')) {
+    if (seg === '..') out.pop();
+    else if (seg !== '' && seg !== '.') out.push(seg);
+  }
+  return `/${out.join('/')}`;
 }
 
 function ipv6(hex: string): string {
@@ -485,24 +516,21 @@ function buildEvent(g: Group): ParsedEvent {
     }
   }
 
-  // the main object: the PATH item with the lowest item number that is not a parent directory (ausearch lists
-  // records in reverse), made absolute against the cwd
-  let path: string | undefined;
-  let pathItem = Infinity;
-  let anyPath: string | undefined;
+  // every PATH item as the file it reached, in item order (ausearch lists records in reverse); the main object is
+  // the lowest item that is not a parent directory
+  const base = nameBase(syscall, syscallName, cwd);
+  const items: { item: number; path: string; parent: boolean }[] = [];
   for (const r of recs) {
     if (r.type !== 'PATH') continue;
     const name = recVal(r, 'name');
     if (!meaningful(name)) continue;
-    anyPath ??= name;
-    const item = Number(recVal(r, 'item') ?? NaN);
     // nametype= since kernel 4.x; objtype= before
-    if ((recVal(r, 'nametype') ?? recVal(r, 'objtype')) !== 'PARENT' && (path === undefined || item < pathItem)) {
-      path = name;
-      pathItem = item;
-    }
+    const parent = (recVal(r, 'nametype') ?? recVal(r, 'objtype')) === 'PARENT';
+    items.push({ item: Number(recVal(r, 'item') ?? NaN), path: resolvePath(name, base), parent });
   }
-  path ??= anyPath;
+  items.sort((a, b) => (a.item || 0) - (b.item || 0));
+  if (items.length) obj.paths = items.map((i) => i.path);
+  let path: string | undefined = (items.find((i) => !i.parent) ?? items[0])?.path;
   if (!path) {
     const p = val('path');
     const n = ptype && MAC_TYPES.has(ptype) ? val('name') : undefined;
@@ -510,7 +538,7 @@ function buildEvent(g: Group): ParsedEvent {
     // an SELinux denial names only the last component of the object
     if (!path && n) f['file.name'] = n;
   }
-  if (path) f['file.path'] = cwd ? joinPath(cwd, path) : path;
+  if (path) f['file.path'] = path;
 
   f.auditd = obj;
   return { ts: head.ts, dataset: DATASET, fields: f, span };
@@ -578,7 +606,7 @@ function fieldDefs(): FieldDef[] {
   const by = 'auditd';
   const d = (name: string, type: FieldDef['type'], desc: string): FieldDef => ({ name, type, desc, filledBy: by });
   return [
-    d('auditd', 'object', 'every key=value of every record of the event, decoded; a key several records write holds an array in record order; plus type (record types), sequence, record_count and syscall_name'),
+    d('auditd', 'object', 'every key=value of every record of the event, decoded; a key several records write holds an array in record order; plus type (record types), sequence, record_count, syscall_name and paths (every PATH name resolved like file.path, in item order)'),
     d('process.ppid', 'long', 'parent process id'),
     d('process.executable', 'keyword', 'absolute path of the executable (exe=)'),
     d('process.args', 'keyword[]', 'the program arguments (EXECVE a0.., or a USER_CMD command split on spaces)'),
@@ -591,7 +619,7 @@ function fieldDefs(): FieldDef[] {
     d('user.target.id', 'keyword', 'uid of the account created, deleted or changed (id= of ADD_USER, USER_MGMT, ...)'),
     d('group.name', 'keyword', 'group created, deleted or changed'),
     d('group.id', 'keyword', 'gid of the group created, deleted or changed'),
-    d('file.path', 'keyword', 'the main object of the event: first PATH item that is not a parent directory, made absolute against the cwd'),
+    d('file.path', 'keyword', 'the main object of the event: first PATH item that is not a parent directory, made absolute against the cwd (not after a directory descriptor) with . and .. resolved'),
     d('file.name', 'keyword', 'the object of an SELinux denial when only its last component is known (name=)'),
     d('source.domain', 'keyword', 'remote host name (hostname= of user-space records)'),
     d('host.architecture', 'keyword', 'x86_64, i386, aarch64, arm (from arch=)'),

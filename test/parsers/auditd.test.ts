@@ -78,6 +78,21 @@ test('file events: writes by open flags, relative names against the cwd, the fir
   assert.equal(chmod.process.title, 'chmod 4755 /usr/local/bin/dbus-helper');
 });
 
+test('relative names: joined to the cwd with . and .. resolved, every item in auditd.paths; not after a directory fd', () => {
+  const [sudoers, shadow, rename, unlinkat] = docs('hand-relative.log');
+  assert.equal(sudoers.auditd.name[1], 'sudoers', 'the raw name stays as written');
+  assert.equal(sudoers.file.path, '/etc/sudoers');
+  assert.deepEqual(sudoers.auditd.paths, ['/etc', '/etc/sudoers']);
+  assert.equal(shadow.file.path, '/etc/shadow');
+  assert.deepEqual(shadow.auditd.paths, ['/etc', '/etc/shadow']);
+  // rename's target is a later item than its source: only auditd.paths carries it
+  assert.equal(rename.file.path, '/tmp/job');
+  assert.deepEqual(rename.auditd.paths, ['/tmp', '/etc/cron.d', '/tmp/job', '/etc/cron.d/job']);
+  // unlinkat(4, "sudoers"): relative to descriptor 4, not to the cwd /etc
+  assert.equal(unlinkat.file.path, 'sudoers');
+  assert.deepEqual(unlinkat.auditd.paths, ['/etc', 'sudoers']);
+});
+
 test('syscall names per architecture: aarch64 and i386 numbers name execve, an x86_64 number on aarch64 does not', () => {
   const [arm, i386, armAt, i386At, pipe2, openat] = docs('hand-arch.log');
   assert.deepEqual([arm.host.architecture, arm.auditd.syscall, arm.auditd.syscall_name], ['aarch64', '221', 'execve']);
