@@ -352,7 +352,52 @@ function sockaddr(hex: string): { ip: string; port: number } | undefined {
   return undefined;
 }
 
-const OPEN_FLAGS_ARG: Record<string, string> = { open: 'a1', openat: 'a2', openat2: 'a2' };
+/** The register holding an open's flags (openat2 passes a struct: its flags are in the OPENAT2 record). */
+const OPEN_FLAGS_ARG: Record<string, string> = { open: 'a1', openat: 'a2', open_by_handle_at: 'a2' };
+
+/** O_* bits above the access mode, as x86_64, i386, arm and aarch64 share them. */
+const OPEN_FLAG_BITS: [number, string][] = [[0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND']];
+/** Flags that let an open change the file: write access, creating it, or truncating it (even read-only). */
+const OPEN_MAY_WRITE = 0o3 | 0o100 | 0o1000;
+
+/** An open-like call's flags, or undefined for other syscalls and unreadable values. */
+function openFlags(recs: AuditRecord[], syscall: AuditRecord | undefined, syscallName: string): number | undefined {
+  let v: number;
+  if (syscallName === 'openat2') {
+    // the kernel prints oflag in octal with a leading 0
+    const how = recs.find((r) => canonical(r.type) === 'OPENAT2');
+    v = parseInt((how && recVal(how, 'oflag')) ?? '', 8);
+  } else {
+    const arg = lookup(OPEN_FLAGS_ARG, syscallName);
+    v = parseInt((arg && syscall && recVal(syscall, arg)) || '', 16);
+  }
+  return Number.isNaN(v) ? undefined : v;
+}
+
+function openFlagNames(flags: number): string[] {
+  const names: string[] = [];
+  const access = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'][flags & 3];
+  if (access) names.push(access);
+  for (const [bit, name] of OPEN_FLAG_BITS) if (flags & bit) names.push(name);
+  return names;
+}
+
+/** nametype= since kernel 4.x; objtype= before. */
+function nameType(r: AuditRecord): string | undefined {
+  return recVal(r, 'nametype') ?? recVal(r, 'objtype');
+}
+
+/**
+ * What the PATH items say the syscall did, for a syscall the tables do not name: a CREATE or DELETE item is only
+ * written for a creation or removal (both: a rename over a file).
+ */
+function pathChange(recs: AuditRecord[]): [string[], string[]] | undefined {
+  const types = new Set(recs.filter((r) => r.type === 'PATH').map(nameType));
+  if (types.has('CREATE') && types.has('DELETE')) return [['file'], ['change']];
+  if (types.has('CREATE')) return [['file'], ['creation']];
+  if (types.has('DELETE')) return [['file'], ['deletion']];
+  return undefined;
+}
 
 function buildEvent(g: Group): ParsedEvent {
   const span = { at: g.first, raw: g.lines.length === 1 ? g.lines[0] : g.lines.join('\n'), lines: g.lines.length };
@@ -425,14 +470,15 @@ function buildEvent(g: Group): ParsedEvent {
     cat = [['process'], ['start']];
   } else if (syscallName) {
     cat = lookup(SYSCALL_CATEGORIES, syscallName);
-    const flagsArg = lookup(OPEN_FLAGS_ARG, syscallName);
-    if (cat && flagsArg && syscall) {
-      // O_WRONLY / O_RDWR make an open a write; a CREATE path item makes it a creation
-      const flags = parseInt(recVal(syscall, flagsArg) ?? '', 16);
-      if (recs.some((r) => r.type === 'PATH' && (recVal(r, 'nametype') ?? recVal(r, 'objtype')) === 'CREATE')) cat = [['file'], ['creation']];
-      else if (flags & 3) cat = [['file'], ['change']];
+    const flags = openFlags(recs, syscall, syscallName);
+    if (flags !== undefined) {
+      obj.open_flags = openFlagNames(flags);
+      // a read-only open (cat /etc/sudoers under an rwxa watch) stays an access; a CREATE item makes a creation
+      if (recs.some((r) => r.type === 'PATH' && nameType(r) === 'CREATE')) cat = [['file'], ['creation']];
+      else if (flags & OPEN_MAY_WRITE) cat = [['file'], ['change']];
     }
   }
+  cat ??= pathChange(recs);
   cat ??= [[syscall || execve ? 'process' : 'host'], ['info']];
   f['event.category'] = cat[0];
   f['event.type'] = cat[1];
@@ -524,8 +570,7 @@ function buildEvent(g: Group): ParsedEvent {
     if (r.type !== 'PATH') continue;
     const name = recVal(r, 'name');
     if (!meaningful(name)) continue;
-    // nametype= since kernel 4.x; objtype= before
-    const parent = (recVal(r, 'nametype') ?? recVal(r, 'objtype')) === 'PARENT';
+    const parent = nameType(r) === 'PARENT';
     items.push({ item: Number(recVal(r, 'item') ?? NaN), path: resolvePath(name, base), parent });
   }
   items.sort((a, b) => (a.item || 0) - (b.item || 0));
@@ -606,7 +651,7 @@ function fieldDefs(): FieldDef[] {
   const by = 'auditd';
   const d = (name: string, type: FieldDef['type'], desc: string): FieldDef => ({ name, type, desc, filledBy: by });
   return [
-    d('auditd', 'object', 'every key=value of every record of the event, decoded; a key several records write holds an array in record order; plus type (record types), sequence, record_count, syscall_name and paths (every PATH name resolved like file.path, in item order)'),
+    d('auditd', 'object', 'every key=value of every record of the event, decoded; a key several records write holds an array in record order; plus type (record types), sequence, record_count, syscall_name, paths (every PATH name resolved like file.path, in item order) and open_flags (the flags of an open: O_RDONLY/O_WRONLY/O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND)'),
     d('process.ppid', 'long', 'parent process id'),
     d('process.executable', 'keyword', 'absolute path of the executable (exe=)'),
     d('process.args', 'keyword[]', 'the program arguments (EXECVE a0.., or a USER_CMD command split on spaces)'),

@@ -78,6 +78,20 @@ test('file events: writes by open flags, relative names against the cwd, the fir
   assert.equal(chmod.process.title, 'chmod 4755 /usr/local/bin/dbus-helper');
 });
 
+test('opens: flags decoded into auditd.open_flags; only write, create or truncate flags make a change', () => {
+  const [read, trunc, openat2, armUnlink, armRename] = docs('hand-open.log');
+  // cat /etc/sudoers under an rwxa watch: O_RDONLY|O_CLOEXEC is a read
+  assert.deepEqual([read.auditd.open_flags, read.event.type], [['O_RDONLY'], ['access']]);
+  // O_TRUNC empties the file even when opened read-only
+  assert.deepEqual([trunc.auditd.syscall_name, trunc.auditd.open_flags, trunc.event.type], ['open', ['O_RDONLY', 'O_TRUNC'], ['change']]);
+  // openat2 passes a struct: the flags come from the OPENAT2 record, in octal
+  assert.deepEqual([openat2.auditd.syscall_name, openat2.auditd.open_flags, openat2.event.type], ['openat2', ['O_WRONLY', 'O_CREAT'], ['change']]);
+  // 32-bit arm has no syscall table here: the DELETE / CREATE items still tell a removal and a rename
+  assert.equal(armUnlink.auditd.syscall_name, undefined);
+  assert.deepEqual([armUnlink.event.category, armUnlink.event.type], [['file'], ['deletion']]);
+  assert.deepEqual([armRename.event.category, armRename.event.type], [['file'], ['change']]);
+});
+
 test('relative names: joined to the cwd with . and .. resolved, every item in auditd.paths; not after a directory fd', () => {
   const [sudoers, shadow, rename, unlinkat] = docs('hand-relative.log');
   assert.equal(sudoers.auditd.name[1], 'sudoers', 'the raw name stays as written');
