@@ -1,7 +1,8 @@
 /**
  * Lookup tables for the auditd parser: record type numbers (the kernel ring buffer and old userspace print numbers,
- * e.g. `audit: type=1300` or `type=UNKNOWN[1329]`), x86_64 syscall numbers, and the ECS categorisation of record
- * types and syscalls. Numbers are from the kernel's uapi audit.h and libaudit.h, and the x86_64 syscall table.
+ * e.g. `audit: type=1300` or `type=UNKNOWN[1329]`), syscall numbers per architecture, and the ECS categorisation of
+ * record types and syscalls. Numbers are from the kernel's uapi audit.h and libaudit.h, and the x86_64, i386 and
+ * asm-generic (aarch64) syscall tables.
  */
 
 /** Record type number -> name. */
@@ -57,11 +58,59 @@ export const X86_64_SYSCALLS: Record<string, string> = {
   437: 'openat2', 439: 'faccessat2',
 };
 
+/** i386 (arch=40000003) syscall number -> name: the same syscalls, plus the 32-bit uid and socketcall variants. */
+export const I386_SYSCALLS: Record<string, string> = {
+  1: 'exit', 2: 'fork', 3: 'read', 4: 'write', 5: 'open', 6: 'close', 8: 'creat', 9: 'link', 10: 'unlink',
+  11: 'execve', 12: 'chdir', 14: 'mknod', 15: 'chmod', 16: 'lchown', 21: 'mount', 23: 'setuid', 26: 'ptrace',
+  33: 'access', 37: 'kill', 38: 'rename', 39: 'mkdir', 40: 'rmdir', 41: 'dup', 42: 'pipe', 46: 'setgid',
+  52: 'umount2', 54: 'ioctl', 60: 'umask', 61: 'chroot', 63: 'dup2', 66: 'setsid', 70: 'setreuid', 71: 'setregid',
+  74: 'sethostname', 75: 'setrlimit', 79: 'settimeofday', 81: 'setgroups', 83: 'symlink', 85: 'readlink',
+  87: 'swapon', 88: 'reboot', 90: 'mmap', 92: 'truncate', 93: 'ftruncate', 94: 'fchmod', 95: 'fchown',
+  102: 'socketcall', 106: 'stat', 107: 'lstat', 108: 'fstat', 115: 'swapoff', 120: 'clone', 121: 'setdomainname',
+  124: 'adjtimex', 125: 'mprotect', 128: 'init_module', 129: 'delete_module', 138: 'setfsuid', 139: 'setfsgid',
+  164: 'setresuid', 170: 'setresgid', 172: 'prctl', 182: 'chown', 185: 'capset', 190: 'vfork', 192: 'mmap2',
+  193: 'truncate64', 194: 'ftruncate64', 198: 'lchown32', 203: 'setreuid32', 204: 'setregid32', 206: 'setgroups32',
+  207: 'fchown32', 208: 'setresuid32', 210: 'setresgid32', 212: 'chown32', 213: 'setuid32', 214: 'setgid32',
+  215: 'setfsuid32', 216: 'setfsgid32', 217: 'pivot_root', 226: 'setxattr', 227: 'lsetxattr', 228: 'fsetxattr',
+  235: 'removexattr', 236: 'lremovexattr', 237: 'fremovexattr', 238: 'tkill', 264: 'clock_settime', 270: 'tgkill',
+  283: 'kexec_load', 295: 'openat', 296: 'mkdirat', 297: 'mknodat', 298: 'fchownat', 301: 'unlinkat', 302: 'renameat',
+  303: 'linkat', 304: 'symlinkat', 306: 'fchmodat', 307: 'faccessat', 310: 'unshare', 342: 'open_by_handle_at',
+  346: 'setns', 347: 'process_vm_readv', 348: 'process_vm_writev', 350: 'finit_module', 353: 'renameat2',
+  354: 'seccomp', 356: 'memfd_create', 357: 'bpf', 358: 'execveat', 359: 'socket', 361: 'bind', 362: 'connect',
+  363: 'listen', 364: 'accept4', 366: 'setsockopt', 369: 'sendto', 370: 'sendmsg', 371: 'recvfrom', 372: 'recvmsg',
+  425: 'io_uring_setup', 434: 'pidfd_open', 435: 'clone3', 437: 'openat2', 439: 'faccessat2',
+};
+
+/** aarch64 (arch=c00000b7) syscall number -> name: the generic table, with only the *at forms of open, unlink, ... */
+export const AARCH64_SYSCALLS: Record<string, string> = {
+  5: 'setxattr', 6: 'lsetxattr', 7: 'fsetxattr', 14: 'removexattr', 15: 'lremovexattr', 16: 'fremovexattr', 23: 'dup',
+  29: 'ioctl', 33: 'mknodat', 34: 'mkdirat', 35: 'unlinkat', 36: 'symlinkat', 37: 'linkat', 38: 'renameat',
+  39: 'umount2', 40: 'mount', 41: 'pivot_root', 45: 'truncate', 46: 'ftruncate', 48: 'faccessat', 49: 'chdir',
+  51: 'chroot', 52: 'fchmod', 53: 'fchmodat', 54: 'fchownat', 55: 'fchown', 56: 'openat', 57: 'close', 63: 'read',
+  64: 'write', 80: 'fstat', 91: 'capset', 93: 'exit', 97: 'unshare', 104: 'kexec_load', 105: 'init_module',
+  106: 'delete_module', 112: 'clock_settime', 117: 'ptrace', 129: 'kill', 130: 'tkill', 131: 'tgkill', 142: 'reboot',
+  143: 'setregid', 144: 'setgid', 145: 'setreuid', 146: 'setuid', 147: 'setresuid', 149: 'setresgid', 151: 'setfsuid',
+  152: 'setfsgid', 157: 'setsid', 159: 'setgroups', 161: 'sethostname', 162: 'setdomainname', 164: 'setrlimit',
+  166: 'umask', 167: 'prctl', 170: 'settimeofday', 171: 'adjtimex', 198: 'socket', 200: 'bind', 201: 'listen',
+  202: 'accept', 203: 'connect', 206: 'sendto', 207: 'recvfrom', 208: 'setsockopt', 211: 'sendmsg', 212: 'recvmsg',
+  220: 'clone', 221: 'execve', 222: 'mmap', 224: 'swapon', 225: 'swapoff', 226: 'mprotect', 242: 'accept4',
+  265: 'open_by_handle_at', 268: 'setns', 270: 'process_vm_readv', 271: 'process_vm_writev', 273: 'finit_module',
+  276: 'renameat2', 277: 'seccomp', 279: 'memfd_create', 280: 'bpf', 281: 'execveat', 294: 'kexec_file_load',
+  425: 'io_uring_setup', 434: 'pidfd_open', 435: 'clone3', 437: 'openat2', 439: 'faccessat2',
+};
+
 export const ARCHITECTURES: Record<string, string> = {
   c000003e: 'x86_64',
   '40000003': 'i386',
   c00000b7: 'aarch64',
   '40000028': 'arm',
+};
+
+/** arch= -> its syscall table: the same syscall has a different number on each (execve: 59, 11, 221). */
+export const SYSCALLS_BY_ARCH: Record<string, Record<string, string>> = {
+  c000003e: X86_64_SYSCALLS,
+  '40000003': I386_SYSCALLS,
+  c00000b7: AARCH64_SYSCALLS,
 };
 
 type Cat = [category: string[], type: string[]];
@@ -187,6 +236,11 @@ export const SYSCALL_CATEGORIES: Record<string, Cat> = {
   fchown: FILE_CHANGE,
   lchown: FILE_CHANGE,
   fchownat: FILE_CHANGE,
+  chown32: FILE_CHANGE,
+  fchown32: FILE_CHANGE,
+  lchown32: FILE_CHANGE,
+  truncate64: FILE_CHANGE,
+  ftruncate64: FILE_CHANGE,
   setxattr: FILE_CHANGE,
   lsetxattr: FILE_CHANGE,
   fsetxattr: FILE_CHANGE,
@@ -210,6 +264,15 @@ export const SYSCALL_CATEGORIES: Record<string, Cat> = {
   setfsuid: [['process'], ['change']],
   setfsgid: [['process'], ['change']],
   setgroups: [['process'], ['change']],
+  setuid32: [['process'], ['change']],
+  setgid32: [['process'], ['change']],
+  setreuid32: [['process'], ['change']],
+  setregid32: [['process'], ['change']],
+  setresuid32: [['process'], ['change']],
+  setresgid32: [['process'], ['change']],
+  setfsuid32: [['process'], ['change']],
+  setfsgid32: [['process'], ['change']],
+  setgroups32: [['process'], ['change']],
   capset: [['process'], ['change']],
   ptrace: [['process'], ['access']],
   process_vm_readv: [['process'], ['access']],

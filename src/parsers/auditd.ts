@@ -14,7 +14,7 @@ import type { FieldValue, Fields, LineRef, ParsedEvent } from '../model/event.js
 import type { FieldDef } from '../model/fields.js';
 import type { Parser } from './types.js';
 import { isIpAddress, toInt } from './lib.js';
-import { ARCHITECTURES, RECORD_TYPES, SYSCALL_CATEGORIES, TYPE_CATEGORIES, X86_64_SYSCALLS } from './auditd-tables.js';
+import { ARCHITECTURES, RECORD_TYPES, SYSCALLS_BY_ARCH, SYSCALL_CATEGORIES, TYPE_CATEGORIES } from './auditd-tables.js';
 
 const DATASET = 'auditd.log';
 /** A run of one serial longer than this is closed anyway: memory stays bounded on pathological input. */
@@ -279,10 +279,41 @@ function meaningful(v: string | undefined): v is string {
   return v !== undefined && v !== '' && v !== '?' && v !== '(null)' && v !== '(none)' && v !== 'unset';
 }
 
-function joinPath(dir: string, name: string): string {
-  if (name.startsWith('/') || !dir.startsWith('/')) return name;
-  const rel = name.startsWith('./') ? name.slice(2) : name;
-  return dir.endsWith('/') ? dir + rel : `${dir}/${rel}`;
+/**
+ * The *at syscalls and the registers holding their directory descriptors: a relative name there is relative to that
+ * folder, which the log does not name, unless the descriptor is AT_FDCWD.
+ */
+const DIRFD_ARGS: Record<string, string[]> = {
+  openat: ['a0'], openat2: ['a0'], execveat: ['a0'], mkdirat: ['a0'], mknodat: ['a0'], unlinkat: ['a0'], fchownat: ['a0'],
+  fchmodat: ['a0'], faccessat: ['a0'], faccessat2: ['a0'], renameat: ['a0', 'a2'], renameat2: ['a0', 'a2'],
+  linkat: ['a0', 'a2'], symlinkat: ['a1'],
+};
+
+/** AT_FDCWD (-100) as a register: 32 bits wide (x86_64 passes an int) or sign-extended to 64 (aarch64). */
+const AT_FDCWD = /^(?:ffffffff)?ffffff9c$/i;
+
+/** The folder relative PATH names start from: the cwd, or none when the syscall used a directory descriptor. */
+function nameBase(syscall: AuditRecord | undefined, syscallName: string | undefined, cwd: string | undefined): string | undefined {
+  const dirfds = syscallName ? lookup(DIRFD_ARGS, syscallName) : undefined;
+  if (dirfds && syscall && dirfds.some((a) => !AT_FDCWD.test(recVal(syscall, a) ?? ''))) return undefined;
+  return cwd;
+}
+
+/**
+ * A PATH name as the file it reached: relative names joined to the base folder, then . and .. resolved lexically
+ * (the kernel logs the name as the program passed it). A relative name without an absolute base stays as written.
+ */
+function resolvePath(name: string, base: string | undefined): string {
+  let abs: string;
+  if (name.startsWith('/')) abs = name;
+  else if (base?.startsWith('/')) abs = `${base}/${name}`;
+  else return name;
+  const out: string[] = [];
+  for (const seg of abs.split('/')) {
+    if (seg === '..') out.pop();
+    else if (seg !== '' && seg !== '.') out.push(seg);
+  }
+  return `/${out.join('/')}`;
 }
 
 function ipv6(hex: string): string {
@@ -321,7 +352,52 @@ function sockaddr(hex: string): { ip: string; port: number } | undefined {
   return undefined;
 }
 
-const OPEN_FLAGS_ARG: Record<string, string> = { open: 'a1', openat: 'a2', openat2: 'a2' };
+/** The register holding an open's flags (openat2 passes a struct: its flags are in the OPENAT2 record). */
+const OPEN_FLAGS_ARG: Record<string, string> = { open: 'a1', openat: 'a2', open_by_handle_at: 'a2' };
+
+/** O_* bits above the access mode, as x86_64, i386, arm and aarch64 share them. */
+const OPEN_FLAG_BITS: [number, string][] = [[0o100, 'O_CREAT'], [0o200, 'O_EXCL'], [0o1000, 'O_TRUNC'], [0o2000, 'O_APPEND']];
+/** Flags that let an open change the file: write access, creating it, or truncating it (even read-only). */
+const OPEN_MAY_WRITE = 0o3 | 0o100 | 0o1000;
+
+/** An open-like call's flags, or undefined for other syscalls and unreadable values. */
+function openFlags(recs: AuditRecord[], syscall: AuditRecord | undefined, syscallName: string): number | undefined {
+  let v: number;
+  if (syscallName === 'openat2') {
+    // the kernel prints oflag in octal with a leading 0
+    const how = recs.find((r) => canonical(r.type) === 'OPENAT2');
+    v = parseInt((how && recVal(how, 'oflag')) ?? '', 8);
+  } else {
+    const arg = lookup(OPEN_FLAGS_ARG, syscallName);
+    v = parseInt((arg && syscall && recVal(syscall, arg)) || '', 16);
+  }
+  return Number.isNaN(v) ? undefined : v;
+}
+
+function openFlagNames(flags: number): string[] {
+  const names: string[] = [];
+  const access = ['O_RDONLY', 'O_WRONLY', 'O_RDWR'][flags & 3];
+  if (access) names.push(access);
+  for (const [bit, name] of OPEN_FLAG_BITS) if (flags & bit) names.push(name);
+  return names;
+}
+
+/** nametype= since kernel 4.x; objtype= before. */
+function nameType(r: AuditRecord): string | undefined {
+  return recVal(r, 'nametype') ?? recVal(r, 'objtype');
+}
+
+/**
+ * What the PATH items say the syscall did, for a syscall the tables do not name: a CREATE or DELETE item is only
+ * written for a creation or removal (both: a rename over a file).
+ */
+function pathChange(recs: AuditRecord[]): [string[], string[]] | undefined {
+  const types = new Set(recs.filter((r) => r.type === 'PATH').map(nameType));
+  if (types.has('CREATE') && types.has('DELETE')) return [['file'], ['change']];
+  if (types.has('CREATE')) return [['file'], ['creation']];
+  if (types.has('DELETE')) return [['file'], ['deletion']];
+  return undefined;
+}
 
 function buildEvent(g: Group): ParsedEvent {
   const span = { at: g.first, raw: g.lines.length === 1 ? g.lines[0] : g.lines.join('\n'), lines: g.lines.length };
@@ -366,7 +442,8 @@ function buildEvent(g: Group): ParsedEvent {
 
   const arch = val('arch');
   const syscallNo = val('syscall');
-  const syscallName = val('SYSCALL') ?? (syscallNo && arch === 'c000003e' ? lookup(X86_64_SYSCALLS, syscallNo) : undefined);
+  const archSyscalls = arch ? lookup(SYSCALLS_BY_ARCH, arch) : undefined;
+  const syscallName = val('SYSCALL') ?? (syscallNo && archSyscalls ? lookup(archSyscalls, syscallNo) : undefined);
   if (syscallName) obj.syscall_name = syscallName;
   if (head.serial !== undefined) obj.sequence = Number(head.serial);
   obj.record_count = recs.length;
@@ -393,14 +470,15 @@ function buildEvent(g: Group): ParsedEvent {
     cat = [['process'], ['start']];
   } else if (syscallName) {
     cat = lookup(SYSCALL_CATEGORIES, syscallName);
-    const flagsArg = lookup(OPEN_FLAGS_ARG, syscallName);
-    if (cat && flagsArg && syscall) {
-      // O_WRONLY / O_RDWR make an open a write; a CREATE path item makes it a creation
-      const flags = parseInt(recVal(syscall, flagsArg) ?? '', 16);
-      if (recs.some((r) => r.type === 'PATH' && (recVal(r, 'nametype') ?? recVal(r, 'objtype')) === 'CREATE')) cat = [['file'], ['creation']];
-      else if (flags & 3) cat = [['file'], ['change']];
+    const flags = openFlags(recs, syscall, syscallName);
+    if (flags !== undefined) {
+      obj.open_flags = openFlagNames(flags);
+      // a read-only open (cat /etc/sudoers under an rwxa watch) stays an access; a CREATE item makes a creation
+      if (recs.some((r) => r.type === 'PATH' && nameType(r) === 'CREATE')) cat = [['file'], ['creation']];
+      else if (flags & OPEN_MAY_WRITE) cat = [['file'], ['change']];
     }
   }
+  cat ??= pathChange(recs);
   cat ??= [[syscall || execve ? 'process' : 'host'], ['info']];
   f['event.category'] = cat[0];
   f['event.type'] = cat[1];
@@ -484,24 +562,20 @@ function buildEvent(g: Group): ParsedEvent {
     }
   }
 
-  // the main object: the PATH item with the lowest item number that is not a parent directory (ausearch lists
-  // records in reverse), made absolute against the cwd
-  let path: string | undefined;
-  let pathItem = Infinity;
-  let anyPath: string | undefined;
+  // every PATH item as the file it reached, in item order (ausearch lists records in reverse); the main object is
+  // the lowest item that is not a parent directory
+  const base = nameBase(syscall, syscallName, cwd);
+  const items: { item: number; path: string; parent: boolean }[] = [];
   for (const r of recs) {
     if (r.type !== 'PATH') continue;
     const name = recVal(r, 'name');
     if (!meaningful(name)) continue;
-    anyPath ??= name;
-    const item = Number(recVal(r, 'item') ?? NaN);
-    // nametype= since kernel 4.x; objtype= before
-    if ((recVal(r, 'nametype') ?? recVal(r, 'objtype')) !== 'PARENT' && (path === undefined || item < pathItem)) {
-      path = name;
-      pathItem = item;
-    }
+    const parent = nameType(r) === 'PARENT';
+    items.push({ item: Number(recVal(r, 'item') ?? NaN), path: resolvePath(name, base), parent });
   }
-  path ??= anyPath;
+  items.sort((a, b) => (a.item || 0) - (b.item || 0));
+  if (items.length) obj.paths = items.map((i) => i.path);
+  let path: string | undefined = (items.find((i) => !i.parent) ?? items[0])?.path;
   if (!path) {
     const p = val('path');
     const n = ptype && MAC_TYPES.has(ptype) ? val('name') : undefined;
@@ -509,7 +583,7 @@ function buildEvent(g: Group): ParsedEvent {
     // an SELinux denial names only the last component of the object
     if (!path && n) f['file.name'] = n;
   }
-  if (path) f['file.path'] = cwd ? joinPath(cwd, path) : path;
+  if (path) f['file.path'] = path;
 
   f.auditd = obj;
   return { ts: head.ts, dataset: DATASET, fields: f, span };
@@ -577,7 +651,7 @@ function fieldDefs(): FieldDef[] {
   const by = 'auditd';
   const d = (name: string, type: FieldDef['type'], desc: string): FieldDef => ({ name, type, desc, filledBy: by });
   return [
-    d('auditd', 'object', 'every key=value of every record of the event, decoded; a key several records write holds an array in record order; plus type (record types), sequence, record_count and syscall_name'),
+    d('auditd', 'object', 'every key=value of every record of the event, decoded; a key several records write holds an array in record order; plus type (record types), sequence, record_count, syscall_name, paths (every PATH name resolved like file.path, in item order) and open_flags (the flags of an open: O_RDONLY/O_WRONLY/O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_APPEND)'),
     d('process.ppid', 'long', 'parent process id'),
     d('process.executable', 'keyword', 'absolute path of the executable (exe=)'),
     d('process.args', 'keyword[]', 'the program arguments (EXECVE a0.., or a USER_CMD command split on spaces)'),
@@ -590,7 +664,7 @@ function fieldDefs(): FieldDef[] {
     d('user.target.id', 'keyword', 'uid of the account created, deleted or changed (id= of ADD_USER, USER_MGMT, ...)'),
     d('group.name', 'keyword', 'group created, deleted or changed'),
     d('group.id', 'keyword', 'gid of the group created, deleted or changed'),
-    d('file.path', 'keyword', 'the main object of the event: first PATH item that is not a parent directory, made absolute against the cwd'),
+    d('file.path', 'keyword', 'the main object of the event: first PATH item that is not a parent directory, made absolute against the cwd (not after a directory descriptor) with . and .. resolved'),
     d('file.name', 'keyword', 'the object of an SELinux denial when only its last component is known (name=)'),
     d('source.domain', 'keyword', 'remote host name (hostname= of user-space records)'),
     d('host.architecture', 'keyword', 'x86_64, i386, aarch64, arm (from arch=)'),

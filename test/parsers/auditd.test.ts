@@ -78,6 +78,48 @@ test('file events: writes by open flags, relative names against the cwd, the fir
   assert.equal(chmod.process.title, 'chmod 4755 /usr/local/bin/dbus-helper');
 });
 
+test('opens: flags decoded into auditd.open_flags; only write, create or truncate flags make a change', () => {
+  const [read, trunc, openat2, armUnlink, armRename] = docs('hand-open.log');
+  // cat /etc/sudoers under an rwxa watch: O_RDONLY|O_CLOEXEC is a read
+  assert.deepEqual([read.auditd.open_flags, read.event.type], [['O_RDONLY'], ['access']]);
+  // O_TRUNC empties the file even when opened read-only
+  assert.deepEqual([trunc.auditd.syscall_name, trunc.auditd.open_flags, trunc.event.type], ['open', ['O_RDONLY', 'O_TRUNC'], ['change']]);
+  // openat2 passes a struct: the flags come from the OPENAT2 record, in octal
+  assert.deepEqual([openat2.auditd.syscall_name, openat2.auditd.open_flags, openat2.event.type], ['openat2', ['O_WRONLY', 'O_CREAT'], ['change']]);
+  // 32-bit arm has no syscall table here: the DELETE / CREATE items still tell a removal and a rename
+  assert.equal(armUnlink.auditd.syscall_name, undefined);
+  assert.deepEqual([armUnlink.event.category, armUnlink.event.type], [['file'], ['deletion']]);
+  assert.deepEqual([armRename.event.category, armRename.event.type], [['file'], ['change']]);
+});
+
+test('relative names: joined to the cwd with . and .. resolved, every item in auditd.paths; not after a directory fd', () => {
+  const [sudoers, shadow, rename, unlinkat] = docs('hand-relative.log');
+  assert.equal(sudoers.auditd.name[1], 'sudoers', 'the raw name stays as written');
+  assert.equal(sudoers.file.path, '/etc/sudoers');
+  assert.deepEqual(sudoers.auditd.paths, ['/etc', '/etc/sudoers']);
+  assert.equal(shadow.file.path, '/etc/shadow');
+  assert.deepEqual(shadow.auditd.paths, ['/etc', '/etc/shadow']);
+  // rename's target is a later item than its source: only auditd.paths carries it
+  assert.equal(rename.file.path, '/tmp/job');
+  assert.deepEqual(rename.auditd.paths, ['/tmp', '/etc/cron.d', '/tmp/job', '/etc/cron.d/job']);
+  // unlinkat(4, "sudoers"): relative to descriptor 4, not to the cwd /etc
+  assert.equal(unlinkat.file.path, 'sudoers');
+  assert.deepEqual(unlinkat.auditd.paths, ['/etc', 'sudoers']);
+});
+
+test('syscall names per architecture: aarch64 and i386 numbers name execve, an x86_64 number on aarch64 does not', () => {
+  const [arm, i386, armAt, i386At, pipe2, openat] = docs('hand-arch.log');
+  assert.deepEqual([arm.host.architecture, arm.auditd.syscall, arm.auditd.syscall_name], ['aarch64', '221', 'execve']);
+  assert.deepEqual([i386.host.architecture, i386.auditd.syscall, i386.auditd.syscall_name], ['i386', '11', 'execve']);
+  assert.deepEqual([armAt.auditd.syscall, armAt.auditd.syscall_name], ['281', 'execveat']);
+  assert.deepEqual([i386At.auditd.syscall, i386At.auditd.syscall_name], ['358', 'execveat']);
+  assert.deepEqual(arm.event.type, ['start']);
+  // 59 is execve on x86_64 but pipe2 on aarch64
+  assert.equal(pipe2.auditd.syscall, '59');
+  assert.notEqual(pipe2.auditd.syscall_name, 'execve');
+  assert.deepEqual([openat.auditd.syscall_name, openat.event.category, openat.event.type], ['openat', ['file'], ['creation']]);
+});
+
 test('user-space records: the msg= pairs, accounts, remote addresses, configuration changes', () => {
   const d = docs('hand-iam.log');
   const byAction = (a: string) => d.filter((e) => e.event.action === a);
