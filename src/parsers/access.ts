@@ -209,19 +209,41 @@ function outcome(status: number | undefined): string | undefined {
   return status >= 400 ? 'failure' : status >= 100 ? 'success' : 'unknown';
 }
 
+/**
+ * Where the time field starts: the first ` [dd/Mon/yyyy:` followed by the quoted request (or a server name and the
+ * request). A user name may hold a time of its own, but never an unescaped quote. Else the first such stamp (the
+ * line is then rejected for its request); -1 when there is none.
+ */
+function timeStart(line: string): number {
+  let first = -1;
+  for (let b = line.indexOf(' ['); b >= 0; b = line.indexOf(' [', b + 2)) {
+    if (!(line.charCodeAt(b + 4) === SLASH && line.charCodeAt(b + 8) === SLASH && line.charCodeAt(b + 13) === COLON)) continue;
+    if (first < 0) first = b;
+    const close = line.indexOf(']', b + 2);
+    if (close < 0 || line.charCodeAt(close + 1) !== SP) continue;
+    if (line.charCodeAt(close + 2) === QUOTE) return b;
+    const sp = line.indexOf(' ', close + 2);
+    if (sp > 0 && line.charCodeAt(sp + 1) === QUOTE) return b;
+  }
+  return first;
+}
+
 export function parseAccessLine(line: string, ctx: ParserContext): ParsedEvent | string {
   const n = line.length;
   if (n === 0) return 'empty line';
   if (line.charCodeAt(0) === LBRACKET) return parseSslRequest(line, ctx);
-  // the time: " [dd/Mon/yyyy:"
-  let b = line.indexOf(' [');
-  while (b >= 0 && !(line.charCodeAt(b + 4) === SLASH && line.charCodeAt(b + 8) === SLASH && line.charCodeAt(b + 13) === COLON)) {
-    b = line.indexOf(' [', b + 2);
-  }
+  const b = timeStart(line);
   if (b < 0) return NO_TIME;
   // the two fields before the time (identd, user) and the client part before them
-  const j = b > 0 ? line.lastIndexOf(' ', b - 1) : -1;
-  const k = j > 0 ? line.lastIndexOf(' ', j - 1) : -1;
+  let j = b > 0 ? line.lastIndexOf(' ', b - 1) : -1;
+  let k = j > 0 ? line.lastIndexOf(' ', j - 1) : -1;
+  // a user name with spaces (sent by the client, written unescaped): identd is "-" after an address; more "-"
+  // fields than two are a custom format's, not a user
+  const d = line.indexOf(' - ');
+  if (d > 0 && d < k && ipVersion(line.slice(line.lastIndexOf(' ', d - 1) + 1, d)) !== 0 && /[^ -]/.test(line.slice(d + 3, b))) {
+    k = d;
+    j = d + 2;
+  }
   if (k <= 0) return NO_CLIENT;
   const close = line.indexOf(']', b + 2);
   if (close < 0) return NO_TIME;

@@ -61,13 +61,44 @@ function setClient(f: Fields, value: string, withPort: boolean): void {
   if (Number.isInteger(n) && n >= 0 && n <= 65535 && port !== '') f['source.port'] = n;
 }
 
-/** The user of the mod_auth_basic / mod_auth_digest failures that brute-force detection looks for. */
-const AUTH_FAILURE = [
-  /^(?:AH\d{5}: )?user (\S+): authentication failure for "/,
-  /^(?:AH\d{5}: )?user (\S+) not found: /,
-  /^(?:AH\d{5}: |Digest: )?user (\S+): password mismatch: /,
-  /^(?:AH\d{5}: |Digest: )?user `([^']*)' in realm `[^']*' not found/,
+type Failure = 'authentication' | 'denied' | 'not_found';
+
+/**
+ * The failures that brute-force and probing detection look for, in the wording of 2.2 and 2.4 (after the AH code
+ * and before ", referer: "): mod_auth_basic / mod_auth_digest (authentication), mod_authz_* and mod_access_compat
+ * (access denied), mod_cgi and the core (a script or file asked for that is not there). Groups: the user, the request path (r->uri) or
+ * the file (r->filename, a path on disk). A basic-auth user cannot hold a colon: the header splits at the first.
+ */
+const FAILURES: [RegExp, Failure][] = [
+  [/^(?:Digest: )?user `(?<user>[^']*)' in realm `[^']*' not found: (?<uri>.*)$/s, 'authentication'],
+  [/^user (?<user>[^:]*): authentication failure for "(?<uri>.*)": /s, 'authentication'],
+  [/^user (?<user>.*?) not found(?:: (?<uri>.*))?$/s, 'authentication'],
+  [/^(?:Digest: )?user (?<user>.*?): password mismatch: (?<uri>.*)$/s, 'authentication'],
+  [/^client used wrong authentication scheme: (?<uri>.*)$/s, 'authentication'],
+  [/^user (?<user>[^:]*): authorization failure for "(?<uri>.*)": /s, 'denied'],
+  [/^Authorization of user (?<user>.*?) to access (?<uri>.*) failed, reason: /s, 'denied'],
+  // r->filename, or "uri " and the path when the request maps to no file
+  [/^client denied by server configuration: (?:uri (?<uri>.*)|(?<file>.*))$/s, 'denied'],
+  [/^script not found or unable to stat: (?<file>.*)$/s, 'not_found'],
+  [/^stderr from (?<file>.*): script not found or unable to stat$/s, 'not_found'],
+  [/^script '(?<file>.*)' not found or unable to stat$/s, 'not_found'],
+  [/^File does not exist: (?<file>.*)$/s, 'not_found'],
 ];
+
+/** event.category / type / outcome and the user and path of a failure message. */
+function setFailure(f: Fields, body: string): void {
+  for (const [re, kind] of FAILURES) {
+    const g = re.exec(body)?.groups;
+    if (!g) continue;
+    f['event.outcome'] = 'failure';
+    if (kind === 'authentication') f['event.category'] = ['web', 'authentication'];
+    else if (kind === 'denied') f['event.type'] = ['access', 'denied'];
+    if (g.user) f['user.name'] = g.user;
+    if (g.uri) f['url.path'] = g.uri;
+    if (g.file) f['file.path'] = g.file;
+    return;
+  }
+}
 
 const BEFORE_CLIENT = /^(?:[\w.-]+\(\d+\): (?:\(-?\d+\)[^:[\]]*: )?|\(-?\d+\)[^:[\]]*: )(?=\[(?:client|remote) )/;
 
@@ -173,17 +204,7 @@ function parseLine(line: string, ctx: ParserContext): ParsedEvent | string {
   }
   const ref = msg.lastIndexOf(', referer: ');
   if (ref >= 0) f['http.request.referrer'] = msg.slice(ref + 11);
-  if (msg.includes('user ')) {
-    for (const re of AUTH_FAILURE) {
-      const m = re.exec(msg);
-      if (m) {
-        f['user.name'] = m[1];
-        f['event.category'] = ['web', 'authentication'];
-        f['event.outcome'] = 'failure';
-        break;
-      }
-    }
-  }
+  setFailure(f, msg.slice(f['error.code'] === undefined ? codeAt : codeAt + 9, ref >= 0 ? ref : msg.length));
   return { ts, dataset: 'apache.error', fields: f, flags };
 }
 
@@ -206,5 +227,6 @@ export const apacheError: Parser = {
     { name: 'error.code', type: 'keyword', desc: 'Apache 2.4 message code, e.g. AH01618', filledBy: 'apache-error' },
     WEB_FIELDS.threadId,
     WEB_FIELDS.sourceAddress,
+    { name: 'file.path', type: 'keyword', desc: 'the file on disk an Apache error line names (denied by configuration, file or script not found)', filledBy: 'apache-error' },
   ] satisfies FieldDef[],
 };

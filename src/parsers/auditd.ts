@@ -664,7 +664,7 @@ function fieldDefs(): FieldDef[] {
     d('user.target.id', 'keyword', 'uid of the account created, deleted or changed (id= of ADD_USER, USER_MGMT, ...)'),
     d('group.name', 'keyword', 'group created, deleted or changed'),
     d('group.id', 'keyword', 'gid of the group created, deleted or changed'),
-    d('file.path', 'keyword', 'the main object of the event: first PATH item that is not a parent directory, made absolute against the cwd (not after a directory descriptor) with . and .. resolved'),
+    d('file.path', 'keyword', 'the file the event is about: in auditd the first PATH item that is not a parent directory, made absolute against the cwd (not after a directory descriptor) with . and .. resolved; in Apache error logs the file a denial or not-found line names'),
     d('file.name', 'keyword', 'the object of an SELinux denial when only its last component is known (name=)'),
     d('source.domain', 'keyword', 'remote host name (hostname= of user-space records)'),
     d('host.architecture', 'keyword', 'x86_64, i386, aarch64, arm (from arch=)'),

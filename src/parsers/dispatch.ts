@@ -6,6 +6,7 @@ import { Status, type LineRef, type ParsedEvent } from '../model/event.js';
 import { PARSERS, RAW, parserByName } from './registry.js';
 import type { LineParser, Parser, ParserContext } from './types.js';
 import { UsageError } from '../errors.js';
+import { plainIps } from './lib.js';
 
 /** How many leading lines of a stream are sampled to choose its parser. */
 export const SAMPLE_LINES = 200;
@@ -77,6 +78,7 @@ export class Dispatcher {
     if (this.main.held?.()) for (const ev of this.main.flush()) this.emitParsed(ev, '', at);
     const ev = this.fallback.parse(line, at) as ParsedEvent;
     ev.fields['error.message'] = reason;
+    plainIps(ev.fields);
     this.emit(ev, Status.UNPARSED, at, line, 1);
   }
 
@@ -94,6 +96,7 @@ export class Dispatcher {
     else if (status === Status.UNPARSED && ev.fields['error.message'] === undefined) {
       ev.fields['error.message'] = 'no parser recognised this input';
     }
+    plainIps(ev.fields);
     if (ev.span) this.emit(ev, status, ev.span.at, ev.span.raw, ev.span.lines);
     else this.emit(ev, status, at, line, 1);
   }

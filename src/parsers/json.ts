@@ -1,7 +1,8 @@
 /**
  * JSON lines. ECS-shaped documents (an @timestamp plus ECS objects or dotted ECS names, or an `ecs` version) keep
  * their names, flattened to dotted form; other documents get the usual keys mapped (keymap.ts) and keep the rest
- * under `json.<key>`. CloudTrail's shapes belong to the cloudtrail parser and score 0 here.
+ * under `json.<key>`, and those that are a web server's access entries (nginx, Caddy, Traefik, Envoy JSON formats)
+ * get the access parser's dataset, web.access. CloudTrail's shapes belong to the cloudtrail parser and score 0 here.
  */
 import type { FieldValue } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
@@ -85,14 +86,14 @@ function parseLine(line: string, ctx: ParserContext) {
     if (isObject(v)) flatten(m, k, v, ctx, ecs ? 'ecs' : 'nested', 1);
     else mapKey(m, k, v, 'json', ctx, ecs ? 'ecs' : 'usual');
   }
-  if (!ecs) webEvent(m);
+  if (!ecs) webEvent(m, 'json');
   return { ts: m.ts, dataset: m.dataset ?? 'json', fields: m.fields, flags: m.flags };
 }
 
 export const json: Parser = {
   name: 'json',
   description: 'JSON lines: ECS documents keep their names; other documents get the usual keys mapped',
-  datasets: ['json'],
+  datasets: ['json', 'web.access'],
   detect(sample) {
     let hits = 0;
     for (const line of sample) {

@@ -97,26 +97,32 @@ function role(keys: string[], r: Role): void {
   for (const k of keys) ROLES.set(k, r);
 }
 // t: log15 and Grafana; time_local and time_iso8601: nginx variables, as JSON log formats name them
-role(['time', 'timestamp', 'ts', 't', '@timestamp', 'date', 'datetime', 'time_local', 'time_iso8601'], time);
-role(['ip', 'client_ip', 'clientip', 'remote_addr', 'remoteaddr', 'remote_ip', 'src_ip', 'srcip', 'source_ip', 'src', 'fwd'], address('source'));
+// startutc: Traefik; start_time: Envoy
+role(['time', 'timestamp', 'ts', 't', '@timestamp', 'date', 'datetime', 'time_local', 'time_iso8601', 'startutc', 'start_time'], time);
+// clientaddr and clienthost: Traefik; downstream_remote_address: Envoy
+role(['ip', 'client_ip', 'clientip', 'remote_addr', 'remoteaddr', 'remote_ip', 'src_ip', 'srcip', 'source_ip', 'src', 'fwd', 'clientaddr', 'clienthost', 'downstream_remote_address'], address('source'));
 role(['dst_ip', 'dstip', 'dest_ip', 'destination_ip', 'dst'], address('destination'));
 role(['src_port', 'srcport', 'sport', 'source_port', 'client_port', 'remote_port'], number('source.port', 65535));
 role(['dst_port', 'dstport', 'dport', 'dest_port', 'destination_port'], number('destination.port', 65535));
-role(['user', 'username', 'user_name', 'remote_user'], (m, v) => {
+// "-" is how web servers write an absent value (nginx's escape=json an empty string): taken, as nothing
+role(['user', 'username', 'user_name', 'remote_user', 'clientusername'], (m, v) => {
   const s = str(v);
-  return s !== undefined && s !== '' && s !== '-' && put(m, 'user.name', s);
+  return s === '-' || (s !== undefined && s !== '' && put(m, 'user.name', s));
 });
-role(['status', 'status_code', 'statuscode', 'http_status'], (m, v) => {
+const status: Role = (m, v) => {
   const n = int(v, 999);
   return n !== undefined && n >= 100 && put(m, 'http.response.status_code', n);
-});
-role(['method', 'http_method', 'request_method', 'verb'], (m, v) => typeof v === 'string' && /^[A-Za-z]{1,20}$/.test(v) && put(m, 'http.request.method', v));
+};
+// downstreamstatus: Traefik (what the client got); response_code: Envoy
+role(['status', 'status_code', 'statuscode', 'http_status', 'downstreamstatus', 'response_code'], status);
+const method: Role = (m, v) => typeof v === 'string' && /^[A-Za-z]{1,20}$/.test(v) && put(m, 'http.request.method', v);
+role(['method', 'http_method', 'request_method', 'verb', 'requestmethod'], method);
 const url: Role = (m, v) => {
   if (typeof v !== 'string' || v === '' || m.fields['url.original'] !== undefined) return false;
   setUrl(m.fields, v);
   return true;
 };
-role(['path', 'url', 'uri', 'request_uri'], url);
+role(['path', 'url', 'uri', 'request_uri', 'requestpath'], url);
 // nginx JSON formats log "$request", the whole request line
 ROLES.set('request', (m, v, ctx) => {
   if (typeof v !== 'string' || m.fields['url.original'] !== undefined) return false;
@@ -130,11 +136,57 @@ role(['message', 'msg', 'log'], (m, v) => typeof v === 'string' && put(m, 'messa
 role(['level', 'lvl', 'severity', 'loglevel', 'log_level'], (m, v) =>
   put(m, 'log.level', typeof v === 'number' ? (PINO_LEVELS[v] ?? String(v)) : typeof v === 'string' ? v : undefined),
 );
-role(['user_agent', 'useragent', 'http_user_agent'], text('user_agent.original'));
-role(['referer', 'referrer', 'http_referer', 'http_referrer'], (m, v) => typeof v === 'string' && v !== '-' && put(m, 'http.request.referrer', v));
-role(['bytes', 'body_bytes_sent', 'bytes_sent'], number('http.response.body.bytes', Number.MAX_SAFE_INTEGER));
+const agent: Role = (m, v) => {
+  const s = firstString(v);
+  return s === '-' || s === '' || (s !== undefined && put(m, 'user_agent.original', s));
+};
+const referrer: Role = (m, v) => {
+  const s = firstString(v);
+  return s === '-' || s === '' || (s !== undefined && put(m, 'http.request.referrer', s));
+};
+// request_user-agent and request_referer: Traefik's logged headers
+role(['user_agent', 'useragent', 'http_user_agent', 'request_user-agent'], agent);
+role(['referer', 'referrer', 'http_referer', 'http_referrer', 'request_referer'], referrer);
+const bytes = number('http.response.body.bytes', Number.MAX_SAFE_INTEGER);
+role(['bytes', 'body_bytes_sent', 'bytes_sent', 'downstreamcontentsize'], bytes);
+/** `HTTP/1.1` as nginx's $server_protocol, Traefik, Envoy and Caddy write it. */
+const version: Role = (m, v) => {
+  const h = typeof v === 'string' ? /^HTTP\/(\d+(?:\.\d+)?)$/i.exec(v) : null;
+  return h !== null && put(m, 'http.version', h[1]);
+};
+role(['server_protocol', 'protocol', 'requestprotocol', 'proto', 'http_version'], version);
 role(['hostname'], text('host.name'));
 role(['pid'], number('process.pid', Number.MAX_SAFE_INTEGER));
+
+/**
+ * Names flattened from nested objects (lower-cased) that web servers and HTTP middleware use for the request:
+ * Caddy's access log (request.*, headers as lists) and pino-http / bunyan serializers (req.*, res.*).
+ */
+const NESTED_ROLES = new Map<string, Role>([
+  ['request.remote_ip', address('source')],
+  ['request.remote_port', number('source.port', 65535)],
+  // the client behind Caddy's trusted proxies: the real one, so it replaces remote_ip
+  ['request.client_ip', (m, v) => {
+    if (typeof v !== 'string' || ipVersion(v) === 0) return false;
+    m.fields['source.ip'] = v;
+    return true;
+  }],
+  ['request.method', method],
+  ['request.uri', url],
+  ['request.proto', version],
+  ['request.headers.user-agent', agent],
+  ['request.headers.referer', referrer],
+  ['req.remoteaddress', address('source')],
+  ['req.remoteport', number('source.port', 65535)],
+  ['req.method', method],
+  ['req.url', url],
+  ['req.headers.user-agent', agent],
+  ['req.headers.referer', referrer],
+  ['res.statuscode', status],
+]);
+
+/** A key that names the response size only on a line that is an HTTP exchange (Caddy's), taken then. */
+const EXCHANGE_SIZE = 'size';
 
 /** A value coerced to the type of its store column; undefined when it cannot be. */
 function coerce(type: string, v: FieldValue): FieldValue | undefined {
@@ -174,10 +226,10 @@ export type KeyMode = 'usual' | 'nested' | 'ecs';
 
 /** Maps one key (a top-level key, or a dotted name flattened from a nested object) and its value. */
 export function mapKey(m: Mapped, key: string, value: FieldValue, prefix: string, ctx: ParserContext, mode: KeyMode): void {
-  if (mode === 'usual') {
-    const r = ROLES.get(key.toLowerCase());
+  if (mode !== 'ecs') {
+    const r = (mode === 'usual' ? ROLES : NESTED_ROLES).get(key.toLowerCase());
     if (r && r(m, value, ctx)) return;
-  } else if (mode === 'ecs' && key === '@timestamp' && time(m, value, ctx)) {
+  } else if (key === '@timestamp' && time(m, value, ctx)) {
     return;
   }
   if (key === 'event.dataset' && typeof value === 'string' && /^[\w.-]{1,100}$/.test(value) && m.dataset === undefined) {
@@ -200,12 +252,27 @@ export function mapKey(m: Mapped, key: string, value: FieldValue, prefix: string
   m.fields[`${prefix}.${safeName(key)}`] = value;
 }
 
-/** event.category / type / outcome for lines that carry an HTTP request, unless the line named its own. */
-export function webEvent(m: Mapped): void {
+/**
+ * event.category / type / outcome for lines that carry an HTTP request, unless the line named its own. A line with a
+ * status and a method or URL is an access-log entry (nginx / Caddy / Traefik / Envoy JSON formats, a router's
+ * logfmt): it gets the access parser's dataset, so the web rules read it as they read combined logs. `prefix` is
+ * where mapKey kept the keys no ECS field took.
+ */
+export function webEvent(m: Mapped, prefix: string): void {
   const f = m.fields;
   const status = f['http.response.status_code'];
   if (f['event.category'] !== undefined || (status === undefined && f['http.request.method'] === undefined)) return;
   f['event.category'] = ['web'];
   f['event.type'] = ['access'];
   if (typeof status === 'number' && f['event.outcome'] === undefined) f['event.outcome'] = status >= 400 ? 'failure' : 'success';
+  if (status === undefined || (f['http.request.method'] === undefined && f['url.original'] === undefined) || m.dataset !== undefined) return;
+  m.dataset = 'web.access';
+  const size = `${prefix}.${EXCHANGE_SIZE}`;
+  const n = f[size] === undefined ? undefined : int(f[size], Number.MAX_SAFE_INTEGER);
+  if (n !== undefined && put(m, 'http.response.body.bytes', n)) delete f[size];
+}
+
+function firstString(v: FieldValue): string | undefined {
+  if (typeof v === 'string') return v;
+  return Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined;
 }

@@ -1,5 +1,7 @@
 /** Helpers shared by parsers: timestamps in the usual log shapes and IP addresses. Pure and allocation-light. */
 import { isIP } from 'node:net';
+import type { Fields } from '../model/event.js';
+import { formatIPv4, parseIp } from '../util/ip.js';
 import { MONTHS, parseOffset, wallToUtc } from '../util/time.js';
 
 /** [10/Oct/2000:13:55:36 -0700] (the brackets excluded), optional fraction after the seconds. NaN when not. */
@@ -111,6 +113,28 @@ export function findIp(text: string): string | undefined {
 
 export function isIpAddress(s: string): boolean {
   return isIP(s) !== 0;
+}
+
+/** An IPv4-mapped IPv6 address (::ffff:1.2.3.4, ::FFFF:102:304, 0:0:0:0:0:ffff:1.2.3.4) as its IPv4 address; anything else as it is. */
+export function plainIp(s: string): string {
+  // every spelling of a mapped address holds "ffff" and a colon: the rest is never parsed
+  if (s.indexOf(':') < 0 || !/ffff/i.test(s)) return s;
+  const p = parseIp(s);
+  return p && p.v === 4 ? formatIPv4(p.n) : s;
+}
+
+/**
+ * Every IP field of an event (a name ending in .ip: source.ip, destination.ip, client.ip, host.ip lists, ...) in
+ * plainIp form. Dual-stack servers (Node, Java, nginx or Apache on a [::] socket) log IPv4 clients as ::ffff:a.b.c.d:
+ * one spelling per address keeps group-bys, feed ranges and GeoIP lookups whole. Ingest calls it for every parser.
+ */
+export function plainIps(f: Fields): void {
+  for (const k in f) {
+    if (k.charCodeAt(k.length - 1) !== 112 /* p */ || !k.endsWith('.ip')) continue;
+    const v = f[k];
+    if (typeof v === 'string') f[k] = plainIp(v);
+    else if (Array.isArray(v)) f[k] = v.map((x) => (typeof x === 'string' ? plainIp(x) : x));
+  }
 }
 
 /** A port or count field: a non-negative integer, or undefined for "-" and anything else. */

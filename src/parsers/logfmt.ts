@@ -70,7 +70,7 @@ function parseLine(line: string, ctx: ParserContext) {
   if (!pairs) return NOT_LOGFMT;
   const m: Mapped = { fields: {}, flags: 0 };
   for (const [k, v] of pairs) mapKey(m, k, v, 'logfmt', ctx, 'usual');
-  webEvent(m);
+  webEvent(m, 'logfmt');
   return { ts: m.ts, dataset: m.dataset ?? 'logfmt', fields: m.fields, flags: m.flags };
 }
 
@@ -82,7 +82,7 @@ function isOtherFormat(line: string): boolean {
 export const logfmt: Parser = {
   name: 'logfmt',
   description: 'logfmt / key=value lines',
-  datasets: ['logfmt'],
+  datasets: ['logfmt', 'web.access'],
   detect(sample) {
     let hits = 0;
     for (const line of sample) {

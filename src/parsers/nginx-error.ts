@@ -90,13 +90,56 @@ function parseHead(line: string, ctx: ParserContext): ParsedEvent | string {
 
 const LENIENT_KEYS = ['server', 'request', 'upstream', 'host'];
 
-/** Keys nginx appends after a message (ngx_http_log_error and the mail and stream modules). */
-const TRAILER_KEYS = new Set(['server', 'request', 'subrequest', 'upstream', 'host', 'referrer', 'login']);
+/**
+ * Keys nginx appends after `, client: A`, in the order it writes them (ngx_http_log_error and the mail and stream
+ * modules): a trailer names each at most once, in this order.
+ */
+const TRAILER_ORDER = ['server', 'login', 'request', 'subrequest', 'upstream', 'host', 'referrer'];
+
+/** A request line as nginx 1.21.1 and later accept it: no space inside the target. */
+const REQUEST_LINE = /^[A-Z_-]+ [^ ]+(?: HTTP\/[\d.]*)?$/;
+
+/**
+ * Whether a value can be what nginx writes for that key. Values are written unescaped, so these shapes are what
+ * keeps a quoted value from swallowing the text after it: the request and the subrequest, upstream and host have no
+ * space (nginx refuses one there); only the login and the referrer can hold anything.
+ */
+function plausible(rank: number, value: string): boolean {
+  switch (TRAILER_ORDER[rank]) {
+    case 'request':
+      return REQUEST_LINE.test(value);
+    case 'subrequest':
+    case 'upstream':
+    case 'host':
+      return value.indexOf(' ') < 0;
+    default:
+      return true;
+  }
+}
+
+/**
+ * Where the quoted value of the key of `rank` that opens just before `from` closes: at the first quote followed by
+ * the end of the line or by a key nginx writes later; the referrer, last of all, at the line's last quote. The end of
+ * the line when it has no such quote (nginx cuts lines at 2 KiB).
+ */
+function quoteEnd(msg: string, from: number, rank: number): number {
+  if (TRAILER_ORDER[rank] === 'referrer') {
+    const q = msg.lastIndexOf('"');
+    return q >= from ? q : msg.length;
+  }
+  for (let q = msg.indexOf('"', from); q >= 0; q = msg.indexOf('"', q + 1)) {
+    if (q === msg.length - 1) return q;
+    if (msg.charCodeAt(q + 1) !== 44 || msg.charCodeAt(q + 2) !== 32) continue;
+    const ke = msg.indexOf(': ', q + 3);
+    if (ke > 0 && TRAILER_ORDER.indexOf(msg.slice(q + 3, ke)) > rank) return q;
+  }
+  return msg.length;
+}
 
 /**
  * The `, client: A, server: S, request: "R", upstream: "U", host: "H", referrer: "F"` trailer, read strictly from
- * `start` (just after "client: ") to the end: quoted values hold no quote, except the referrer, which is last and
- * may. Null when the text from there is not such a trailer; a line cut inside the last value is accepted.
+ * `start` (just after "client: ") to the end of the line: known keys in nginx's order, each value of the shape nginx
+ * writes. Null when the text from there is not such a trailer; a line cut inside the last value is accepted.
  */
 function readTrailer(msg: string, start: number): Map<string, string> | null {
   const out = new Map<string, string>();
@@ -106,50 +149,59 @@ function readTrailer(msg: string, start: number): Map<string, string> | null {
   if (client.length === 0 || client.indexOf(' ') >= 0 || client.indexOf('"') >= 0) return null;
   out.set('client', client);
   let p = e;
+  let last = -1;
   while (p < msg.length) {
     if (msg.charCodeAt(p) !== 44 || msg.charCodeAt(p + 1) !== 32) return null;
     const ke = msg.indexOf(': ', p + 2);
     if (ke < 0) return null;
-    const key = msg.slice(p + 2, ke);
-    if (!TRAILER_KEYS.has(key) || out.has(key)) return null;
-    let v = ke + 2;
+    const rank = TRAILER_ORDER.indexOf(msg.slice(p + 2, ke));
+    if (rank <= last) return null;
+    last = rank;
+    const v = ke + 2;
+    let value: string;
     if (msg.charCodeAt(v) === 34) {
-      v++;
-      let q = key === 'referrer' ? msg.lastIndexOf('"') : msg.indexOf('"', v);
-      if (q < v) q = msg.length;
-      out.set(key, msg.slice(v, q));
+      const q = quoteEnd(msg, v + 1, rank);
+      value = msg.slice(v + 1, q);
       p = q + 1;
     } else {
       let q = msg.indexOf(', ', v);
       if (q < 0) q = msg.length;
-      const value = msg.slice(v, q);
+      value = msg.slice(v, q);
       if (value.indexOf('"') >= 0) return null;
-      out.set(key, value);
       p = q;
     }
+    if (!plausible(rank, value)) return null;
+    out.set(TRAILER_ORDER[rank], value);
   }
   return out;
 }
 
-/**
- * The first `, client: ` whose trailer reads cleanly to the end (text injected before or after it cannot pose as
- * it), and where it starts.
- */
-function findTrailer(msg: string): { at: number; keys: Map<string, string> } | undefined {
-  let i = msg.indexOf(', client: ');
-  const first = i;
-  for (let tries = 0; i !== -1 && tries < 8; tries++) {
-    const keys = readTrailer(msg, i + 10);
-    if (keys) return { at: i, keys };
-    i = msg.indexOf(', client: ', i + 10);
+/** How many `, client: ` a line is searched for: nginx writes one, the rest is text sent by the client. */
+const MAX_CANDIDATES = 8;
+
+type Reading = { at: number; keys: Map<string, string> };
+type Trailer = Reading | { ats: number[]; conflict: string[] };
+
+/** A value without the space or quote that text around it would bring: `, client: A, server: S` as nginx writes them. */
+function plainUntilComma(msg: string, start: number): number {
+  let e = msg.indexOf(', ', start);
+  if (e < 0) e = msg.length;
+  for (let k = start; k < e; k++) {
+    const c = msg.charCodeAt(k);
+    if (c === 32 || c === 34) return -1;
   }
-  if (first === -1) return undefined;
-  // not a clean trailer (the stream module adds "bytes from/to ..."): the known keys after the first "client: "
-  const keys = new Map<string, string>();
-  const cs = first + 10;
-  let ce = msg.indexOf(', ', cs);
-  if (ce < 0) ce = msg.length;
-  keys.set('client', msg.slice(cs, ce));
+  return e;
+}
+
+/**
+ * The weaker reading, for lines whose trailer does not read cleanly (the stream module adds "bytes from/to ...",
+ * nginx before 1.21.1 let a request hold spaces): a plain client, then the end or a plain `, server: `.
+ */
+function weakTrailer(msg: string, at: number): Map<string, string> | null {
+  const ce = plainUntilComma(msg, at + 10);
+  if (ce <= at + 10) return null;
+  if (ce < msg.length && (!msg.startsWith(', server: ', ce) || plainUntilComma(msg, ce + 10) < 0)) return null;
+  const keys = new Map<string, string>([['client', msg.slice(at + 10, ce)]]);
   for (const key of LENIENT_KEYS) {
     const k = msg.indexOf(`, ${key}: `, ce);
     if (k < 0) continue;
@@ -159,7 +211,38 @@ function findTrailer(msg: string): { at: number; keys: Map<string, string> } | u
     if (ve < 0) ve = msg.length;
     keys.set(key, msg.slice(quoted ? vs + 1 : vs, ve));
   }
-  return { at: first, keys };
+  return keys;
+}
+
+/** The first reading, or a conflict when the readings name different clients. */
+function pick(found: Reading[]): Trailer | undefined {
+  const clients = [...new Set(found.map((t) => t.keys.get('client')!))];
+  if (clients.length > 1) return { ats: found.map((t) => t.at), conflict: clients };
+  return found[0];
+}
+
+/**
+ * nginx's own trailer. Request, referrer and parts of the message are written unescaped, so text a client sent
+ * can hold a trailer of its own: before the real one (in the message) or after it (in a value). Only text that
+ * reads as a whole trailer to the end of the line counts (or, when none does, the weaker reading). When two
+ * readings name different clients, nothing on the line tells nginx's from the forged one (a forged one in the
+ * message swallows the real one into its referrer just as a real referrer holds a forged one): the line is a
+ * conflict, and its clients are only listed.
+ */
+function findTrailer(msg: string): Trailer | undefined {
+  const strict: Reading[] = [];
+  const weak: Reading[] = [];
+  let i = msg.indexOf(', client: ');
+  for (let tries = 0; i !== -1 && tries < MAX_CANDIDATES; tries++) {
+    const keys = readTrailer(msg, i + 10);
+    if (keys) strict.push({ at: i, keys });
+    else if (strict.length === 0) {
+      const w = weakTrailer(msg, i);
+      if (w) weak.push({ at: i, keys: w });
+    }
+    i = msg.indexOf(', client: ', i + 10);
+  }
+  return pick(strict.length > 0 ? strict : weak);
 }
 
 const NOT_FOUND = /":? was not found in "[^"]*"$/;
@@ -184,7 +267,9 @@ function finish(ev: ParsedEvent): ParsedEvent {
   const f = ev.fields;
   const msg = f.message as string;
   const t = findTrailer(msg);
-  if (t) {
+  if (t && 'conflict' in t) {
+    f['nginx.error.conflicting_clients'] = t.conflict;
+  } else if (t) {
     const client = t.keys.get('client')!;
     if (ipVersion(client) !== 0) f['source.ip'] = client;
     else if (client !== '') f['source.address'] = client;
@@ -204,7 +289,10 @@ function finish(ev: ParsedEvent): ParsedEvent {
     const login = t.keys.get('login');
     if (login !== undefined) f['user.name'] = login;
   }
-  const user = authUser(t ? msg.slice(0, t.at) : msg);
+  // a conflict's message ends before one of its readings, and a forged reading may sit inside the user name
+  const heads = !t ? [msg.length] : 'ats' in t ? t.ats : [t.at];
+  let user: string | undefined;
+  for (let k = heads.length - 1; k >= 0 && user === undefined; k--) user = authUser(msg.slice(0, heads[k]));
   if (user !== undefined) {
     f['user.name'] = user;
     f['event.category'] = ['web', 'authentication'];
@@ -290,5 +378,6 @@ export const nginxError: Parser = {
     WEB_FIELDS.urlDomain,
     { name: 'nginx.error.connection_id', type: 'long', desc: 'the connection serial (*N) of an nginx error line', filledBy: 'nginx-error' },
     { name: 'nginx.error.upstream', type: 'keyword', desc: 'the upstream named in an nginx error line', filledBy: 'nginx-error' },
+    { name: 'nginx.error.conflicting_clients', type: 'keyword[]', desc: 'the clients of an nginx error line that reads as two trailers naming different clients, one forged by text the client sent; source.ip is then left empty', filledBy: 'nginx-error' },
   ] satisfies FieldDef[],
 };

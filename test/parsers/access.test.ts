@@ -147,6 +147,43 @@ test('a line cut inside the user agent keeps what it has; one cut inside the req
   assert.equal(typeof parseAccessLine('192.0.2.1 - - [10/Oct/2026:13:5', CTX), 'string');
 });
 
+test('hostile lines: quotes and a status inside the referrer, user agent or request never shift status and size', () => {
+  const T = '[03/Mar/2024:10:15:02 +0000]';
+  for (const [line, agent, referrer, target] of [
+    // nginx escapes a quote as \x22, Apache as \"
+    [`203.0.113.5 - - ${T} "GET /a HTTP/1.1" 404 10 "http://x/\\x22 200 123 \\x22y" "ua\\x22 200 999 \\x22"`, 'ua\\x22 200 999 \\x22', 'http://x/\\x22 200 123 \\x22y', '/a'],
+    [`203.0.113.5 - - ${T} "GET /a HTTP/1.1" 404 10 "http://x/\\" 200 123 \\"y" "Mozilla \\" 200 999 \\""`, 'Mozilla " 200 999 "', 'http://x/" 200 123 "y', '/a'],
+    [`203.0.113.5 - - ${T} "GET /a\\" 200 123 \\" HTTP/1.1" 404 10 "-" "curl"`, 'curl', undefined, '/a" 200 123 "'],
+    [`203.0.113.5 - - ${T} "GET /a\\x22 200 123 \\x22 HTTP/1.1" 404 10 "-" "curl"`, 'curl', undefined, '/a\\x22 200 123 \\x22'],
+  ] as const) {
+    const f = parse(line).fields;
+    assert.equal(f['http.response.status_code'], 404, line);
+    assert.equal(f['http.response.body.bytes'], 10, line);
+    assert.equal(f['event.outcome'], 'failure', line);
+    assert.equal(f['source.ip'], '203.0.113.5', line);
+    assert.equal(f['user_agent.original'], agent, line);
+    assert.equal(f['http.request.referrer'], referrer, line);
+    assert.equal(f['url.original'], target, line);
+  }
+});
+
+test('hostile lines: a user name (sent by the client, spaces unescaped) cannot hide the line, pose as the time or add a client', () => {
+  // a time of its own in the name: the real time is the one before the quoted request
+  const a = parse('203.0.113.5 - a [01/Jan/2020:00:00:00 +0000] b [03/Mar/2024:10:15:02 +0000] "GET /private HTTP/1.1" 401 10 "-" "curl"');
+  assert.equal(a.ts, Date.UTC(2024, 2, 3, 10, 15, 2));
+  assert.equal(a.fields['user.name'], 'a [01/Jan/2020:00:00:00 +0000] b');
+  assert.equal(a.fields['http.response.status_code'], 401);
+  assert.equal(a.fields['url.original'], '/private');
+  // an address in the name is no proxy hop, so it is not taken for a public client behind a private one
+  const b = parse('10.0.0.5 - 6.6.6.6 - x [03/Mar/2024:10:15:02 +0000] "GET /private HTTP/1.1" 401 10 "-" "curl"').fields;
+  assert.equal(b['source.ip'], '10.0.0.5');
+  assert.equal(b['user.name'], '6.6.6.6 - x');
+  assert.equal(b['access.remote_ip_list'], undefined);
+  const c = parse('198.51.100.1, 10.0.0.5 - alice smith [03/Mar/2024:10:15:02 +0000] "GET / HTTP/1.1" 401 10 "-" "curl"').fields;
+  assert.equal(c['source.ip'], '198.51.100.1');
+  assert.equal(c['user.name'], 'alice smith');
+});
+
 test('garbage and near misses are rejected with a reason', () => {
   for (const line of [
     '',

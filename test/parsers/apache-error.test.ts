@@ -96,6 +96,63 @@ test('basic and digest auth failures name the user', () => {
   assert.deepEqual(users, ['username', 'wrongusername', 'username', 'username', undefined]);
 });
 
+test('authentication, authorization and not-found failures: outcome, category, user and path (2.2 and 2.4 wording)', () => {
+  const h24 = (mod: string, msg: string) => `[Sun Mar 03 10:15:02.123456 2024] [${mod}:error] [pid 1234:tid 5678] [client 203.0.113.5:51234] ${msg}`;
+  const h22 = (msg: string) => `[Sun Mar 03 10:15:02 2024] [error] [client 203.0.113.5] ${msg}`;
+  const auth = ['web', 'authentication'];
+  const cases: [string, string[] | undefined, string[] | undefined, string | undefined, string | undefined, string | undefined][] = [
+    // line, event.category (undefined: web only), event.type (undefined: error), user, url.path, file.path
+    [h24('auth_basic', 'AH01617: user bob: authentication failure for "/admin": Password Mismatch'), auth, undefined, 'bob', '/admin', undefined],
+    [h24('auth_basic', 'AH01618: user alice not found: /admin'), auth, undefined, 'alice', '/admin', undefined],
+    [h24('auth_basic', 'AH01618: user alice smith not found: /admin, referer: https://example.com/'), auth, undefined, 'alice smith', '/admin', undefined],
+    [h24('auth_basic', 'AH01614: client used wrong authentication scheme: /admin'), auth, undefined, undefined, '/admin', undefined],
+    [h24('auth_digest', 'AH01792: user carol: password mismatch: /digest/'), auth, undefined, 'carol', '/digest/', undefined],
+    [h24('auth_digest', "AH01790: user `dave' in realm `private' not found: /digest/"), auth, undefined, 'dave', '/digest/', undefined],
+    [h22('user bob: authentication failure for "/admin": Password Mismatch'), auth, undefined, 'bob', '/admin', undefined],
+    [h22('user bob not found: /admin'), auth, undefined, 'bob', '/admin', undefined],
+    [h22('user root not found'), auth, undefined, 'root', undefined, undefined],
+    [h24('access_compat', 'AH01797: client denied by server configuration: /var/www/private'), undefined, ['access', 'denied'], undefined, undefined, '/var/www/private'],
+    [h24('authz_core', 'AH01630: client denied by server configuration: /var/www/private/'), undefined, ['access', 'denied'], undefined, undefined, '/var/www/private/'],
+    [h24('authz_core', 'AH01630: client denied by server configuration: uri /status'), undefined, ['access', 'denied'], undefined, '/status', undefined],
+    [h22('client denied by server configuration: /var/www/private'), undefined, ['access', 'denied'], undefined, undefined, '/var/www/private'],
+    [h24('authz_core', 'AH01631: user bob: authorization failure for "/admin": '), undefined, ['access', 'denied'], 'bob', '/admin', undefined],
+    [h24('authz_owner', 'AH01637: Authorization of user bob to access /admin/x.html failed, reason: file owner dan does not match'), undefined, ['access', 'denied'], 'bob', '/admin/x.html', undefined],
+    [h24('cgi', 'AH02811: script not found or unable to stat: /usr/lib/cgi-bin/luci'), undefined, undefined, undefined, undefined, '/usr/lib/cgi-bin/luci'],
+    [h24('cgi', 'AH02811: stderr from /usr/lib/cgi-bin/luci: script not found or unable to stat'), undefined, undefined, undefined, undefined, '/usr/lib/cgi-bin/luci'],
+    [h22("script '/var/www/timthumb.php' not found or unable to stat"), undefined, undefined, undefined, undefined, '/var/www/timthumb.php'],
+    [h24('core', 'AH00128: File does not exist: /var/www/html/wp-login.php'), undefined, undefined, undefined, undefined, '/var/www/html/wp-login.php'],
+  ];
+  for (const [line, category, type, user, urlPath, filePath] of cases) {
+    const f = parse(line).fields;
+    assert.equal(f['source.ip'], '203.0.113.5', line);
+    assert.equal(f['event.outcome'], 'failure', line);
+    assert.deepEqual(f['event.category'], category ?? ['web'], line);
+    assert.deepEqual(f['event.type'], type ?? ['error'], line);
+    assert.equal(f['user.name'], user, line);
+    assert.equal(f['url.path'], urlPath, line);
+    assert.equal(f['file.path'], filePath, line);
+  }
+  // other messages are no failure of the kind, and a name quoted later in the message is no user
+  for (const line of [h24('ssl', 'AH02033: No hostname was provided via SNI for a name based virtual host'), h22('Invalid URI in request GET /x user bob not found: /y HTTP/1.1')]) {
+    const f = parse(line).fields;
+    assert.equal(f['event.outcome'], undefined, line);
+    assert.equal(f['user.name'], undefined, line);
+  }
+});
+
+test('hostile lines: a [client] or referer inside the request or message is not the client', () => {
+  for (const line of [
+    '[Sun Mar 03 10:15:02.123456 2024] [core:error] [pid 1:tid 2] [client 203.0.113.5:51234] AH00126: Invalid URI in request GET /x] [client 6.6.6.6:1] HTTP/1.1',
+    '[Sun Mar 03 10:15:02.123456 2024] [core:info] [pid 1:tid 2] [client 203.0.113.5:51234] AH00128: File does not exist: /var/www/[client 6.6.6.6:1], referer: http://x/ [client 7.7.7.7]',
+    '[Sun Mar 03 10:15:02.123456 2024] [php7:error] [pid 1:tid 2] [client 203.0.113.5:51234] PHP Warning:  x [client 6.6.6.6:5] in /var/www/a.php on line 3',
+    '[Sun Mar 03 10:15:02.123456 2024] [proxy_fcgi:error] [pid 1:tid 2] (70007)The timeout specified has expired: [client 203.0.113.5:51234] AH01075: Error dispatching request to [client 6.6.6.6:1]',
+  ]) {
+    const f = parse(line).fields;
+    assert.equal(f['source.ip'], '203.0.113.5', line);
+    assert.equal(f['source.port'], 51234, line);
+  }
+});
+
 test('through syslog: the prefix gives the time (year inferred, zone assumed), host and program', () => {
   const ev = parse('Feb 15 16:23:00 srv httpd[22034]: [authz_core:error] [pid 22034] [client 192.0.2.1:58585] AH01630: client denied');
   assert.equal(ev.ts, Date.UTC(2026, 1, 15, 16, 23, 0));

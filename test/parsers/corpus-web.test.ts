@@ -28,7 +28,7 @@ function lines(rel: string): string[] {
 const NOT_PRODUCED = [
   /^event\.(kind|module|timezone|dataset|original)$/, /^(fileset|input|service|ecs|agent|prospector|beat)\./,
   /^log\.offset$/, /^log\.flags$/, /^related\.ip$/, /^user_agent\.(?!original$)/, /^source\.(geo|as)\./,
-  /^url\.extension$/, /^file\.path$/, /^apache\.access\.ssl\.(protocol|cipher)$/, /^nginx\.access\.remote_ip_list$/,
+  /^url\.extension$/, /^apache\.access\.ssl\.(protocol|cipher)$/, /^nginx\.access\.remote_ip_list$/,
   /^source\.address$/,
 ];
 
@@ -57,6 +57,7 @@ const COMPARED: [string, (v: unknown) => unknown][] = [
   ['process.thread.id', num],
   ['nginx.error.connection_id', num],
   ['apache.error.module', (v) => v],
+  ['file.path', (v) => v],
   ['event.category', arr],
   ['event.type', arr],
   ['event.outcome', (v) => v],
@@ -207,6 +208,41 @@ for (const file of F2B_FILES) {
     assert.ok(labelled > 0, `${file}: labelled lines`);
   });
 }
+
+test('fail2ban corpus: Apache authentication, authorization and not-found failures carry outcome, user and path', { skip }, () => {
+  const seen = { authentication: 0, denied: 0, notFound: 0 };
+  for (const file of ['apache-auth', 'apache-noscript']) {
+    const all = lines(`fail2ban-test-logs/${file}`);
+    for (let i = 0; i + 1 < all.length; i++) {
+      if (!all[i].startsWith('# failJSON:')) continue;
+      const line = all[i + 1];
+      const f = flatten(parseLines([line], { tz: F2B_TZ, mtimeMs: F2B_MTIME }).events[0].doc);
+      const where = `${file}:${i + 2}: ${line}`;
+      const user = /\] (?:AH\d{5}: |Digest: )?(?:Authorization of )?user `?([^\s:`']+)/.exec(line)?.[1];
+      if (/authentication failure for|user .* not found|password mismatch|wrong authentication scheme/.test(line) && !line.includes('File does not exist')) {
+        seen.authentication++;
+        assert.deepEqual(f['event.category'], ['web', 'authentication'], where);
+        assert.equal(f['user.name'], user, where);
+        // the 2.2 "user NAME not found" without a path leaves url.path out
+        if (/(?:: |for ")\//.test(line)) assert.match(f['url.path'] as string, /^\//, where);
+        else assert.equal(f['url.path'], undefined, where);
+      } else if (/denied by server configuration|authorization failure for|Authorization of user/.test(line)) {
+        seen.denied++;
+        assert.deepEqual(f['event.type'], ['access', 'denied'], where);
+        assert.equal(f['user.name'], user, where);
+        assert.match((f['file.path'] ?? f['url.path']) as string, /^\//, where);
+      } else if (/not found or unable to stat|File does not exist/.test(line)) {
+        seen.notFound++;
+        assert.match(f['file.path'] as string, /^\//, where);
+      } else {
+        assert.equal(f['event.outcome'], undefined, where);
+        continue;
+      }
+      assert.equal(f['event.outcome'], 'failure', where);
+    }
+  }
+  assert.ok(seen.authentication >= 10 && seen.denied >= 8 && seen.notFound >= 8, JSON.stringify(seen));
+});
 
 test('fail2ban corpus: a DoS attempt quoting a second [client] in the message keeps the real client', { skip }, () => {
   const line = lines('fail2ban-test-logs/apache-auth').find((l) => l.includes('/srv/http/site/[client 192.168.0.1]'));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FIXTURES } from '../helpers/cli.js';
-import { checkGolden } from '../helpers/golden.js';
+import { checkGolden, flatten, readLines } from '../helpers/golden.js';
 import { json } from '../../src/parsers/json.js';
 import { EventFlag, type ParsedEvent } from '../../src/model/event.js';
 import { parseLines } from '../../src/parsers/run.js';
@@ -49,10 +49,10 @@ test('ECS names ingest sets itself, and column values of the wrong type, are kep
   assert.equal(f['ecs.version'], '8');
 });
 
-test('other JSON: the usual keys are mapped, the rest kept under json.<key>', () => {
+test('other JSON: the usual keys are mapped, the rest kept under json.<key>; a status with a method is an access entry', () => {
   const ev = parse('{"ts":1794625921,"lvl":"info","msg":"done","client_ip":"198.51.100.7:5000","username":"bob","status":"404","method":"GET","uri":"/a?b=1","user_agent":"curl","referer":"-","bytes":"12","extra":{"k":[1,2]}}');
   assert.equal(ev.ts, Date.UTC(2026, 10, 14, 3, 12, 1));
-  assert.equal(ev.dataset, 'json');
+  assert.equal(ev.dataset, 'web.access');
   assert.deepEqual(ev.fields, {
     'log.level': 'info',
     message: 'done',
@@ -65,7 +65,6 @@ test('other JSON: the usual keys are mapped, the rest kept under json.<key>', ()
     'url.path': '/a',
     'url.query': 'b=1',
     'user_agent.original': 'curl',
-    'json.referer': '-',
     'http.response.body.bytes': 12,
     'json.extra.k': [1, 2],
     'event.category': ['web'],
@@ -98,6 +97,69 @@ test('pino/bunyan numeric levels become names; the nginx $request line is split'
   assert.equal(f['http.request.method'], 'POST');
   assert.equal(f['url.path'], '/login');
   assert.equal(f['http.version'], '2.0');
+});
+
+/** The fields the access parser gives a request, as a flat document. */
+const ACCESS_FIELDS = [
+  'event.dataset', 'event.category', 'event.type', 'event.outcome', '@timestamp', 'source.ip', 'http.request.method',
+  'url.original', 'url.path', 'url.query', 'http.version', 'http.response.status_code', 'http.response.body.bytes',
+  'http.request.referrer', 'user_agent.original',
+];
+
+function accessView(file: string, format?: string): Record<string, unknown>[] {
+  const r = parseLines(readLines(path.join(FIXTURES, file)).filter((l) => l !== ''), { format, tz: 'UTC' });
+  return r.events.map((e) => {
+    const f = flatten(e.doc);
+    return Object.fromEntries(ACCESS_FIELDS.map((k) => [k, f[k]]));
+  });
+}
+
+test('nginx JSON (escape=json) and Caddy access lines get the fields and dataset the access parser gives the same requests', () => {
+  const combined = accessView('access/web-same-as-json.log', 'access');
+  assert.equal(combined.length, 7);
+  assert.equal(combined[2]['url.query'], 'page=../../../../etc/passwd');
+  assert.deepEqual(accessView('json/web-nginx.log'), combined);
+  // Caddy logs a fraction of a second the combined stamp has not
+  const caddy = accessView('json/web-caddy.log').map((e) => ({ ...e, '@timestamp': (e['@timestamp'] as string).replace('.250Z', '.000Z') }));
+  assert.deepEqual(caddy, combined);
+});
+
+test('Traefik, Envoy and pino-http access lines are access entries; ordinary app lines stay json', () => {
+  const lines = [
+    '{"ClientAddr":"198.51.100.23:51234","ClientHost":"198.51.100.23","ClientPort":"51234","ClientUsername":"-","DownstreamContentSize":153,"DownstreamStatus":404,"Duration":431000,"OriginStatus":404,"RequestHost":"www.example.com","RequestMethod":"GET","RequestPath":"/index.php?page=../../../../etc/passwd","RequestProtocol":"HTTP/1.1","RequestScheme":"https","RouterName":"web@docker","StartLocal":"2026-11-14T03:20:10.25Z","StartUTC":"2026-11-14T03:20:10.25Z","entryPointName":"websecure","level":"info","msg":"","request_Referer":"https://www.example.com/","request_User-Agent":"Mozilla/5.00 (Nikto/2.5.0)","time":"2026-11-14T03:20:10Z"}',
+    '{"start_time":"2026-11-14T03:20:10.250Z","method":"GET","path":"/index.php?page=../../../../etc/passwd","protocol":"HTTP/1.1","response_code":404,"response_flags":"-","bytes_received":0,"bytes_sent":153,"duration":1,"x_forwarded_for":"-","user_agent":"Mozilla/5.00 (Nikto/2.5.0)","request_id":"5b6b3e1a","authority":"www.example.com","upstream_host":"10.0.0.7:80","downstream_remote_address":"198.51.100.23:51234"}',
+    '{"level":30,"time":1794626410250,"pid":7,"hostname":"api-1","req":{"id":12,"method":"GET","url":"/index.php?page=../../../../etc/passwd","query":{"page":"../../../../etc/passwd"},"headers":{"host":"api.example.com","user-agent":"Mozilla/5.00 (Nikto/2.5.0)","referer":"https://www.example.com/"},"remoteAddress":"198.51.100.23","remotePort":51234},"res":{"statusCode":404},"responseTime":2,"msg":"request completed"}',
+  ];
+  lines.forEach((line, i) => {
+    const ev = parse(line);
+    const f = ev.fields;
+    assert.equal(ev.dataset, 'web.access', line);
+    assert.equal(ev.ts, Date.UTC(2026, 10, 14, 3, 20, 10, 250), line);
+    assert.equal(f['source.ip'], '198.51.100.23', line);
+    assert.equal(f['http.request.method'], 'GET', line);
+    assert.equal(f['url.path'], '/index.php', line);
+    assert.equal(f['url.query'], 'page=../../../../etc/passwd', line);
+    assert.equal(f['http.response.status_code'], 404, line);
+    assert.equal(f['user_agent.original'], 'Mozilla/5.00 (Nikto/2.5.0)', line);
+    assert.equal(f['event.outcome'], 'failure', line);
+    assert.deepEqual(f['event.category'], ['web'], line);
+    if (i < 2) assert.equal(f['http.response.body.bytes'], 153, line);
+    if (i < 2) assert.equal(f['http.version'], '1.1', line);
+    if (i !== 1) assert.equal(f['http.request.referrer'], 'https://www.example.com/', line);
+    assert.equal(f['user.name'], undefined, line);
+  });
+  // app lines: a status alone, a request without a response, a size that is no response's: not access entries
+  for (const line of [
+    '{"level":"info","msg":"job done","status":200,"size":12}',
+    '{"level":30,"time":1794626410250,"req":{"method":"GET","url":"/health","remoteAddress":"::1"},"msg":"incoming request"}',
+    '{"msg":"cache stats","size":4096,"protocol":"tcp","path":"/var/cache"}',
+  ]) {
+    const ev = parse(line);
+    assert.equal(ev.dataset, 'json', line);
+    assert.equal(ev.fields['http.response.body.bytes'], undefined, line);
+    assert.equal(ev.fields['http.version'], undefined, line);
+  }
+  assert.equal(parse('{"msg":"cache stats","size":4096,"protocol":"tcp","path":"/var/cache"}').fields['json.size'], 4096);
 });
 
 test('a key that would reach Object.prototype is renamed', () => {

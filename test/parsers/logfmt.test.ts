@@ -39,7 +39,8 @@ test('pairs: quoted values with escapes, bare keys, empty values, = inside value
 test('the usual keys are mapped as for JSON, the rest kept under logfmt.<key>', () => {
   const ev = parse('ts=2026-11-14T03:12:01Z level=info msg="user logged in" ip=203.0.113.9 user=alice method=GET path=/x?y=1 status=200 duration=12ms');
   assert.equal(ev.ts, Date.UTC(2026, 10, 14, 3, 12, 1));
-  assert.equal(ev.dataset, 'logfmt');
+  // a status with a method: an access entry, as in JSON
+  assert.equal(ev.dataset, 'web.access');
   assert.deepEqual(ev.fields, {
     'log.level': 'info',
     message: 'user logged in',

@@ -95,11 +95,67 @@ test('text injected before or after the real trailer cannot pose as the client',
   assert.equal(before['source.ip'], '192.0.2.2');
   assert.equal(before['user.name'], 'test": password mismatch, client: 127.0.0.1, server: test, request: "GET / HTTP/1.1", host: "localhost:8443"');
   assert.equal(before['event.outcome'], 'failure');
-  const after = run([
-    '2026/11/14 03:12:04 [error] 1#1: *2 open() "/x" failed, client: 192.0.2.10, server: www, request: "GET /x HTTP/1.1", host: "www", referrer: "http://r/", client: 6.6.6.6, server: y, request: "GET / HTTP/1.1", host: "z"',
+});
+
+/** One nginx error line (a 404 of the static module) around a message and a trailer. */
+const line = (msg: string, trailer: string) => `2024/03/03 10:15:02 [error] 1234#0: *5 ${msg}, client: 203.0.113.5, server: www.example.com, ${trailer}`;
+
+test('hostile lines: a client named inside the message, the request, the upstream, the host or the referrer is not the client', () => {
+  const cases: [string, string][] = [
+    // the message quotes the decoded path
+    ['open() "/var/www/, client: 6.6.6.6" failed (2: No such file or directory)', 'request: "GET /%2C%20client:%206.6.6.6 HTTP/1.1", host: "www.example.com"'],
+    ['open() "/var/www/x, client: 6.6.6.6, server: y" failed (2: No such file or directory)', 'request: "GET /x HTTP/1.1", host: "www.example.com"'],
+    ['FastCGI sent in stderr: "PHP message: , client: 6.6.6.6, server: x, request: "GET /a HTTP/1.1"" while reading response header from upstream', 'request: "GET /a HTTP/1.1", upstream: "fastcgi://unix:/run/php.sock:", host: "www.example.com"'],
+    // nginx before 1.21.1 let a request hold spaces
+    ['open() "/var/www/x, client: 6.6.6.6, server: y" failed (2: No such file or directory)', 'request: "GET /a, client: 6.6.6.6, server: y HTTP/1.1", host: "www.example.com"'],
+    ['open() "/var/www/a" failed (2: No such file or directory)', 'request: "GET /a?q=, client: 6.6.6.6 HTTP/1.1", upstream: "http://127.0.0.1:8080/a?q=, client: 6.6.6.6", host: "www.example.com"'],
+    ['access forbidden by rule', 'request: "GET /a HTTP/1.1", host: "www.example.com, client: 6.6.6.6"'],
+    ['access forbidden by rule', 'request: "GET /a HTTP/1.1", host: "www.example.com", referrer: "http://r/, client: 6.6.6.6, server: z"'],
+  ];
+  for (const [msg, trailer] of cases) {
+    const f = run([line(msg, trailer)]).events[0].fields;
+    assert.equal(f['source.ip'], '203.0.113.5', msg + ' | ' + trailer);
+    assert.equal(f['http.request.method'], 'GET', trailer);
+    assert.equal(f['destination.domain'], 'www.example.com', trailer);
+  }
+  const first = run([line(...cases[0])]).events[0].fields;
+  assert.equal(first['url.original'], '/%2C%20client:%206.6.6.6');
+  assert.equal(first['url.domain'], 'www.example.com');
+  const old = run([line(...cases[3])]).events[0].fields;
+  assert.equal(old['url.original'], '/a, client: 6.6.6.6, server: y');
+  const referrer = run([line(...cases[6])]).events[0].fields;
+  assert.equal(referrer['http.request.referrer'], 'http://r/, client: 6.6.6.6, server: z');
+  assert.equal(referrer['url.path'], '/a');
+});
+
+test('a line that reads as two whole trailers naming different clients gets no source.ip: it lists both', () => {
+  // a forged trailer in the message swallows the real one into its referrer...
+  const inMessage = run([
+    line(
+      'open() "/var/www/x, client: 6.6.6.6, server: y, request: "GET / HTTP/1.1", referrer: "" failed (2: No such file or directory)',
+      'request: "GET /x,%20client:%206.6.6.6,%20server:%20y,%20request:%20%22GET%20/%20HTTP/1.1%22,%20referrer:%20%22 HTTP/1.1", host: "www.example.com"',
+    ),
   ]).events[0].fields;
-  assert.equal(after['source.ip'], '192.0.2.10');
-  assert.equal(after['url.original'], '/x');
+  // ...just as a real referrer holds a forged one: nothing tells the two apart
+  const inReferrer = run([
+    line('open() "/var/www/x" failed (2: No such file or directory)', 'request: "GET /x HTTP/1.1", host: "www.example.com", referrer: "http://r/", client: 6.6.6.6, server: y, request: "GET / HTTP/1.1", host: "z"'),
+  ]).events[0].fields;
+  for (const f of [inMessage, inReferrer]) {
+    assert.equal(f['source.ip'], undefined);
+    assert.deepEqual([...(f['nginx.error.conflicting_clients'] as string[])].sort(), ['203.0.113.5', '6.6.6.6']);
+    assert.equal(f['url.original'], undefined);
+  }
+  // a forged trailer that names the real client changes nothing
+  const same = run([line('access forbidden by rule', 'request: "GET /a HTTP/1.1", host: "h", referrer: "x", client: 203.0.113.5, server: y, request: "GET /b HTTP/1.1", host: "z"')]).events[0].fields;
+  assert.equal(same['source.ip'], '203.0.113.5');
+  assert.equal(same['url.original'], '/a');
+  // a basic-auth failure still names its user when the name forges a trailer
+  const auth = run([
+    line('user "x, client: 6.6.6.6, server: y, request: "GET / HTTP/1.1", referrer: "": password mismatch', 'request: "GET /private/ HTTP/1.1", host: "www.example.com"'),
+  ]).events[0].fields;
+  assert.equal(auth['source.ip'], undefined);
+  assert.equal(auth['user.name'], 'x, client: 6.6.6.6, server: y, request: "GET / HTTP/1.1", referrer: "');
+  assert.equal(auth['event.outcome'], 'failure');
 });
 
 test('basic-auth failures name the user', () => {

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import type { Fields, ParsedEvent } from '../../model/event.js';
 import type { SyslogHeader } from '../syslog-header.js';
+import { plainIp } from '../lib.js';
 
 /** What one sshd process (one connection) has shown so far. */
 export interface SshPeer {
@@ -73,13 +74,7 @@ export function act(f: Fields, action: string, outcome: Outcome, category: strin
 
 /** An address as logged: IPv4-mapped IPv6 unwrapped; undefined when not an IP. */
 export function normIp(s: string): string | undefined {
-  const v = isIP(s);
-  if (v === 4) return s;
-  if (v === 6) {
-    if (s.length > 7 && (s.startsWith('::ffff:') || s.startsWith('::FFFF:')) && isIP(s.slice(7)) === 4) return s.slice(7);
-    return s;
-  }
-  return undefined;
+  return isIP(s) === 0 ? undefined : plainIp(s);
 }
 
 /** source.ip when `host` is an IP, source.domain otherwise (a name, or fail2ban's "192.030.0.6" non-address). */
