@@ -9,7 +9,7 @@
  */
 import type { Fields, ParsedEvent } from '../../model/event.js';
 import { pamFailureFields } from './pam.js';
-import { act, int, normIp, setSource, type MessageContext, type Outcome } from './types.js';
+import { act, inheritPeer, int, normIp, setSource, type MessageContext, type Outcome } from './types.js';
 
 type Handler = (m: string, f: Fields, preauth: boolean) => Peer;
 /** A recognised message that named the client's IP (true) or did not (false: the remembered one is used); undefined: not recognised. */
@@ -360,11 +360,7 @@ export function sshdMessage(msg: string, ev: ParsedEvent, mc: MessageContext): v
     peer = mc.state.rememberPeer(host, pid, f['source.ip'] as string, f['source.port'] as number | undefined);
   } else {
     peer = before ?? mc.state.rememberPeer(host, pid);
-    if (before?.ip !== undefined && f['source.ip'] === undefined && f['source.domain'] === undefined) {
-      f['source.ip'] = before.ip;
-      if (before.port !== undefined) f['source.port'] = before.port;
-      f['ssh.source_inferred'] = true;
-    }
+    inheritPeer(f, before);
   }
   const action = f['event.action'];
   if (action === 'ssh_login' && f['event.outcome'] === 'success') {
