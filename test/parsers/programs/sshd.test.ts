@@ -60,6 +60,21 @@ test('sshd: "illegal user" (OpenSSH before 3.9) is parsed exactly as "invalid us
   );
 });
 
+test('sshd: [preauth] and the disconnect code never stick to the address', () => {
+  const lines = [
+    'Mar 10 08:00:08 h sshd[105]: Connection closed by authenticating user root 203.0.113.5 port 4242 [preauth]',
+    'Mar 10 08:00:09 h sshd[106]: Disconnected from invalid user admin 203.0.113.5 port 4242 [preauth]',
+    'Mar 10 08:00:10 h sshd[107]: Received disconnect from 203.0.113.5 port 4242:11: Bye Bye [preauth]',
+    'Mar 10 08:00:11 h sshd[108]: Failed password for root from 203.0.113.5 port 4242 ssh2 [preauth]',
+  ];
+  for (const line of lines) {
+    const f = one(line);
+    assert.deepEqual([f['source.ip'], f['source.port'], f['event.outcome'], f['ssh.preauth']], ['203.0.113.5', 4242, 'failure', true], line);
+  }
+  const f = one('Mar 10 08:00:12 h sshd[109]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=host.example.com  user=root');
+  assert.deepEqual([f['source.domain'], f['source.ip'], f['user.name']], ['host.example.com', undefined, 'root'], 'a resolved rhost (UseDNS) is a name, not an address');
+});
+
 test('sshd: text injected through the user name cannot move source.ip', () => {
   let f = one('Mar 10 08:00:22 h sshd[4]: Failed password for invalid user test from 198.51.100.38 port 55555 ssh2 from 192.0.2.99 port 40014 ssh2');
   assert.equal(f['source.ip'], '192.0.2.99');
