@@ -8,6 +8,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { fieldDef } from '../model/fields.js';
+// parsers register the fields they add (ssh.*, pam.*, source.domain...) when loaded: a rule may name them in any
+// command, also in those that parse nothing ("rules list", a hunt that ingests no new file)
+import '../parsers/registry.js';
 import { fieldSql, isFieldName } from '../store/fieldsql.js';
 import type { FieldType } from '../model/fields.js';
 import type { LogSource } from './model.js';

@@ -197,3 +197,13 @@ test('cs-host: the host of an absolute request target, else the virtual host tha
   const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
   assert.deepEqual(got, [vhost, proxy]);
 });
+
+test("a parser's own fields (ssh.invalid_user, source.domain) are known to rules in a process that parsed nothing", () => {
+  const own = testStore();
+  const invalid = own.add(sec(1), 'system.auth', { 'process.name': 'sshd', 'ssh.invalid_user': true, 'user.name': 'admin', 'source.domain': 'h.example.net' });
+  own.add(sec(2), 'system.auth', { 'process.name': 'sshd', 'user.name': 'root', 'source.ip': '198.51.100.2' });
+  const c = compileDetection(rule(`sel:\n  ssh.invalid_user: true\n  source.domain|exists: true\ncondition: sel`, 'product: linux\nservice: sshd'));
+  if (typeof c === 'string') throw new Error(c);
+  const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
+  assert.deepEqual(got, [invalid]);
+});

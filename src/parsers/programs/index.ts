@@ -1,6 +1,7 @@
 /**
- * Program name (the syslog tag) -> message parser and dataset: one line per program. A program not listed here is
- * a plain system.syslog event; PAM module messages are recognised whatever the program (see syslog.ts).
+ * Program name (the syslog tag) -> message parser and dataset: one line per program (the sshd family: one line for
+ * all). A program not listed here is a plain system.syslog event; PAM module messages are recognised whatever the
+ * program (see syslog.ts).
  */
 import { accountsMessage } from './accounts.js';
 import { cronMessage } from './cron.js';
@@ -10,15 +11,13 @@ import { logindMessage } from './logind.js';
 import { sshdMessage } from './sshd.js';
 import { suMessage } from './su.js';
 import { sudoMessage } from './sudo.js';
-import type { ProgramParser } from './types.js';
+import { SSHD_PROGRAMS, type ProgramParser } from './types.js';
 
 const AUTH = 'system.auth';
 const SYSLOG = 'system.syslog';
 
 export const PROGRAMS = new Map<string, ProgramParser>([
-  ['sshd', { dataset: AUTH, parse: sshdMessage }],
-  ['sshd-session', { dataset: AUTH, parse: sshdMessage }],
-  ['sshd-auth', { dataset: AUTH, parse: sshdMessage }],
+  ...[...SSHD_PROGRAMS].map((name): [string, ProgramParser] => [name, { dataset: AUTH, parse: sshdMessage }]),
   ['sudo', { dataset: AUTH, parse: sudoMessage }],
   ['su', { dataset: AUTH, parse: suMessage }],
   ['useradd', { dataset: AUTH, parse: accountsMessage }],

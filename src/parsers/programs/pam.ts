@@ -4,13 +4,18 @@
  * (`sshd(pam_unix)[19939]: authentication failure; ...`).
  */
 import type { Fields, ParsedEvent } from '../../model/event.js';
-import { act, setSource, type MessageContext } from './types.js';
+import { SSHD_PROGRAMS, act, inheritPeer, setSource, type MessageContext } from './types.js';
 
 const HEAD = /^\(?(pam_[\w-]+)(?:\(([^):]*)(?::([^)]*))?\))?\)?:? ?/;
 const SESSION_OPENED = /^session opened for user (.+?)(?:\(uid=(\d+)\))? by (.*?)(?:\(uid=\d+\))?$/s;
 const SESSION_CLOSED = /^session closed for user (.+?)(?:\(uid=\d+\))?$/s;
 const PASSWORD_CHANGED = /^password changed for (.+)$/s;
 const NOT_MET = /^requirement ".*" not met by user "(.*)"$/s;
+/** pam_tally and pam_tally2; the numbers anchor at the end, so the name may hold anything */
+const TALLY = /^user (.+) \((\d+)\) tally (\d+), deny (\d+)$/s;
+const TALLY_WAIT = /^user (.+) \((\d+)\) has time limit \[\d+s left\] since last failure\.$/s;
+const NO_SUCH_USER = /^pam_get_uid; no such user(?: (.+))?$/s;
+const FAILLOCK_LOCKED = /^Consecutive login failures for user (.+) account temporarily locked$/s;
 /** libpam calls, not modules: "pam_authenticate: Authentication failure" is the program's own report */
 const API = new Set(['pam_authenticate', 'pam_acct_mgmt', 'pam_setcred', 'pam_open_session', 'pam_close_session', 'pam_chauthtok', 'pam_start', 'pam_end']);
 
@@ -37,6 +42,10 @@ export function pamMessage(msg: string, ev: ParsedEvent, mc: MessageContext): bo
   }
   ev.dataset = 'system.auth';
   pamText(text, f);
+  // an authentication step of an sshd connection that names no rhost (check pass, tally, lockout) is its client's
+  const { program, host, pid } = mc.header;
+  const steps = f['event.category'] as string[] | undefined;
+  if (program !== undefined && SSHD_PROGRAMS.has(program) && steps?.includes('authentication')) inheritPeer(f, mc.state.peer(host, pid));
   return true;
 }
 
@@ -64,11 +73,10 @@ function pamText(text: string, f: Fields): void {
     return;
   }
   if (text.startsWith('check pass; user unknown')) {
-    f['event.outcome'] = 'failure';
-    f['event.category'] = ['authentication'];
-    f['event.type'] = ['info'];
+    failedStep(f);
     return;
   }
+  if (lockoutText(text, f)) return;
   let m = PASSWORD_CHANGED.exec(text);
   if (m) {
     f['user.target.name'] = m[1];
@@ -79,10 +87,47 @@ function pamText(text: string, f: Fields): void {
   if (m) {
     // pam_succeed_if refused the account (e.g. a system uid over ssh): a failed authentication step
     f['user.name'] = m[1];
-    f['event.outcome'] = 'failure';
-    f['event.category'] = ['authentication'];
-    f['event.type'] = ['info'];
+    failedStep(f);
   }
+}
+
+/** A failed step of an authentication whose attempt other lines report: failure, but no action to count twice. */
+function failedStep(f: Fields): void {
+  f['event.outcome'] = 'failure';
+  f['event.category'] = ['authentication'];
+  f['event.type'] = ['info'];
+}
+
+/** pam_tally, pam_tally2 and pam_faillock: failed logins counted per account, and the lockout they lead to. */
+function lockoutText(text: string, f: Fields): boolean {
+  let m = TALLY.exec(text);
+  if (m) {
+    f['user.name'] = m[1];
+    f['user.id'] = m[2];
+    // logged (at notice level) when the count has passed deny and the login is refused; with the debug option, on
+    // every attempt, the count rising towards deny
+    if (Number(m[4]) > 0 && Number(m[3]) > Number(m[4])) act(f, 'pam_account_locked', 'failure', ['authentication'], ['info']);
+    else {
+      f['event.category'] = ['authentication'];
+      f['event.type'] = ['info'];
+    }
+    return true;
+  }
+  m = TALLY_WAIT.exec(text) ?? FAILLOCK_LOCKED.exec(text);
+  if (m) {
+    f['user.name'] = m[1];
+    if (m[2] !== undefined) f['user.id'] = m[2];
+    act(f, 'pam_account_locked', 'failure', ['authentication'], ['info']);
+    return true;
+  }
+  m = NO_SUCH_USER.exec(text);
+  if (m) {
+    // the account does not exist (named with pam_tally's audit option); pam_unix reports the attempt
+    if (m[1] !== undefined) f['user.name'] = m[1];
+    failedStep(f);
+    return true;
+  }
+  return false;
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import type { Fields, ParsedEvent } from '../../model/event.js';
 import { pamFailureFields } from './pam.js';
-import { act, int, normIp, setSource, type MessageContext, type Outcome } from './types.js';
+import { act, inheritPeer, int, normIp, setSource, type MessageContext, type Outcome } from './types.js';
 
 type Handler = (m: string, f: Fields, preauth: boolean) => Peer;
 /** A recognised message that named the client's IP (true) or did not (false: the remembered one is used); undefined: not recognised. */
@@ -26,20 +26,20 @@ function login(f: Fields, outcome: Outcome, method: string, user: string, invali
 
 const ACCEPTED = /^Accepted (\S+) for (.*?) from (\S+)(?: port (\d+))?(?: on \S+(?: port \d+)?)?(?: ssh\d*)?(?:: (.*))?$/s;
 const FAILED = /^Failed (\S+) for (invalid user |illegal user )?(.*?) from (\S+)(?: port (\d+))?(?: on \S+(?: port \d+)?)?(?: ssh\d*)?(?:: .*)?$/s;
-const POSTPONED = /^Postponed (\S+) for (invalid user )?(.*?) from (\S+)(?: port (\d+))?(?: ssh\d*)?$/s;
+const POSTPONED = /^Postponed (\S+) for ((?:invalid|illegal) user )?(.*?) from (\S+)(?: port (\d+))?(?: ssh\d*)?$/s;
 const INVALID = /^(?:[Ii]nvalid|[Ii]llegal) user (.*?) from (\S+)(?: port (\d+))?\s*$/s;
 const INPUT_USERAUTH = /^input_userauth_request: (?:invalid|illegal) user (.*)$/s;
-const CONN_CLOSED = /^Connection (closed|reset) by (?:(invalid |authenticating )?user (.*?) )?(\S+)(?: port (\d+))?$/s;
+const CONN_CLOSED = /^Connection (closed|reset) by (?:(invalid |illegal |authenticating )?user (.*?) )?(\S+)(?: port (\d+))?$/s;
 const CONN_FROM = /^Connection from (\S+) port (\d+)(?: on (\S+) port (\d+))?/;
-const DISCONNECTED = /^Disconnected from (?:(invalid |authenticating )?user (.*?) )?(\S+)(?: port (\d+))?$/s;
-const DISCONNECTING = /^Disconnecting (?:(invalid |authenticating )?user (.*?) )?(\S+) port (\d+): (.*)$/s;
-const TOO_MANY = /^Disconnecting: Too many authentication failures(?: for (?:invalid user )?(.+))?$/s;
+const DISCONNECTED = /^Disconnected from (?:(invalid |illegal |authenticating )?user (.*?) )?(\S+)(?: port (\d+))?$/s;
+const DISCONNECTING = /^Disconnecting (?:(invalid |illegal |authenticating )?user (.*?) )?(\S+) port (\d+): (.*)$/s;
+const TOO_MANY = /^Disconnecting: Too many authentication failures(?: for ((?:invalid|illegal) user )?(.+))?$/s;
 const RECEIVED_DISCONNECT = /^Received disconnect from (\S+)(?: port (\d+))?:\s*(\d+):\s*(.*)$/s;
-const MAX_AUTH = /^maximum authentication attempts exceeded for (invalid user )?(.*?) from (\S+)(?: port (\d+))?(?: ssh\d*)?$/s;
+const MAX_AUTH = /^maximum authentication attempts exceeded for ((?:invalid|illegal) user )?(.*?) from (\S+)(?: port (\d+))?(?: ssh\d*)?$/s;
 const NO_IDENT = /^Did not receive identification string from (\S+)(?: port (\d+))?$/;
 const BAD_PROTOCOL = /^Bad protocol version identification (.*) from (\S+)(?: port (\d+))?$/s;
 const BANNER = /^banner exchange: Connection from (\S+) port (\d+): (.*)$/s;
-const DISPATCH_FATAL = /^ssh_dispatch_run_fatal: Connection from (?:(?:invalid |authenticating )?user (.*?) )?(\S+) port (\d+): (.*)$/s;
+const DISPATCH_FATAL = /^ssh_dispatch_run_fatal: Connection from (?:(invalid |illegal |authenticating )?user (.*?) )?(\S+) port (\d+): (.*)$/s;
 const UNABLE_WITH = /^Unable to negotiate with (\S+) port (\d+): (.*)$/s;
 const ROOT_REFUSED = /^ROOT LOGIN REFUSED.* FROM (\S+)(?: port (\d+))?$/s;
 const NOT_ALLOWED_FROM = /^User (.+?) from (\S+) not allowed because (.+)$/s;
@@ -137,7 +137,7 @@ const HANDLERS = new Map<string, Handler>([
       // OpenSSH < 6.8 logged only this line when MaxAuthTries ran out
       act(f, 'ssh_max_auth_exceeded', 'failure', ['authentication'], ['info']);
       f['ssh.reason'] = 'Too many authentication failures';
-      if (r[1]) f['user.name'] = r[1];
+      userOf(f, r[1], r[2]);
     } else {
       act(f, 'ssh_disconnect', closeOutcome(preauth), ['network'], ['connection', 'end']);
       f['ssh.reason'] = m.slice(15);
@@ -192,9 +192,9 @@ const HANDLERS = new Map<string, Handler>([
     const r = DISPATCH_FATAL.exec(m);
     if (!r) return undefined;
     act(f, 'ssh_negotiation_failed', 'failure', ['network'], ['connection']);
-    if (r[1] !== undefined) f['user.name'] = r[1];
-    f['ssh.reason'] = r[4];
-    return setSource(f, r[2], r[3]) !== undefined;
+    userOf(f, r[1], r[2]);
+    f['ssh.reason'] = r[5];
+    return setSource(f, r[3], r[4]) !== undefined;
   }],
   ['Unable', (m, f) => {
     const r = UNABLE_WITH.exec(m);
@@ -303,10 +303,12 @@ function invalidUser(m: string, f: Fields): Peer {
   return setSource(f, r[2], r[3]) !== undefined;
 }
 
+/** `qualifier`: what came before "user" ("invalid ", "illegal ", "authenticating ") or before the name ("invalid user "). */
 function userOf(f: Fields, qualifier: string | undefined, user: string | undefined): void {
   if (user === undefined) return;
   f['user.name'] = user;
-  if (qualifier === 'invalid ') f['ssh.invalid_user'] = true;
+  // OpenSSH before 3.9 wrote "illegal user" where later versions write "invalid user": the same verdict
+  if (qualifier !== undefined && qualifier !== 'authenticating ') f['ssh.invalid_user'] = true;
 }
 
 function pamFailure(f: Fields, user: string, host: string, invalid: boolean): Peer {
@@ -358,11 +360,7 @@ export function sshdMessage(msg: string, ev: ParsedEvent, mc: MessageContext): v
     peer = mc.state.rememberPeer(host, pid, f['source.ip'] as string, f['source.port'] as number | undefined);
   } else {
     peer = before ?? mc.state.rememberPeer(host, pid);
-    if (before?.ip !== undefined && f['source.ip'] === undefined && f['source.domain'] === undefined) {
-      f['source.ip'] = before.ip;
-      if (before.port !== undefined) f['source.port'] = before.port;
-      f['ssh.source_inferred'] = true;
-    }
+    inheritPeer(f, before);
   }
   const action = f['event.action'];
   if (action === 'ssh_login' && f['event.outcome'] === 'success') {

@@ -47,6 +47,20 @@ export class StreamState {
   }
 }
 
+/** The programs whose lines are one sshd connection each (host and pid): the peer memory above is theirs. */
+export const SSHD_PROGRAMS = new Set(['sshd', 'sshd-session', 'sshd-auth']);
+
+/**
+ * A line that names no client gets the one an earlier line of the same sshd process named, flagged as inferred: the
+ * lines of one connection share its client.
+ */
+export function inheritPeer(f: Fields, peer: SshPeer | undefined): void {
+  if (peer?.ip === undefined || f['source.ip'] !== undefined || f['source.domain'] !== undefined) return;
+  f['source.ip'] = peer.ip;
+  if (peer.port !== undefined) f['source.port'] = peer.port;
+  f['ssh.source_inferred'] = true;
+}
+
 export interface MessageContext {
   header: SyslogHeader;
   state: StreamState;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { checkGolden } from '../../helpers/golden.js';
-import { MTIME_2024, SYSLOG_FIXTURES, one } from './util.js';
+import { MTIME_2024, SYSLOG_FIXTURES, flatEvents, one } from './util.js';
 
 test('pam: golden file', () => {
   checkGolden(path.join(SYSLOG_FIXTURES, 'pam.log'), { tz: 'UTC', mtimeMs: MTIME_2024, expectParser: 'syslog' });
@@ -51,4 +51,50 @@ test('pam: a libpam call is not a module', () => {
   const f = one('Mar 10 10:00:11 web1 su[4005]: pam_authenticate: Authentication failure');
   assert.equal(f['pam.module'], undefined);
   assert.equal(f['event.dataset'], 'system.auth');
+});
+
+test('pam: pam_tally, pam_tally2 and pam_faillock lockouts are failures of the named account', () => {
+  let f = one('Mar 10 11:00:20 web1 sshd[5020]: pam_tally2(sshd:auth): user admin (0) tally 4, deny 3');
+  assert.deepEqual(
+    [f['event.action'], f['event.outcome'], f['event.category'], f['user.name'], f['user.id'], f['pam.module']],
+    ['pam_account_locked', 'failure', ['authentication'], 'admin', '0', 'pam_tally2'],
+  );
+  f = one('Mar 10 11:00:21 web1 sshd[5021]: pam_tally(sshd:auth): user bob (1001) tally 2, deny 3');
+  assert.deepEqual([f['event.action'], f['event.outcome'], f['user.name']], [undefined, undefined, 'bob'], 'debug count below deny: not refused');
+  f = one('Mar 10 11:00:22 web1 sshd[5022]: pam_tally2(sshd:auth): user bob (1001) tally 9, deny 0');
+  assert.equal(f['event.action'], undefined, 'deny=0 never locks');
+  f = one('Mar 10 11:00:23 web1 sshd[5023]: pam_tally2(sshd:auth): user bob (1001) has time limit [57s left] since last failure.');
+  assert.deepEqual([f['event.action'], f['event.outcome'], f['user.name'], f['user.id']], ['pam_account_locked', 'failure', 'bob', '1001']);
+  f = one('Mar 10 11:00:24 web1 login[5024]: pam_faillock(login:auth): Consecutive login failures for user mjones account temporarily locked');
+  assert.deepEqual([f['event.action'], f['event.outcome'], f['user.name']], ['pam_account_locked', 'failure', 'mjones']);
+  f = one('Mar 10 11:00:25 web1 sshd[5025]: pam_tally2(sshd:auth): user x (0) tally 1, deny 3 (0) tally 4, deny 3');
+  assert.equal(f['user.name'], 'x (0) tally 1, deny 3', 'the numbers are read at the end');
+});
+
+test('pam: an unknown user is a failed step with the user when named, and no action', () => {
+  let f = one('Mar 10 11:00:26 web1 sshd[5026]: pam_tally(sshd:auth): pam_get_uid; no such user');
+  assert.deepEqual([f['event.action'], f['event.outcome'], f['event.category'], f['user.name']], [undefined, 'failure', ['authentication'], undefined]);
+  f = one('Mar 10 11:00:27 web1 sshd[5027]: pam_tally2(sshd:auth): pam_get_uid; no such user oracle');
+  assert.equal(f['user.name'], 'oracle');
+  f = one('Mar 10 11:00:28 web1 sshd[5028]: pam_unix(sshd:auth): check pass; user unknown');
+  assert.deepEqual([f['event.action'], f['event.outcome'], f['event.category']], [undefined, 'failure', ['authentication']]);
+});
+
+test('pam: an authentication step of an sshd process without rhost gets the client an earlier line of that process named', () => {
+  const evs = flatEvents([
+    'Jun  4 22:07:13 farnsworth sshd[9917]: Invalid user student from 198.51.100.49 port 63467',
+    'Jun  4 22:07:14 farnsworth sshd[9917]: pam_tally(sshd:auth): pam_get_uid; no such user',
+    'Jun  4 22:07:14 farnsworth sshd[9917]: pam_unix(sshd:auth): check pass; user unknown',
+    'Jun  4 22:07:14 farnsworth sshd[9917]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=host.example.com',
+    'Jun  4 22:07:15 farnsworth login[9917]: pam_unix(login:auth): check pass; user unknown',
+    'Jun  4 22:07:15 otherhost sshd[9917]: pam_unix(sshd:auth): check pass; user unknown',
+    'Jun  4 22:07:16 farnsworth sshd[9917]: pam_unix(sshd:session): session opened for user student(uid=1005) by (uid=0)',
+  ]);
+  for (const k of [1, 2]) {
+    assert.deepEqual([evs[k].f['source.ip'], evs[k].f['source.port'], evs[k].f['ssh.source_inferred']], ['198.51.100.49', 63467, true], `line ${k + 1}`);
+  }
+  assert.deepEqual([evs[3].f['source.domain'], evs[3].f['source.ip'], evs[3].f['ssh.source_inferred']], ['host.example.com', undefined, undefined], 'its own rhost wins');
+  assert.equal(evs[4].f['source.ip'], undefined, 'login is not sshd');
+  assert.equal(evs[5].f['source.ip'], undefined, 'another host');
+  assert.equal(evs[6].f['source.ip'], undefined, 'sessions are left as they were: only authentication steps inherit');
 });

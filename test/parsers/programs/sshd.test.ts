@@ -29,6 +29,52 @@ test('sshd: login outcomes, methods and invalid users', () => {
   assert.deepEqual([f['event.action'], f['user.name'], f['source.ip']], ['ssh_login', 'ab\rc', '198.51.100.27']);
 });
 
+test('sshd: "illegal user" (OpenSSH before 3.9) is parsed exactly as "invalid user"', () => {
+  const shapes = [
+    'Mar 10 08:00:05 h sshd[2]: Q user admin from 203.0.113.5',
+    'Mar 10 08:00:05 h sshd[2]: Failed password for q user admin from 203.0.113.5 port 4242 ssh2',
+    'Mar 10 08:00:05 h sshd[2]: Failed none for q user admin from 203.0.113.5 port 4242 ssh2 [preauth]',
+    'Mar 10 08:00:05 h sshd[2]: Postponed keyboard-interactive for q user admin from 203.0.113.5 port 4242 ssh2',
+    'Mar 10 08:00:05 h sshd[2]: error: maximum authentication attempts exceeded for q user admin from 203.0.113.5 port 4242 ssh2 [preauth]',
+    'Mar 10 08:00:05 h sshd[2]: Disconnecting: Too many authentication failures for q user admin [preauth]',
+    'Mar 10 08:00:05 h sshd[2]: Connection closed by q user admin 203.0.113.5 port 4242 [preauth]',
+    'Mar 10 08:00:05 h sshd[2]: Disconnected from q user admin 203.0.113.5 port 4242 [preauth]',
+    'Mar 10 08:00:05 h sshd[2]: Disconnecting q user admin 203.0.113.5 port 4242: Change of username or service not allowed [preauth]',
+    'Mar 10 08:00:05 h sshd[2]: ssh_dispatch_run_fatal: Connection from q user admin 203.0.113.5 port 4242: message authentication code incorrect [preauth]',
+    'Mar 10 08:00:05 h sshd[2]: input_userauth_request: q user admin [preauth]',
+    'Mar 10 08:00:05 h sshd[2]: error: PAM: User not known to the underlying authentication module for q user admin from 203.0.113.5',
+  ];
+  const parse = (line: string) => {
+    const { message, 'event.original': _, ...f } = one(line);
+    return f;
+  };
+  for (const shape of shapes) {
+    const invalid = parse(shape.replace('Q', 'Invalid').replace(' q ', ' invalid '));
+    assert.deepEqual([invalid['user.name'], invalid['ssh.invalid_user']], ['admin', true], shape);
+    assert.deepEqual(parse(shape.replace('Q', 'Illegal').replace(' q ', ' illegal ')), invalid, shape);
+  }
+  const f = parse('Mar 10 08:00:05 h sshd[2]: Illegal user admin from 203.0.113.5');
+  assert.deepEqual(
+    [f['event.action'], f['event.outcome'], f['event.category'], f['source.ip']],
+    ['ssh_invalid_user', 'failure', ['authentication'], '203.0.113.5'],
+  );
+});
+
+test('sshd: [preauth] and the disconnect code never stick to the address', () => {
+  const lines = [
+    'Mar 10 08:00:08 h sshd[105]: Connection closed by authenticating user root 203.0.113.5 port 4242 [preauth]',
+    'Mar 10 08:00:09 h sshd[106]: Disconnected from invalid user admin 203.0.113.5 port 4242 [preauth]',
+    'Mar 10 08:00:10 h sshd[107]: Received disconnect from 203.0.113.5 port 4242:11: Bye Bye [preauth]',
+    'Mar 10 08:00:11 h sshd[108]: Failed password for root from 203.0.113.5 port 4242 ssh2 [preauth]',
+  ];
+  for (const line of lines) {
+    const f = one(line);
+    assert.deepEqual([f['source.ip'], f['source.port'], f['event.outcome'], f['ssh.preauth']], ['203.0.113.5', 4242, 'failure', true], line);
+  }
+  const f = one('Mar 10 08:00:12 h sshd[109]: pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=host.example.com  user=root');
+  assert.deepEqual([f['source.domain'], f['source.ip'], f['user.name']], ['host.example.com', undefined, 'root'], 'a resolved rhost (UseDNS) is a name, not an address');
+});
+
 test('sshd: text injected through the user name cannot move source.ip', () => {
   let f = one('Mar 10 08:00:22 h sshd[4]: Failed password for invalid user test from 198.51.100.38 port 55555 ssh2 from 192.0.2.99 port 40014 ssh2');
   assert.equal(f['source.ip'], '192.0.2.99');
