@@ -163,7 +163,7 @@ export const syslog: Parser = {
     { name: 'pam.ruser', type: 'keyword', desc: 'ruser= of a PAM failure', filledBy: 'pam' },
     { name: 'pam.tty', type: 'keyword', desc: 'tty= of a PAM failure', filledBy: 'pam' },
     { name: 'pam.more_failures', type: 'long', desc: '"PAM N more authentication failures": N', filledBy: 'sshd' },
-    { name: 'user.id', type: 'keyword', desc: 'uid of the session user', filledBy: 'pam' },
+    { name: 'user.id', type: 'keyword', desc: 'uid of the account a PAM line names (session, pam_tally lockout)', filledBy: 'pam' },
     { name: 'user.target.id', type: 'keyword', desc: 'UID of a created account', filledBy: 'useradd' },
     { name: 'user.changes.name', type: 'keyword', desc: 'new name of a renamed account', filledBy: 'usermod' },
     { name: 'usermod.changed', type: 'keyword', desc: 'which property usermod changed: shell, home, UID, ...', filledBy: 'usermod' },
