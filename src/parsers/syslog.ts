@@ -32,7 +32,7 @@ interface Parent {
   pid: number | undefined;
 }
 
-function headerFields(h: SyslogHeader, f: Fields): void {
+export function headerFields(h: SyslogHeader, f: Fields): void {
   if (h.host !== undefined) f['host.name'] = h.host;
   if (h.program !== undefined) f['process.name'] = h.program;
   if (h.pid !== undefined) f['process.pid'] = h.pid;
@@ -84,7 +84,10 @@ function programFields(h: SyslogHeader, entry: ProgramParser | undefined, ev: Pa
 /** What syslog messages become: the programs' datasets and those of the formats they carry. */
 export const SYSLOG_DATASETS = ['system.syslog', 'system.auth', 'firewall', 'haproxy.log', 'web.access', 'auditd.log'];
 
-/** Events from read headers, one instance per stream: it holds sshd's connections and the open embedded group. */
+/**
+ * Events from read headers, one instance per stream (it holds sshd's connections and the open embedded group);
+ * the syslog and journald parsers share it, so a message gives the same event whichever export it came in.
+ */
 export class SyslogMessages {
   private readonly mc: MessageContext;
   private readonly embedded: EmbeddedFormats;

@@ -60,3 +60,28 @@ test('forwarded nginx/apache lines and audit records in a syslog file give the f
   const traversal = forwarded.find((f) => f.rule.title.startsWith('Path traversal') && f.group.source.ip === '203.0.113.5');
   assert.match(traversal?.evidence.events[0].event.original, /^Nov 14 03:12:02 web01 nginx: /, 'evidence is the syslog line');
 });
+
+test('a journalctl -o json export gives the SSH brute force findings of the same messages in auth.log', () => {
+  const dir = tmpDir();
+  const journal = path.join(FIXTURES, 'journald', 'export.log');
+  // auth.log as rsyslog writes it from the same entries (exact RFC 3339 times, the bytes of binary messages as they are)
+  const auth = readLines(journal).map((l) => {
+    const e = JSON.parse(l);
+    const stamp = new Date(Math.floor(Number(e.__REALTIME_TIMESTAMP) / 1000)).toISOString();
+    const pid = e._PID ?? e.SYSLOG_PID;
+    const head = Buffer.from(`${stamp} ${e._HOSTNAME} ${e.SYSLOG_IDENTIFIER ?? e._COMM}${pid ? `[${pid}]` : ''}: `);
+    const msg = Array.isArray(e.MESSAGE) ? Buffer.from(e.MESSAGE) : Buffer.from(String(e.MESSAGE).trimStart());
+    return Buffer.concat([head, msg, Buffer.from('\n')]);
+  });
+  fs.writeFileSync(path.join(dir, 'auth.log'), Buffer.concat(auth));
+  const fromAuth = hunt(dir, 'auth', [path.join(dir, 'auth.log')]);
+  const fromJournal = hunt(dir, 'journal', [journal]);
+
+  assert.deepEqual(fromJournal.map(key).sort(), fromAuth.map(key).sort());
+  const brute = fromJournal.find((f) => f.rule.title === 'SSH brute force from one address');
+  assert.ok(brute, 'the brute force is found in the journal export');
+  assert.equal(brute.group.source.ip, '203.0.113.77');
+  assert.equal(brute.count, 6);
+  assert.ok(fromJournal.some((f) => f.rule.title === 'SSH brute force followed by a successful login'));
+  assert.match(brute.evidence.events[0].event.original, /^\{"__CURSOR"/, 'evidence is the journal entry');
+});
