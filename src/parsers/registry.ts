@@ -14,6 +14,7 @@ import { apacheError } from './apache-error.js';
 import { haproxy } from './haproxy.js';
 import { syslog } from './syslog.js';
 import { firewall } from './firewall.js';
+import { journald } from './journald.js';
 import { json } from './json.js';
 import { logfmt } from './logfmt.js';
 import { raw } from './raw.js';
@@ -28,6 +29,8 @@ export const PARSERS: Parser[] = [
   haproxy,
   syslog,
   firewall,
+  // journal entries are JSON lines too: journald must come before json to win the tie
+  journald,
   json,
   logfmt,
   raw,

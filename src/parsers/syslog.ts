@@ -1,16 +1,19 @@
 /**
  * Syslog files (/var/log/syslog, auth.log, secure, messages, journal exports): the header is read by
- * syslog-header.ts, then the message goes to its program's parser (programs/index.ts), looked up by name in a Map.
+ * syslog-header.ts, then the message goes to its program's parser (programs/index.ts), looked up by name in a Map,
+ * or, for a program that forwards another log format whole (web access lines, audit records), to that format's
+ * parser (embedded.ts).
  *
  * Continuation lines (a blank or a tab first: macOS multi-line messages, indented journal output) become events of
  * their own that inherit time, host and program of the line they continue.
  */
-import { EventFlag, type Fields, type ParsedEvent } from '../model/event.js';
+import { EventFlag, type Fields, type LineRef, type ParsedEvent } from '../model/event.js';
 import { FACILITIES, SEVERITIES, SyslogReader, type SyslogHeader } from './syslog-header.js';
+import { EmbeddedFormats } from './embedded.js';
 import { PROGRAMS } from './programs/index.js';
 import { pamMessage } from './programs/pam.js';
-import { StreamState, type MessageContext } from './programs/types.js';
-import type { Parser } from './types.js';
+import { StreamState, type MessageContext, type ProgramParser } from './programs/types.js';
+import type { Parser, ParserContext, ParseResult } from './types.js';
 
 const EMPTY = 'empty line';
 const ORPHAN = 'indented line with no syslog line before it to continue';
@@ -29,7 +32,7 @@ interface Parent {
   pid: number | undefined;
 }
 
-function headerFields(h: SyslogHeader, f: Fields): void {
+export function headerFields(h: SyslogHeader, f: Fields): void {
   if (h.host !== undefined) f['host.name'] = h.host;
   if (h.program !== undefined) f['process.name'] = h.program;
   if (h.pid !== undefined) f['process.pid'] = h.pid;
@@ -48,8 +51,7 @@ function headerFields(h: SyslogHeader, f: Fields): void {
 }
 
 /** The program's parser fills the event; the dataset follows the program (and PAM messages are auth). */
-function programFields(h: SyslogHeader, ev: ParsedEvent, mc: MessageContext): void {
-  const entry = h.program === undefined ? undefined : PROGRAMS.get(h.program);
+function programFields(h: SyslogHeader, entry: ProgramParser | undefined, ev: ParsedEvent, mc: MessageContext): void {
   if (entry) ev.dataset = entry.dataset;
   let msg = h.msg;
   const end = msg.charCodeAt(msg.length - 1);
@@ -79,10 +81,60 @@ function programFields(h: SyslogHeader, ev: ParsedEvent, mc: MessageContext): vo
   entry?.parse?.(msg, ev, mc);
 }
 
+/** What syslog messages become: the programs' datasets and those of the formats they carry. */
+export const SYSLOG_DATASETS = ['system.syslog', 'system.auth', 'firewall', 'haproxy.log', 'web.access', 'auditd.log'];
+
+/**
+ * Events from read headers, one instance per stream (it holds sshd's connections and the open embedded group);
+ * the syslog and journald parsers share it, so a message gives the same event whichever export it came in.
+ */
+export class SyslogMessages {
+  private readonly mc: MessageContext;
+  private readonly embedded: EmbeddedFormats;
+  /** the event of the last line given to event(), unless an embedded format took it */
+  own: ParsedEvent | undefined;
+
+  constructor(ctx: ParserContext) {
+    this.mc = { header: undefined as unknown as SyslogHeader, state: new StreamState(), tz: ctx.tz };
+    this.embedded = new EmbeddedFormats(ctx);
+  }
+
+  /** The events of a line with header h; `fields` holds the header's fields (headerFields) already. */
+  event(h: SyslogHeader, fields: Fields, line: string, at: LineRef): ParseResult {
+    const entry = h.program === undefined ? undefined : PROGRAMS.get(h.program);
+    this.own = undefined;
+    if (entry?.embeds) {
+      const got = this.embedded.read(entry.embeds, h.msg, line, at, { ts: h.ts, flags: h.flags, fields });
+      if (got !== undefined) return got;
+    }
+    const ev: ParsedEvent = { ts: h.ts, dataset: 'system.syslog', fields, flags: h.flags };
+    this.mc.header = h;
+    programFields(h, entry, ev, this.mc);
+    this.own = ev;
+    return this.after(ev);
+  }
+
+  /** The event of a line that no embedded format takes, after those of the group it closes. */
+  after(ev: ParsedEvent): ParsedEvent | ParsedEvent[] {
+    const closed = this.embedded.close();
+    if (closed.length === 0) return ev;
+    closed.push(ev);
+    return closed;
+  }
+
+  flush(): ParsedEvent[] {
+    return this.embedded.close();
+  }
+
+  held(): LineRef | undefined {
+    return this.embedded.held();
+  }
+}
+
 export const syslog: Parser = {
   name: 'syslog',
-  description: 'syslog files: RFC 3164, RFC 3339-stamped (rsyslog, journalctl -o short-iso), RFC 5424; sshd, sudo, su, PAM, account tools, cron, logind, UFW/iptables and haproxy messages',
-  datasets: ['system.syslog', 'system.auth', 'firewall', 'haproxy.log'],
+  description: 'syslog files: RFC 3164, RFC 3339-stamped (rsyslog, journalctl -o short-iso), RFC 5424; sshd, sudo, su, PAM, account tools, cron, logind, UFW/iptables and haproxy messages, web access lines and audit records sent through syslog',
+  datasets: SYSLOG_DATASETS,
   detect(sample) {
     const reader = new SyslogReader({ path: '-', tz: 'UTC', mtimeMs: Date.now() });
     let score = 0;
@@ -101,32 +153,32 @@ export const syslog: Parser = {
   },
   create(ctx) {
     const reader = new SyslogReader(ctx);
-    const mc: MessageContext = { header: undefined as unknown as SyslogHeader, state: new StreamState(), tz: ctx.tz };
+    const messages = new SyslogMessages(ctx);
     let parent: Parent | undefined;
     return {
-      parse(line) {
+      parse(line, at) {
         if (isBlank(line.charCodeAt(0))) {
           if (line.trim() === '') return EMPTY;
           if (!parent) return ORPHAN;
-          return continuation(line, parent);
+          return messages.after(continuation(line, parent));
         }
         if (line === '') return EMPTY;
         const h = reader.read(line);
         if (typeof h === 'string') {
           parent = undefined;
           // journalctl's "-- Logs begin at ... --", "-- Reboot --": kept, they mark boots
-          if (journalMarker(line)) return { dataset: 'system.syslog', fields: { message: line } };
+          if (journalMarker(line)) return messages.after({ dataset: 'system.syslog', fields: { message: line } });
           return h;
         }
         const fields: Fields = {};
         headerFields(h, fields);
-        const ev: ParsedEvent = { ts: h.ts, dataset: 'system.syslog', fields, flags: h.flags };
-        mc.header = h;
-        programFields(h, ev, mc);
-        parent = { ts: ev.ts, flags: ev.flags ?? 0, dataset: ev.dataset, host: h.host, program: h.program, pid: h.pid };
-        return ev;
+        const res = messages.event(h, fields, line, at);
+        const own = messages.own;
+        parent = { ts: own?.ts ?? h.ts, flags: own?.flags ?? h.flags, dataset: own?.dataset ?? 'system.syslog', host: h.host, program: h.program, pid: h.pid };
+        return res;
       },
-      flush: () => [],
+      flush: () => messages.flush(),
+      held: () => messages.held(),
     };
   },
   fields: [

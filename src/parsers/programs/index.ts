@@ -1,8 +1,11 @@
 /**
  * Program name (the syslog tag) -> message parser and dataset: one line per program (the sshd family: one line for
  * all). A program not listed here is a plain system.syslog event; PAM module messages are recognised whatever the
- * program (see syslog.ts).
+ * program (see syslog.ts). Programs that forward another log format whole (web servers' access lines, audit records)
+ * name its parser in `embeds`.
  */
+import { access } from '../access.js';
+import { auditd } from '../auditd.js';
 import { accountsMessage } from './accounts.js';
 import { cronMessage } from './cron.js';
 import { haproxyProgram } from './haproxy.js';
@@ -38,6 +41,15 @@ export const PROGRAMS = new Map<string, ProgramParser>([
   ['cron', { dataset: SYSLOG, parse: cronMessage }],
   ['crond', { dataset: SYSLOG, parse: cronMessage }],
   ['CROND', { dataset: SYSLOG, parse: cronMessage }],
-  ['kernel', { dataset: SYSLOG, parse: kernelMessage }],
+  // kernel audit lines (`audit: type=1400 audit(...)`) when no auditd reads them; the rest may be netfilter lines
+  ['kernel', { dataset: SYSLOG, parse: kernelMessage, embeds: auditd }],
   ['haproxy', { dataset: 'haproxy.log', parse: haproxyProgram }],
+  ['nginx', { dataset: SYSLOG, embeds: access }],
+  ['apache2', { dataset: SYSLOG, embeds: access }],
+  ['apache', { dataset: SYSLOG, embeds: access }],
+  ['httpd', { dataset: SYSLOG, embeds: access }],
+  ['audispd', { dataset: SYSLOG, embeds: auditd }],
+  ['audisp-syslog', { dataset: SYSLOG, embeds: auditd }],
+  ['auditd', { dataset: SYSLOG, embeds: auditd }],
+  ['audit', { dataset: SYSLOG, embeds: auditd }],
 ]);

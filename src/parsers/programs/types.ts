@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { Fields, ParsedEvent } from '../../model/event.js';
 import type { SyslogHeader } from '../syslog-header.js';
 import { plainIp } from '../lib.js';
+import type { Parser } from '../types.js';
 
 /** What one sshd process (one connection) has shown so far. */
 export interface SshPeer {
@@ -70,11 +71,13 @@ export interface MessageContext {
 /**
  * A program's entry in the registry: the dataset its lines belong to, and the parser of its messages, which fills
  * event.action / outcome / category / type and fields of `ev` (and may change ev.dataset, ev.ts) or leaves a
- * message it does not know alone.
+ * message it does not know alone. `embeds`: a log format the program writes whole into its messages (see
+ * embedded.ts); a message that format's parser takes is its event, any other goes on to `parse`.
  */
 export interface ProgramParser {
   dataset: string;
   parse?(msg: string, ev: ParsedEvent, mc: MessageContext): void;
+  embeds?: Parser;
 }
 
 export type Outcome = 'success' | 'failure' | 'unknown';

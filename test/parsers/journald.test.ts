@@ -1,0 +1,132 @@
+/**
+ * journald: `journalctl -o json` entries give the event their message gives in a syslog file, with the header
+ * taken from the journal's fields; ordinary JSON lines stay with the json parser.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { checkGolden, readLines } from '../helpers/golden.js';
+import { FIXTURES } from '../helpers/cli.js';
+import { rankParsers } from '../../src/parsers/dispatch.js';
+import { flatEvents } from './programs/util.js';
+
+const FIXTURE = path.join(FIXTURES, 'journald', 'export.log');
+/** What only one of the two copies has: the journal's PRI and unit, the line as written, the tags. */
+const SOURCE_ONLY = /^(log\.syslog\..*|systemd\..*|event\.original|tags)$/;
+
+type Entry = Record<string, any>;
+
+function entry(fields: Entry): string {
+  return JSON.stringify({ __CURSOR: 's=1;i=1', __REALTIME_TIMESTAMP: '1794626402000123', __MONOTONIC_TIMESTAMP: '1', _HOSTNAME: 'h1', ...fields });
+}
+
+function only(line: string) {
+  const evs = flatEvents([line], { format: 'journald' });
+  assert.equal(evs.length, 1);
+  return evs[0];
+}
+
+function comparable(f: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(f).filter(([k]) => !SOURCE_ONLY.test(k)));
+}
+
+/** The syslog line journald would have forwarded for an entry (RFC 3339, exact time). */
+function asSyslog(e: Entry): string {
+  const ms = Math.floor(Number(e.__REALTIME_TIMESTAMP) / 1000);
+  const prog = e.SYSLOG_IDENTIFIER ?? e._COMM;
+  const pid = e._PID ?? e.SYSLOG_PID;
+  const msg = Array.isArray(e.MESSAGE) ? Buffer.from(e.MESSAGE).toString('utf8') : e.MESSAGE;
+  return `${new Date(ms).toISOString()} ${e._HOSTNAME} ${prog}${pid ? `[${pid}]` : ''}: ${msg}`;
+}
+
+test('golden: a journal export with sshd, PAM, logind, sudo, kernel and plain entries', () => {
+  const { events } = checkGolden(FIXTURE, { tz: 'UTC', expectParser: 'journald' });
+  assert.equal(events.filter((e) => e.status !== 0).length, 0, 'no entry falls back to raw');
+});
+
+test('every entry gives the ECS fields the syslog parser gives for the same message', () => {
+  const lines = readLines(FIXTURE);
+  const journal = flatEvents(lines, { tz: 'UTC' });
+  const syslogLines = lines.map((l) => asSyslog(JSON.parse(l)));
+  const viaSyslog = flatEvents(syslogLines, { tz: 'UTC' });
+  assert.equal(journal[0].parser, 'journald');
+  assert.equal(viaSyslog[0].parser, 'syslog');
+  assert.deepEqual(journal.map((e) => comparable(e.f)), viaSyslog.map((e) => comparable(e.f)));
+  const actions = journal.map((e) => e.f['event.action'] ?? null);
+  assert.equal(actions.filter((a) => a === 'ssh_login').length, 7);
+  assert.ok(actions.includes('sudo_command'));
+  assert.ok(actions.includes('pam_auth_failure'));
+});
+
+test('the header: time, host, program, pid, PRI and unit from the journal fields', () => {
+  const { f } = only(
+    entry({
+      _TRANSPORT: 'syslog', PRIORITY: '6', SYSLOG_FACILITY: '10', SYSLOG_IDENTIFIER: 'sshd', SYSLOG_PID: '99', _PID: '4101', _COMM: 'sshd',
+      _SYSTEMD_UNIT: 'ssh.service', MESSAGE: 'Failed password for root from 203.0.113.77 port 50140 ssh2',
+    }),
+  );
+  assert.equal(f['@timestamp'], '2026-11-14T03:20:02.000Z');
+  assert.equal(f.tags, undefined, 'an exact UTC time: no year or zone guessed');
+  assert.equal(f['host.name'], 'h1');
+  assert.equal(f['process.name'], 'sshd');
+  assert.equal(f['process.pid'], 4101, '_PID first, as journalctl prints it');
+  assert.equal(f['log.syslog.priority'], 86);
+  assert.equal(f['log.syslog.facility.name'], 'authpriv');
+  assert.equal(f['log.syslog.severity.name'], 'informational');
+  assert.equal(f['systemd.unit'], 'ssh.service');
+  assert.equal(f['systemd.transport'], 'syslog');
+  assert.equal(f['event.dataset'], 'system.auth');
+  assert.equal(f['event.action'], 'ssh_login');
+  assert.equal(f['source.ip'], '203.0.113.77');
+});
+
+test('fallbacks: _COMM without SYSLOG_IDENTIFIER, SYSLOG_PID without _PID, a severity without a facility', () => {
+  const { f } = only(entry({ _TRANSPORT: 'journal', PRIORITY: '3', _COMM: 'backup-agent', SYSLOG_PID: '77', MESSAGE: 'upload failed' }));
+  assert.equal(f['process.name'], 'backup-agent');
+  assert.equal(f['process.pid'], 77);
+  assert.equal(f['log.syslog.severity.code'], 3);
+  assert.equal(f['log.syslog.severity.name'], 'error');
+  assert.equal(f['log.syslog.priority'], undefined, 'half a <PRI> is no priority');
+  assert.equal(f['log.syslog.facility.code'], undefined);
+  assert.equal(f['event.dataset'], 'system.syslog');
+});
+
+test('MESSAGE as journalctl writes odd values: bytes, several values, null', () => {
+  const bytes = [...Buffer.from('Invalid user '), 0xff, ...Buffer.from(' from 192.0.2.4 port 1')];
+  const bin = only(entry({ SYSLOG_IDENTIFIER: 'sshd', _PID: '5', MESSAGE: bytes }));
+  assert.equal(bin.f.message, 'Invalid user \ufffd from 192.0.2.4 port 1');
+  assert.deepEqual(bin.f.tags, ['invalid_utf8']);
+  assert.equal(bin.f['event.action'], 'ssh_invalid_user');
+  const utf8 = only(entry({ SYSLOG_IDENTIFIER: 'app', MESSAGE: [...Buffer.from('tab\there é')] }));
+  assert.equal(utf8.f.message, 'tab\there é');
+  assert.equal(utf8.f.tags, undefined, 'valid UTF-8 written as bytes (control characters) is not flagged');
+  assert.equal(only(entry({ SYSLOG_IDENTIFIER: 'app', MESSAGE: ['first', 'second'] })).f.message, 'first');
+  const none = only(entry({ SYSLOG_IDENTIFIER: 'app', MESSAGE: null }));
+  assert.equal(none.f.message, undefined);
+  assert.equal(none.status, 0);
+});
+
+test('json-seq records (a record separator first) are read too', () => {
+  const { f, parser } = flatEvents([`\x1e${entry({ SYSLOG_IDENTIFIER: 'su', _PID: '3', MESSAGE: 'FAILED SU (to root) alice on pts/1' })}`], { tz: 'UTC' })[0];
+  assert.equal(parser, 'journald');
+  assert.equal(f['event.action'], 'su');
+});
+
+test('detection: journal entries go to journald, ordinary JSON lines stay with json', () => {
+  assert.equal(rankParsers(readLines(FIXTURE))[0].parser.name, 'journald');
+  for (const name of ['app.log', 'ecs.log']) {
+    const lines = readLines(path.join(FIXTURES, 'json', name));
+    const [best] = rankParsers(lines);
+    assert.equal(best.parser.name, 'json', name);
+  }
+  const mention = ['{"level":"info","msg":"\\"__REALTIME_TIMESTAMP\\": is a journal field"}'];
+  assert.equal(rankParsers(mention)[0].parser.name, 'json', 'the name inside a value is no journal key');
+});
+
+test('lines that are not journal entries are rejected with a reason', () => {
+  const [bad, plain, broken] = flatEvents(['not json', '{"msg":"no realtime stamp"}', '{"__REALTIME_TIMESTAMP":"1'], { format: 'journald' });
+  assert.equal(bad.status, 1);
+  assert.equal(bad.f['error.message'], 'not a JSON object');
+  assert.equal(plain.f['error.message'], 'not a journal entry: no __REALTIME_TIMESTAMP');
+  assert.equal(broken.f['error.message'], 'not valid JSON');
+});
