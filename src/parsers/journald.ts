@@ -11,25 +11,17 @@ import { EventFlag, type Fields } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import { FACILITIES, SEVERITIES, type SyslogHeader } from './syslog-header.js';
 import { SYSLOG_DATASETS, SyslogMessages, headerFields, syslog } from './syslog.js';
+import { objectStart, readObject } from './json.js';
 import type { Parser } from './types.js';
 
 /** the key as journalctl writes it (a value can hold the name only with its quotes escaped) */
 const MARK = '"__REALTIME_TIMESTAMP":';
-const NOT_OBJECT = 'not a JSON object';
-const BAD_JSON = 'not valid JSON';
 const NOT_JOURNAL = 'not a journal entry: no __REALTIME_TIMESTAMP';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lenient = new TextDecoder('utf-8');
 
 type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-
-/** Where the object starts: after json-seq's record separator and blanks; -1 when the line is no object. */
-function objectStart(line: string): number {
-  let i = 0;
-  while (line.charCodeAt(i) === 0x1e || line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
-  return line.charCodeAt(i) === 123 /* { */ ? i : -1;
-}
 
 /**
  * A field's text. journalctl writes a value that is not printable UTF-8 as an array of its bytes, a field set
@@ -82,15 +74,9 @@ export const journald: Parser = {
     const messages = new SyslogMessages(ctx);
     return {
       parse(line, at) {
-        const start = objectStart(line);
-        if (start < 0) return NOT_OBJECT;
-        let doc: Json;
-        try {
-          doc = JSON.parse(start === 0 ? line : line.slice(start));
-        } catch {
-          return BAD_JSON;
-        }
-        if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return NOT_OBJECT;
+        const read = readObject(line);
+        if (typeof read === 'string') return read;
+        const doc = read as { [k: string]: Json };
         const ts = realtime(doc.__REALTIME_TIMESTAMP);
         if (ts === undefined) return NOT_JOURNAL;
         const bad = { invalid: false };

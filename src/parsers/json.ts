@@ -62,14 +62,16 @@ function isCloudTrail(line: string): boolean {
   return line.includes('"Records"') || (line.includes('"eventVersion"') && line.includes('"eventSource"'));
 }
 
-function objectStart(line: string): number {
+/** Where the object starts: after a BOM, json-seq's record separator and blanks; -1 when the line is no object. */
+export function objectStart(line: string): number {
   let i = 0;
   if (line.charCodeAt(0) === 0xfeff) i = 1;
-  while (line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
+  while (line.charCodeAt(i) === 0x1e || line.charCodeAt(i) === 32 || line.charCodeAt(i) === 9) i++;
   return line.charCodeAt(i) === 123 /* { */ ? i : -1;
 }
 
-function parseLine(line: string, ctx: ParserContext) {
+/** The line's JSON object, or why it is none (the reason a parser gives back). */
+export function readObject(line: string): Obj | string {
   const start = objectStart(line);
   if (start < 0) return NOT_OBJECT;
   let doc: unknown;
@@ -78,7 +80,12 @@ function parseLine(line: string, ctx: ParserContext) {
   } catch {
     return BAD_JSON;
   }
-  if (!isObject(doc)) return NOT_OBJECT;
+  return isObject(doc) ? doc : NOT_OBJECT;
+}
+
+function parseLine(line: string, ctx: ParserContext) {
+  const doc = readObject(line);
+  if (typeof doc === 'string') return doc;
   const m: Mapped = { fields: {}, flags: 0 };
   const ecs = isEcsShaped(doc);
   for (const k in doc) {
