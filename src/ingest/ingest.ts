@@ -219,20 +219,20 @@ class IngestRun {
     let probe: Probe;
     let stdinFirst: Buffer[] = [];
     let stdin: Readable | undefined;
+    // the first interrupt ends a wait on a stdin or pipe that sends nothing
     const stop = () => stdin?.destroy();
     this.opts.signal?.addEventListener('abort', stop, { once: true });
     try {
-      stdin = isStdin ? this.opts.stdin ?? process.stdin : await openPipe(file.path);
-      if (stdin) ({ probe, first: stdinFirst } = await probeStream(stdin));
-      else probe = probeFile(file.path);
-    } catch (err) {
-      stdin?.destroy();
-      if (this.opts.signal?.aborted) this.summary.interrupted = true;
-      else skip(shown, describeOpenError(file.path, err), true);
-      this.opts.signal?.removeEventListener('abort', stop);
-      return;
-    }
-    try {
+      try {
+        stdin = isStdin ? this.opts.stdin ?? process.stdin : await openPipe(file.path);
+        if (stdin) ({ probe, first: stdinFirst } = await probeStream(stdin));
+        else probe = probeFile(file.path);
+      } catch (err) {
+        stdin?.destroy();
+        if (this.opts.signal?.aborted) this.summary.interrupted = true;
+        else skip(shown, describeOpenError(file.path, err), true);
+        return;
+      }
       await this.ingestProbed(file, shown, probe, stdin, stdinFirst, skip);
     } finally {
       this.opts.signal?.removeEventListener('abort', stop);
