@@ -104,6 +104,7 @@ function summary(p: ParsedFeed): string {
   const parts = [`${n} ranges`];
   if (p.belowMin) parts.push(`${p.belowMin} below the minimum list count`);
   if (p.special) parts.push(`${p.special} special-purpose dropped`);
+  if (p.broad) parts.push(`${p.broad} too broad dropped`);
   if (p.bad) parts.push(`${p.bad} unreadable lines`);
   return parts.join(', ');
 }
@@ -180,6 +181,12 @@ async function updateOne(db: DB, feed: EffectiveFeed, opts: UpdateOptions, now: 
     opts.onWarning?.(
       `feed "${feed.name}": ${parsed.special + parsed.clipped} entries cover private, loopback, link-local or reserved addresses ` +
         `(e.g. ${parsed.specialSamples.join(', ')}); ${parsed.special} dropped, ${parsed.clipped} trimmed: such addresses are never matched`,
+    );
+  }
+  if (parsed.broad) {
+    opts.onWarning?.(
+      `feed "${feed.name}": ${parsed.broad} entries cover more than a /8 of IPv4 or a /16 of IPv6 (e.g. ${parsed.broadSamples.join(', ')}); ` +
+        'dropped: no list of attackers means that many addresses, and matching them would list nearly every address',
     );
   }
   const message = summary(parsed);

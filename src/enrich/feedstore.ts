@@ -125,7 +125,7 @@ export function replaceEntries(db: DB, id: number, parsed: ParsedFeed, r: CheckR
     db.prepare(
       `UPDATE feed_state SET checked_at = ?, ok_at = ?, updated_at = ?, status = ?, message = ?, etag = ?, last_modified = ?,
          entries = ?, dropped = ? WHERE id = ?`,
-    ).run(r.now, r.now, r.now, r.status, r.message, r.etag ?? null, r.lastModified ?? null, v4.length / 3 + parsed.v6.length, parsed.special, id);
+    ).run(r.now, r.now, r.now, r.status, r.message, r.etag ?? null, r.lastModified ?? null, v4.length / 3 + parsed.v6.length, parsed.special + parsed.broad, id);
     if (r.spec !== undefined) setMeta(db, specKey(id), r.spec);
     setMeta(db, 'feeds.dirty', 1);
   })();
