@@ -136,6 +136,21 @@ test('download: 200, 304 with ETag, and every fault keeps the previous data', as
   assert.equal(state.hits, 2, 'flaky: a 503, then the retry');
 });
 
+test('a redirect loop fails at once with a plain message, and is not asked again', async (t) => {
+  let hits = 0;
+  const srv = await serve((_req, res) => {
+    hits++;
+    res.writeHead(302, { location: '/again' }).end();
+  });
+  t.after(() => srv.close());
+  const { db } = tempStore();
+  addFeed(db, 'loop', `${srv.url}/list`, {});
+  const { results } = await updateFeeds(db, { ...FAST, names: ['loop'] });
+  assert.equal(results[0].status, 'failed');
+  assert.match(results[0].message, /^feed "loop": too many redirects \(a redirect loop\?\); it has no data yet$/);
+  assert.equal(hits, 21, 'the first request and the 20 redirects fetch follows, once');
+});
+
 test('Last-Modified alone gives If-Modified-Since and a 304', async (t) => {
   const state = { mode: 'lm-only' as Mode, hits: 0 };
   const srv = await serve(handler(state));
