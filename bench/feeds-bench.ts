@@ -46,7 +46,7 @@ function time<T>(label: string, fn: () => T, per?: number): T {
 }
 
 function emptyParsed(): ParsedFeed {
-  return { v4: [], v6: [], format: 'cidr', entries: 0, bad: 0, badSamples: [], belowMin: 0, special: 0, clipped: 0, specialSamples: [] };
+  return { v4: [], v6: [], format: 'cidr', entries: 0, bad: 0, badSamples: [], belowMin: 0, special: 0, clipped: 0, specialSamples: [], broad: 0, broadSamples: [] };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loghound-bench-'));

@@ -4,7 +4,7 @@
  * Special-purpose ranges (private, loopback, link-local, reserved...) are cut out of every entry.
  */
 import { InputError } from '../errors.js';
-import { formatRange, parseRange, publicParts, type IpRange } from '../util/ip.js';
+import { formatRange, parseIp, parseRange, publicParts, type IpRange } from '../util/ip.js';
 
 export interface ParseSpec {
   name: string;
@@ -30,6 +30,27 @@ export interface ParsedFeed {
   /** entries that overlapped special-purpose ranges and were cut */
   clipped: number;
   specialSamples: string[];
+  /** entries covering more public addresses than any list of attackers means (BROADEST_V4 / _V6), dropped */
+  broad: number;
+  broadSamples: string[];
+}
+
+/**
+ * The most public addresses one entry may cover: a /8 of IPv4, a /16 of IPv6 (more than any network handed to one
+ * organisation). Past that an entry is a mistake, 0.0.0.0/0 or a typo'd prefix, and matching it would list
+ * every address seen.
+ */
+const BROADEST_V4 = 2 ** 24;
+const BROADEST_V6 = 1n << 112n;
+
+function publicSize(parts: IpRange[]): { v4: number; v6: bigint } {
+  let v4 = 0;
+  let v6 = 0n;
+  for (const p of parts) {
+    if (p.v === 4) v4 += p.hi - p.lo + 1;
+    else v6 += p.hi - p.lo + 1n;
+  }
+  return { v4, v6 };
 }
 
 const HTML = /^\s*(<!doctype\s+html|<html|<head|<body|<\?xml|<!--|<title)/i;
@@ -127,7 +148,7 @@ class Collector {
     format: string,
     private readonly spec: ParseSpec,
   ) {
-    this.out = { v4: [], v6: [], format, entries: 0, bad: 0, badSamples: [], belowMin: 0, special: 0, clipped: 0, specialSamples: [] };
+    this.out = { v4: [], v6: [], format, entries: 0, bad: 0, badSamples: [], belowMin: 0, special: 0, clipped: 0, specialSamples: [], broad: 0, broadSamples: [] };
   }
 
   bad(line: string): void {
@@ -159,6 +180,12 @@ class Collector {
       if (this.out.specialSamples.length < 3) this.out.specialSamples.push(formatRange(r));
       return;
     }
+    const size = publicSize(parts);
+    if (size.v4 > BROADEST_V4 || size.v6 > BROADEST_V6) {
+      this.out.broad++;
+      if (this.out.broadSamples.length < 3) this.out.broadSamples.push(formatRange(r));
+      return;
+    }
     if (parts.length !== 1 || parts[0].lo !== r.lo || parts[0].hi !== r.hi) {
       this.out.clipped++;
       if (this.out.specialSamples.length < 3) this.out.specialSamples.push(formatRange(r));
@@ -173,6 +200,8 @@ class Collector {
 function parseLines(text: string, c: Collector, countColumn: number | undefined): void {
   for (const line of dataLines(text)) {
     const tokens = line.split(/[\s,]+/);
+    // Some lists space the dash of a range: "1.2.3.4 - 1.2.3.9" is one entry, not the address 1.2.3.4.
+    if (tokens[1] === '-' && tokens.length > 2 && parseIp(tokens[2])) tokens.splice(0, 3, `${tokens[0]}-${tokens[2]}`);
     c.add(tokens[0], countColumn ? tokens[countColumn - 1] : undefined, line);
   }
 }

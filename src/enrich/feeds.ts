@@ -22,6 +22,7 @@ import {
   saveAddedFeed,
   segmentsDirty,
   setEnabled,
+  storedSpec,
   type RebuildStats,
 } from './feedstore.js';
 
@@ -103,8 +104,24 @@ function summary(p: ParsedFeed): string {
   const parts = [`${n} ranges`];
   if (p.belowMin) parts.push(`${p.belowMin} below the minimum list count`);
   if (p.special) parts.push(`${p.special} special-purpose dropped`);
+  if (p.broad) parts.push(`${p.broad} too broad dropped`);
   if (p.bad) parts.push(`${p.bad} unreadable lines`);
   return parts.join(', ');
+}
+
+/**
+ * What a feed's stored entries depend on besides the body: where it comes from and how it is read. Entries parsed
+ * under other settings (a new format, min-count or count column in the config file) are out of date even when the
+ * body has not changed, so the next update must not ask "changed since?" and keep them on a 304.
+ */
+export function parseSpec(f: Pick<EffectiveFeed, 'url' | 'file' | 'format' | 'countColumn' | 'minCount'>): string {
+  return JSON.stringify([f.url ?? null, f.file ?? null, f.format, f.countColumn ?? null, f.minCount ?? null]);
+}
+
+/** The data was parsed under other settings than the feed's current ones (unknown for data stored before). */
+function specChanged(db: DB, id: number, feed: EffectiveFeed): boolean {
+  const prev = storedSpec(db, id);
+  return prev !== undefined && prev !== parseSpec(feed);
 }
 
 async function updateOne(db: DB, feed: EffectiveFeed, opts: UpdateOptions, now: number): Promise<FeedUpdateResult> {
@@ -121,20 +138,23 @@ async function updateOne(db: DB, feed: EffectiveFeed, opts: UpdateOptions, now: 
     return done('skipped', `checked ${ago(now - state.checked_at)}; ${feed.provider} asks for at most one download every ${feed.minInterval / 3600} h`);
   }
   const hasData = state.entries > 0;
+  const spec = parseSpec(feed);
+  // Conditional only when there is data to keep, parsed as the feed now says: a 304 must never leave a feed empty
+  // or keep entries read with an old format or min-count.
+  const conditional = hasData && !specChanged(db, state.id, feed);
   const maxBytes = opts.maxBytes ?? FEED_DEFAULTS.maxBytes;
   let body: Body;
   try {
     if (feed.file) {
-      body = readFileFeed(feed.file, hasData ? state.etag : null, maxBytes);
+      body = readFileFeed(feed.file, conditional ? state.etag : null, maxBytes);
     } else {
       const r = await download(feed.url!, {
         timeoutMs: opts.timeoutMs ?? FEED_DEFAULTS.timeoutMs,
         maxBytes,
         retryDelayMs: opts.retryDelayMs ?? FEED_DEFAULTS.retryDelayMs,
         userAgent: opts.userAgent ?? 'loghound',
-        // Conditional headers only when there is data to keep: a 304 must never leave a feed empty.
-        etag: hasData ? state.etag : null,
-        lastModified: hasData ? state.last_modified : null,
+        etag: conditional ? state.etag : null,
+        lastModified: conditional ? state.last_modified : null,
       });
       body = r.status === 'ok' ? { status: 'ok', text: r.body.toString('utf8'), etag: r.etag, lastModified: r.lastModified } : r;
     }
@@ -145,7 +165,7 @@ async function updateOne(db: DB, feed: EffectiveFeed, opts: UpdateOptions, now: 
     return done('failed', message);
   }
   if (body.status === 'not-modified') {
-    recordCheck(db, state.id, { status: 'ok', message: 'not modified', etag: body.etag, lastModified: body.lastModified, now });
+    recordCheck(db, state.id, { status: 'ok', message: 'not modified', etag: body.etag, lastModified: body.lastModified, now, spec });
     return done('not-modified', 'not modified', state.entries);
   }
   let parsed: ParsedFeed;
@@ -163,8 +183,14 @@ async function updateOne(db: DB, feed: EffectiveFeed, opts: UpdateOptions, now: 
         `(e.g. ${parsed.specialSamples.join(', ')}); ${parsed.special} dropped, ${parsed.clipped} trimmed: such addresses are never matched`,
     );
   }
+  if (parsed.broad) {
+    opts.onWarning?.(
+      `feed "${feed.name}": ${parsed.broad} entries cover more than a /8 of IPv4 or a /16 of IPv6 (e.g. ${parsed.broadSamples.join(', ')}); ` +
+        'dropped: no list of attackers means that many addresses, and matching them would list nearly every address',
+    );
+  }
   const message = summary(parsed);
-  replaceEntries(db, state.id, parsed, { status: 'ok', message, etag: body.etag, lastModified: body.lastModified, now });
+  replaceEntries(db, state.id, parsed, { status: 'ok', message, etag: body.etag, lastModified: body.lastModified, now, spec });
   return done('updated', message, parsed.v4.length / 3 + parsed.v6.length);
 }
 
@@ -205,7 +231,7 @@ export function feedStatus(db: DB | undefined, settings: FeedSettings = {}, now 
     const s = states.get(f.name);
     const ok = s?.ok_at ?? null;
     const age = ok === null ? null : now - ok;
-    const stale = f.enabled && (age === null || age > f.interval * 1000);
+    const stale = f.enabled && (age === null || age > f.interval * 1000 || (s !== undefined && s.entries > 0 && specChanged(db!, s.id, f)));
     let health: FeedHealth;
     if (!f.enabled) health = 'disabled';
     else if (!s?.entries) health = s?.status === 'failed' ? 'failed' : 'never';

@@ -80,6 +80,7 @@ export function deleteFeed(db: DB, name: string): boolean {
     db.prepare('DELETE FROM feed_range4 WHERE feed_id = ?').run(row.id);
     db.prepare('DELETE FROM feed_range6 WHERE feed_id = ?').run(row.id);
     db.prepare('DELETE FROM feed_state WHERE id = ?').run(row.id);
+    db.prepare('DELETE FROM meta WHERE key = ?').run(specKey(row.id));
     setMeta(db, 'feeds.dirty', 1);
   })();
   return true;
@@ -91,6 +92,15 @@ export interface CheckResult {
   etag?: string | null;
   lastModified?: string | null;
   now: number;
+  /** the settings the feed's entries are (now) parsed with: see parseSpec in feeds.ts */
+  spec?: string;
+}
+
+const specKey = (id: number) => `feeds.spec.${id}`;
+
+/** The settings the feed's stored entries were parsed with; undefined for data stored before this was kept. */
+export function storedSpec(db: DB, id: number): string | undefined {
+  return getMeta(db, specKey(id));
 }
 
 /** A check that changed no data: not modified (ok) or failed. */
@@ -99,6 +109,7 @@ export function recordCheck(db: DB, id: number, r: CheckResult): void {
     `UPDATE feed_state SET checked_at = ?, ok_at = CASE WHEN ? = 'ok' THEN ? ELSE ok_at END, status = ?, message = ?,
        etag = coalesce(?, etag), last_modified = coalesce(?, last_modified) WHERE id = ?`,
   ).run(r.now, r.status, r.now, r.status, r.message, r.etag ?? null, r.lastModified ?? null, id);
+  if (r.spec !== undefined) setMeta(db, specKey(id), r.spec);
 }
 
 /** All of a feed's entries replaced at once, after the body parsed completely. */
@@ -114,7 +125,8 @@ export function replaceEntries(db: DB, id: number, parsed: ParsedFeed, r: CheckR
     db.prepare(
       `UPDATE feed_state SET checked_at = ?, ok_at = ?, updated_at = ?, status = ?, message = ?, etag = ?, last_modified = ?,
          entries = ?, dropped = ? WHERE id = ?`,
-    ).run(r.now, r.now, r.now, r.status, r.message, r.etag ?? null, r.lastModified ?? null, v4.length / 3 + parsed.v6.length, parsed.special, id);
+    ).run(r.now, r.now, r.now, r.status, r.message, r.etag ?? null, r.lastModified ?? null, v4.length / 3 + parsed.v6.length, parsed.special + parsed.broad, id);
+    if (r.spec !== undefined) setMeta(db, specKey(id), r.spec);
     setMeta(db, 'feeds.dirty', 1);
   })();
 }

@@ -97,6 +97,10 @@ async function attempt(url: string, opts: FetchOptions): Promise<FetchResult> {
   try {
     res = await fetch(url, { headers, signal, redirect: 'follow', method: opts.method ?? 'GET' });
   } catch (err) {
+    // A redirect loop answers the same way the second time: asking again only doubles the load on the server.
+    if (/redirect count exceeded/i.test((err as { cause?: Error }).cause?.message ?? '')) {
+      throw new FetchError('too many redirects (a redirect loop?)', false);
+    }
     throw new FetchError(describe(err, opts.timeoutMs), true);
   }
   if (url.startsWith('https:') && res.url.startsWith('http:')) {

@@ -55,13 +55,22 @@ export function bundledGeoDb(): string {
   return path.join(path.dirname(pkg), 'geo-whois-asn-country.mmdb');
 }
 
+/**
+ * The editions `geoip update --edition` may have put in the data folder, most precise first: a City database
+ * answers everything a Country one does, and GeoIP2 is the paid, more accurate build of GeoLite2.
+ */
+export const GEO_EDITIONS = ['GeoIP2-City', 'GeoLite2-City', 'GeoIP2-Country', 'GeoLite2-Country'];
+export const ASN_EDITIONS = ['GeoIP2-ISP', 'GeoLite2-ASN'];
+
+function firstPresent(dir: string, editions: string[]): string | undefined {
+  return editions.map((e) => path.join(dir, `${e}.mmdb`)).find((f) => fs.existsSync(f));
+}
+
 /** The files that would be used, without opening them. */
 export function resolveGeoFiles(s: GeoSettings): { geo: string; asn?: string; bundled: boolean } {
   const dir = s.dataDir ?? geoipDir();
-  const city = path.join(dir, 'GeoLite2-City.mmdb');
-  const asnFile = path.join(dir, 'GeoLite2-ASN.mmdb');
-  const geo = s.geoipDb ?? (fs.existsSync(city) ? city : undefined);
-  const asn = s.asnDb ?? (fs.existsSync(asnFile) ? asnFile : undefined);
+  const geo = s.geoipDb ?? firstPresent(dir, GEO_EDITIONS);
+  const asn = s.asnDb ?? firstPresent(dir, ASN_EDITIONS);
   return { geo: geo ?? bundledGeoDb(), asn, bundled: !geo };
 }
 
@@ -140,8 +149,19 @@ const flat: Adapter = (rec, out) => {
   setAsn(out, rec);
 };
 
+/**
+ * What a database answers, from the type its metadata names (MaxMind and DB-IP name theirs; ip-location-db says
+ * "country", "city" or "asn"); undefined when the name says nothing we know.
+ */
+function kindOf(databaseType: string): 'geo' | 'asn' | 'other' | undefined {
+  if (/ASN|ISP/i.test(databaseType)) return 'asn';
+  if (/City|Country|Enterprise/i.test(databaseType)) return 'geo';
+  if (/Anonymous|Connection|Domain|Density/i.test(databaseType)) return 'other';
+  return undefined;
+}
+
 function adapterFor(databaseType: string): Adapter {
-  if (/ASN|ISP/i.test(databaseType)) return asnShape;
+  if (kindOf(databaseType) === 'asn') return asnShape;
   if (/^(GeoIP2|GeoLite2|GeoIP|DBIP)/i.test(databaseType)) return nested;
   return flat;
 }
@@ -156,8 +176,11 @@ class Db {
   private readonly adapt: Adapter;
   readonly source: GeoSource;
 
-  /** `buf`: the file's bytes when the caller holds them already (geoip update checks a download before writing it) */
-  constructor(file: string, role: 'geo' | 'asn', bundled: boolean, buf?: Buffer) {
+  /**
+   * `buf`: the file's bytes when the caller holds them already (geoip update checks a download before writing it).
+   * `anyKind`: accept a database of either kind (geoip update checks every edition it downloads).
+   */
+  constructor(file: string, role: 'geo' | 'asn', bundled: boolean, buf?: Buffer, anyKind = false) {
     if (!buf) {
       try {
         buf = fs.readFileSync(file);
@@ -172,6 +195,15 @@ class Db {
       throw new InputError(`${file} is not a readable MaxMind database (.mmdb): ${(err as Error).message}`, 'download it again, or point --geoip-db / --asn-db at another file');
     }
     const md = this.reader.metadata;
+    const kind = kindOf(md.databaseType);
+    // The wrong file in a slot answers nothing, or worse: a City database given as the ASN one overwrites the
+    // country the GeoIP database found. Refuse it, saying where it belongs.
+    if (!anyKind && kind && kind !== role) {
+      const want = role === 'asn' ? 'an ASN' : 'a City or Country';
+      const hint =
+        kind === 'asn' ? 'give it as --asn-db (asn-db in the config file)' : kind === 'geo' ? 'give it as --geoip-db (geoip-db in the config file)' : '--geoip-db takes a City or Country database, --asn-db an ASN one';
+      throw new InputError(`${file} is a ${md.databaseType} database, not ${want} database`, hint);
+    }
     this.adapt = adapterFor(md.databaseType);
     this.source = { path: file, role, databaseType: md.databaseType, buildEpoch: md.buildEpoch.toISOString(), ipVersion: md.ipVersion, bundled };
   }
@@ -206,7 +238,7 @@ const PROBES = ['1.1.1.1', '2.125.160.216', '8.8.8.8', '12.81.92.1', '81.2.69.14
  * Throws the InputError a lookup would, naming `label`.
  */
 export function checkDatabase(buf: Buffer, label: string): void {
-  const db = new Db(label, 'geo', false, buf);
+  const db = new Db(label, 'geo', false, buf, true);
   for (const ip of PROBES) db.fill(parseIp(ip)!, {});
 }
 

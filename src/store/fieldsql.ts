@@ -63,11 +63,12 @@ const INTEL_COLUMN = new Map([
   ['as.organization.name', 'as_org'],
 ]);
 
+/** ip_intel (alias i) expressions; threat.feed.name is the heaviest feed, the first of `feeds` (heaviest first). */
 const THREAT_COLUMN = new Map([
-  ['threat.feed.name', 'feeds'],
-  ['threat.context', 'threat_context'],
-  ['threat.severity', 'threat_severity'],
-  ['threat.feed_count', 'feed_count'],
+  ['threat.feed.name', `substr(i.feeds, 1, instr(i.feeds || ',', ',') - 1)`],
+  ['threat.context', 'i.threat_context'],
+  ['threat.severity', 'i.threat_severity'],
+  ['threat.feed_count', 'i.feed_count'],
 ]);
 
 const LISTED = (a: string, side: 'source' | 'destination') =>
@@ -95,8 +96,8 @@ function indicatorSql(a: string): FieldSql {
  * The heaviest listing of the event, as its JSON's threat.* summary shows it (enrich/ecs.ts threatEcs): the highest
  * score, the source first on a tie.
  */
-function heaviestSql(a: string, column: string): string {
-  return `(SELECT i.${column} FROM ip_intel i WHERE i.ip IN (${a}.source_ip, ${a}.destination_ip) AND i.feed_count > 0 ORDER BY i.threat_score DESC, i.ip = ${a}.source_ip DESC LIMIT 1)`;
+function heaviestSql(a: string, expr: string): string {
+  return `(SELECT ${expr} FROM ip_intel i WHERE i.ip IN (${a}.source_ip, ${a}.destination_ip) AND i.feed_count > 0 ORDER BY i.threat_score DESC, i.ip = ${a}.source_ip DESC LIMIT 1)`;
 }
 
 /** Enrichment lives per address in ip_intel; these read it through the event's address. */

@@ -98,6 +98,24 @@ test('every listed address of an event is an indicator: a finding each, and sear
   assert.doesNotMatch(top.stdout, /\[/, 'stats counts each listed address, not the pair');
 });
 
+test('an address on two feeds: threat.feed.name searches the heaviest feed, as the event JSON shows it', () => {
+  const dir = tmpDir();
+  const db = torAndC2(dir);
+  const add = run(['--db', db, 'feeds', 'add', 'bl', path.join(FEEDS, 'plain.txt'), '--severity', 'medium']);
+  assert.equal(add.code, 0, add.stderr);
+  const log = path.join(dir, 'fw.log');
+  fs.writeFileSync(log, ufw(1, '10.0.0.7', '185.224.128.17'));
+  assert.equal(run(['--db', db, 'hunt', log, '--json']).code, 0);
+  const [event] = ndjsonLines(run(['--db', db, 'search', 'destination.ip:185.224.128.17', '--json']).stdout);
+  assert.deepEqual(event.threat.feeds, ['c2', 'bl']);
+  assert.equal(event.threat.feed.name, 'c2');
+  const count = (q: string) => ndjsonLines(run(['--db', db, 'search', q, '--json']).stdout).length;
+  // Before, the field read "c2,bl": neither feed's name found the event.
+  assert.equal(count('threat.feed.name:c2'), 1);
+  assert.equal(count('threat.feed.name:bl'), 0, 'the lighter listing is in threat.enrichments, not threat.feed.name');
+  assert.equal(count('threat.feed.name:"c2,bl"'), 0);
+});
+
 test('a threat finding names the field its address was in, and files its location on that side', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');

@@ -72,6 +72,37 @@ test('GeoLite2 files fetched by "geoip update" are the default when present', ()
   assert.notEqual(geoIdentity({ dataDir: dir }), before, 'swapping a file changes the identity');
 });
 
+test('an edition fetched with "geoip update --edition" other than City is used too, City first', () => {
+  const dir = tmpDir('loghound-geo-editions-');
+  fs.copyFileSync(COUNTRY, path.join(dir, 'GeoLite2-Country.mmdb'));
+  assert.deepEqual(resolveGeoFiles({ dataDir: dir }), { geo: path.join(dir, 'GeoLite2-Country.mmdb'), asn: undefined, bundled: false });
+  const geo = GeoLookup.open({ dataDir: dir });
+  assert.equal(geo.sources[0].databaseType, 'GeoLite2-Country');
+  assert.equal(geo.lookup('81.2.69.142')?.country_iso_code, 'GB');
+  fs.copyFileSync(CITY, path.join(dir, 'GeoLite2-City.mmdb'));
+  assert.equal(resolveGeoFiles({ dataDir: dir }).geo, path.join(dir, 'GeoLite2-City.mmdb'), 'City wins over Country');
+});
+
+test('a database of the wrong kind for its slot is refused, saying where it belongs', () => {
+  assertInputError(
+    () => GeoLookup.open({ geoipDb: ASN, dataDir: EMPTY_DIR }),
+    /GeoLite2-ASN-Test\.mmdb is a GeoLite2-ASN database, not a City or Country database/,
+  );
+  // Before, a City database in the ASN slot overwrote the GeoIP database's answer with its own country.
+  assertInputError(
+    () => GeoLookup.open({ geoipDb: COUNTRY, asnDb: CITY, dataDir: EMPTY_DIR }),
+    /GeoIP2-City-Test\.mmdb is a GeoIP2-City database, not an ASN database/,
+  );
+  assert.throws(
+    () => GeoLookup.open({ asnDb: CITY, dataDir: EMPTY_DIR }),
+    (err: unknown) => err instanceof InputError && /give it as --geoip-db/.test(err.hint ?? ''),
+  );
+  const dir = tmpDir('loghound-geo-kind-');
+  fs.copyFileSync(ASN, path.join(dir, 'GeoLite2-City.mmdb'));
+  assertInputError(() => GeoLookup.open({ dataDir: dir }), /GeoLite2-City\.mmdb is a GeoLite2-ASN database/);
+  assert.equal(GeoLookup.open({ geoipDb: bundledGeoDb(), dataDir: EMPTY_DIR }).sources[0].databaseType, 'country ipvAll', 'ip-location-db names its type plainly');
+});
+
 function assertInputError(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => err instanceof InputError && pattern.test(err.message));
 }

@@ -31,7 +31,7 @@ test('sweep: the top of the address space, and IPv6 as bigints', () => {
 });
 
 function parsedOf(entries: [string, number?][]): ParsedFeed {
-  const p: ParsedFeed = { v4: [], v6: [], format: 'cidr', entries: 0, bad: 0, badSamples: [], belowMin: 0, special: 0, clipped: 0, specialSamples: [] };
+  const p: ParsedFeed = { v4: [], v6: [], format: 'cidr', entries: 0, bad: 0, badSamples: [], belowMin: 0, special: 0, clipped: 0, specialSamples: [], broad: 0, broadSamples: [] };
   for (const [text, level] of entries) {
     const r = parseRange(text)!;
     if (r.v === 4) p.v4.push(r.lo, r.hi, level ?? 0);

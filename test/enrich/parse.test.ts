@@ -47,6 +47,23 @@ test('an entry partly inside a special range is trimmed to its public part', () 
   assert.equal(p.clipped, 1);
 });
 
+test('a range with a spaced dash is the whole range, not its first address', () => {
+  const p = parseFeed('1.2.3.4 - 1.2.3.9\n2a03:b0c0::1 - 2a03:b0c0::ff # a v6 range\n5.6.7.8 - Scanner\n', { name: 'ranges', format: 'ip' });
+  assert.deepEqual(ranges(p), ['1.2.3.4-1.2.3.9', '5.6.7.8', '2a03:b0c0::1-2a03:b0c0::ff']);
+  assert.equal(p.bad, 0);
+});
+
+test('an entry covering more than a /8 (IPv4) or a /16 (IPv6) of public addresses is dropped, not matched', () => {
+  const p = parseFeed('0.0.0.0/0\n1.0.0.0-99.255.255.255\n::/0\n2a00::/12\n45.155.205.233\n11.0.0.0/8\n2a03::/16\n', { name: 'broad', format: 'ip' });
+  assert.deepEqual(ranges(p), ['45.155.205.233', '11.0.0.0/8', '2a03::/16'], 'a /8 and a /16 are still lists');
+  assert.equal(p.broad, 4);
+  assert.deepEqual(p.broadSamples, ['0.0.0.0/0', '1.0.0.0-99.255.255.255', '::/0']);
+  assert.equal(p.entries, 7);
+  assert.equal(p.bad, 0);
+  const bogons = parseFeed('224.0.0.0/3\n1.10.16.0/20\n', { name: 'bogons', format: 'cidr' });
+  assert.deepEqual([bogons.special, bogons.broad], [1, 0], 'wide but wholly special: dropped as special');
+});
+
 test('Spamhaus DROP JSON lines: the metadata line is not an entry', () => {
   const p4 = parseFeed(read('drop_v4.json'), { name: 'drop', format: 'jsonl:cidr' });
   assert.deepEqual(ranges(p4), ['1.10.16.0/20', '2.56.192.0/22', '5.134.128.0/19', '31.24.81.0/24', '45.135.232.0/24']);

@@ -136,6 +136,21 @@ test('download: 200, 304 with ETag, and every fault keeps the previous data', as
   assert.equal(state.hits, 2, 'flaky: a 503, then the retry');
 });
 
+test('a redirect loop fails at once with a plain message, and is not asked again', async (t) => {
+  let hits = 0;
+  const srv = await serve((_req, res) => {
+    hits++;
+    res.writeHead(302, { location: '/again' }).end();
+  });
+  t.after(() => srv.close());
+  const { db } = tempStore();
+  addFeed(db, 'loop', `${srv.url}/list`, {});
+  const { results } = await updateFeeds(db, { ...FAST, names: ['loop'] });
+  assert.equal(results[0].status, 'failed');
+  assert.match(results[0].message, /^feed "loop": too many redirects \(a redirect loop\?\); it has no data yet$/);
+  assert.equal(hits, 21, 'the first request and the 20 redirects fetch follows, once');
+});
+
 test('Last-Modified alone gives If-Modified-Since and a 304', async (t) => {
   const state = { mode: 'lm-only' as Mode, hits: 0 };
   const srv = await serve(handler(state));
@@ -184,6 +199,36 @@ test('Spamhaus is asked at most once an hour; FireHOL bogons are stripped with a
   ({ results } = await run());
   assert.equal(results[0].status, 'updated');
   assert.equal(srv.requests.filter((r) => r[':path'] === '/drop_v4.json').length, 2);
+});
+
+test('a new min-count, format or source in the config is applied by the next update, though the list did not change', async (t) => {
+  const IPSUM = fs.readFileSync(path.join(FEEDS, 'ipsum.txt'));
+  const srv = await serve((req, res) => {
+    if (req.headers['if-none-match'] === '"i1"') return void res.writeHead(304).end();
+    res.writeHead(200, { etag: '"i1"' }).end(IPSUM);
+  });
+  t.after(() => srv.close());
+  const { db } = tempStore();
+  const clock = Date.UTC(2026, 0, 10);
+  const at3 = { feeds: { ipsum: { url: `${srv.url}/ipsum.txt` } } };
+  const at5 = { feeds: { ipsum: { url: `${srv.url}/ipsum.txt`, 'min-count': 5 } } };
+  const update = (settings: UpdateOptions) => updateFeeds(db, { ...FAST, ...settings, names: ['ipsum'], now: () => clock });
+  const listed = (settings: UpdateOptions, ip: string) => (FeedMatcher.load(db, effectiveFeeds(db, settings)).match(ip) ?? []).map((h) => h.feed);
+
+  assert.equal((await update(at3)).results[0].entries, 4);
+  assert.deepEqual(listed(at3, '193.142.146.35'), ['ipsum'], 'on 3 lists');
+  assert.equal((await update(at3)).results[0].status, 'not-modified');
+
+  const before = feedStatus(db, at5, clock).find((s) => s.name === 'ipsum')!;
+  assert.equal(before.stale, true, 'data parsed with min-count 3 is out of date for min-count 5');
+  const { results } = await update(at5);
+  assert.equal(results[0].status, 'updated', 'asked unconditionally, so the new min-count is applied');
+  assert.equal(srv.requests.at(-1)!['if-none-match'], undefined);
+  assert.equal(results[0].entries, 2);
+  assert.deepEqual(listed(at5, '193.142.146.35'), [], 'on 3 lists: below the new minimum');
+  assert.deepEqual(listed(at5, '185.224.128.17'), ['ipsum'], 'on 6 lists');
+  assert.equal(feedStatus(db, at5, clock).find((s) => s.name === 'ipsum')!.stale, false);
+  assert.equal((await update(at5)).results[0].status, 'not-modified', 'conditional again once the data matches the settings');
 });
 
 test('status: never downloaded and old feeds are stale; disabled ones are not', async (t) => {
