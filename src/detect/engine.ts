@@ -544,7 +544,7 @@ class Run {
       }
       // reach back to the start of any episode the new matches may extend, so its count is recomputed whole
       const prior = this.db.prepare('SELECT min(first_ts) AS f FROM findings WHERE rule_id = ? AND last_ts >= ?').get(r.id, range.from - reach) as { f: number | null };
-      const from = Math.min(range.from - reach, r.kind === 'correlation' ? (prior.f ?? Infinity) : Infinity);
+      const from = passStart(r, Math.min(range.from - reach, r.kind === 'correlation' ? (prior.f ?? Infinity) : Infinity));
       const want: Want = { r, from, to: range.to + (r.kind === 'correlation' ? reach : r.timespan), newFrom: range.from, out: (f, ep) => found.push([f, ep]) };
       if (r.kind === 'baseline' && r.type === 'spike') spikes.push(...this.spike(want));
       else wants.push(want);
@@ -639,7 +639,8 @@ class Run {
         const t = this.p.refs.get(ref)!;
         if (t.kind !== 'correlation') return undefined;
         const eps: Episode[] = [];
-        inner.push({ r: t, from: from - t.timespan, to, newFrom: from - t.timespan, out: () => undefined, onEpisode: (ep) => eps.push(ep) });
+        const start = passStart(t, from - t.timespan);
+        inner.push({ r: t, from: start, to, newFrom: start, out: () => undefined, onEpisode: (ep) => eps.push(ep) });
         return eps;
       }),
     );
@@ -920,6 +921,15 @@ function prefiltered(rules: CompiledDetection[]): Sql {
 function needsSql(needs: Map<string, Iterable<string>>): Sql {
   const pairs = [...needs].map(([f, lits]) => ({ f, id: listId('contains', [...lits].map((l) => l.replace(/[*?\\]/g, '\\$&'))) }));
   return { sql: `sigma_any_of(${pairs.map((p) => `?, ${p.f}`).join(', ')})`, params: pairs.map((p) => p.id) };
+}
+
+/**
+ * Where a pass for `r` may start. A bucketed correlation judges whole buckets: a pass that began inside one (the
+ * new events of a second host's log reach back one timespan from their own first time) would count only the
+ * bucket's later part, judge that as the whole bucket, and report an `eq` or `lt` that the bucket does not hold.
+ */
+function passStart(r: CorrelationRule | BaselineRule, from: number): number {
+  return r.kind === 'correlation' && bucketed(r.type, r.condition) ? bucketOf(from, r.timespan) : from;
 }
 
 /** Identifies a group within one stream: the group-by values in the rule's order. */

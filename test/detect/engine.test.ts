@@ -193,6 +193,21 @@ test('buckets judge the count of each bucket: a burst across a bucket edge is tw
   );
 });
 
+test('late events from another log (a second host) never make a bucket judge part of itself as the whole', () => {
+  const s = testStore();
+  // bucket 02:55 to 03:00: three failures from .6; a later event closes it
+  for (const t of [-270, -180, -120]) fail(s, sec(t), '198.51.100.6');
+  s.add(sec(3600), 'web.access', { 'source.ip': '192.0.2.1', 'http.response.status_code': 200 });
+  run(s, boundedRules());
+  assert.deepEqual(boundedIps(s, 'range'), [['198.51.100.6', 3]]);
+  // the next hunt reads a second host's log of the same morning: one failure at 03:01:30
+  fail(s, sec(90), '198.51.100.6');
+  run(s, boundedRules());
+  assert.deepEqual(boundedIps(s, 'eq2'), [], 'the 02:55 bucket holds three failures, not the two after 02:56:30');
+  assert.deepEqual(boundedIps(s, 'range'), [['198.51.100.6', 3]]);
+  assert.deepEqual(boundedIps(s, 'lt2'), [['198.51.100.6', 1]], 'the 03:00 bucket: the one late failure');
+});
+
 const ssh = (s: TestStore, t: number, ip: string, user: string, outcome: 'success' | 'failure') =>
   s.add(t, 'system.auth', { 'process.name': 'sshd', 'event.action': 'ssh_login', 'event.outcome': outcome, 'source.ip': ip, 'user.name': user });
 
