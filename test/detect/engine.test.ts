@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadText } from '../../src/detect/load.js';
-import { detect } from '../../src/detect/engine.js';
+import { detect, plan } from '../../src/detect/engine.js';
 import { listFindings } from '../../src/store/findings.js';
 import type { Rule } from '../../src/detect/model.js';
 import { testStore, sec, T0, type TestStore } from '../helpers/events.js';
@@ -618,4 +618,132 @@ test('a first run reads in storage order and sorts; a later run walks the time i
     [`203.0.113.1 26 0`, `203.0.113.1 26 ${30 * DAY}`, `203.0.113.2 14 0`, `203.0.113.2 14 ${30 * DAY}`],
   );
   assert.deepEqual(signature(twice), expected);
+});
+
+const CORRELATED = (file: string, status: number) => `
+title: bursts in ${file}
+id: burst-${file}
+correlation:
+  type: event_count
+  rules: [failed]
+  group-by: [c-ip]
+  timespan: 5m
+  condition: {gte: 3}
+level: high
+---
+title: failed in ${file}
+id: failed-${file}
+name: failed
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: ${status}}
+  condition: sel
+`;
+
+test('a name two files share resolves to the rule of the correlation\'s own file; elsewhere it is refused as ambiguous', () => {
+  const s = testStore();
+  for (let i = 0; i < 3; i++) fail(s, sec(i), '192.0.2.30', 401);
+  for (let i = 0; i < 3; i++) s.add(sec(i), 'web.access', { 'source.ip': '192.0.2.31', 'http.response.status_code': 500 });
+  const both = [...loadText(CORRELATED('a', 401), 'a.yml').rules, ...loadText(CORRELATED('b', 500), 'b.yml').rules];
+  const res = run(s, both);
+  assert.deepEqual(res.skipped, []);
+  const ips = (id: string) => findingsOf(s, id).map((f) => JSON.parse(f.group_json)['source.ip']);
+  assert.deepEqual(ips('burst-a'), ['192.0.2.30'], 'a.yml counts its own 401 rule, not b.yml\'s 500 rule');
+  assert.deepEqual(ips('burst-b'), ['192.0.2.31']);
+  assert.deepEqual(ips('failed-a').concat(ips('failed-b')), [], 'neither input reports on its own');
+
+  // a third file's correlation names "failed" without a rule of that name of its own
+  const third = loadText(CORRELATED('c', 404).split('---')[0], 'c.yml').rules;
+  const p = plan([...both, ...third]);
+  assert.equal(p.skipped.length, 1);
+  assert.match(p.skipped[0].reason, /^refers to "failed", a name that 2 rules have \(a\.yml:\d+, b\.yml:\d+\): refer to one by its id$/);
+});
+
+test('the inputs of a correlation that cannot load stay inputs: they do not report every match on their own', () => {
+  const p = plan(loadText(WEB_BURST.replace('group-by: [c-ip]', 'group-by: [no-such-field]'), 't.yml').rules);
+  assert.equal(p.skipped.length, 1);
+  assert.match(p.skipped[0].reason, /no-such-field/);
+  assert.deepEqual([...p.generating], [], 'web-auth-fail feeds the skipped correlation: no finding per 401');
+  const q = plan(loadText(WEB_BURST.replace('rules: [web_auth_fail]', 'rules: [web_auth_fail, web_auth_fial]'), 't.yml').rules);
+  assert.deepEqual(q.skipped.map((x) => x.reason), ['refers to "web_auth_fial", which is not loaded (no rule has that id or name)']);
+  assert.deepEqual([...q.generating], []);
+});
+
+test('a correlation over a baseline, or a baseline over a correlation, is refused with its reason instead of failing the hunt', () => {
+  const s = testStore();
+  for (let i = 0; i < 6; i++) fail(s, sec(i), '192.0.2.40');
+  const text = `${WEB_BURST}---
+title: new client for a status
+id: new-client
+name: new_client
+baseline:
+  type: first_seen
+  rules: [web_auth_fail]
+  group-by: [sc-status]
+  field: c-ip
+---
+title: many new clients
+id: many-new
+correlation:
+  type: event_count
+  rules: [new_client]
+  group-by: [sc-status]
+  timespan: 1h
+  condition: {gte: 2}
+level: high
+---
+title: bursts from new places
+id: burst-baseline
+baseline:
+  type: first_seen
+  rules: [web-burst]
+  group-by: [c-ip]
+  field: c-ip
+`;
+  const res = run(s, rules(text));
+  assert.deepEqual(
+    res.skipped.map((x) => [x.id, x.reason]),
+    [
+      ['many-new', 'refers to "new_client", a baseline: a correlation reads detection rules and correlations'],
+      ['burst-baseline', 'refers to "web-burst", a correlation: a baseline reads detection rules only'],
+    ],
+  );
+  assert.equal(findingsOf(s, 'web-burst').length, 1, 'the rest of the rules ran');
+});
+
+test('aliases may name a rule by its id; an alias for a rule the correlation does not read is refused', () => {
+  const s = testStore();
+  const text = (key: string) => `
+title: web 404
+id: w404
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: 404}
+  condition: sel
+---
+title: ssh ok
+id: sshok
+name: ssh_ok
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {event.action: ssh_login, event.outcome: success}
+  condition: sel
+---
+title: 404 then ssh
+id: w404-ssh
+correlation:
+  type: temporal_ordered
+  rules: [w404, ssh_ok]
+  group-by: [client]
+  aliases:
+    client: {${key}: c-ip, ssh_ok: source.ip}
+  timespan: 1h
+level: high
+`;
+  s.add(sec(0), 'web.access', { 'source.ip': '198.51.100.50', 'http.response.status_code': 404 });
+  ssh(s, sec(60), '198.51.100.50', 'deploy', 'success');
+  run(s, rules(text('w404')));
+  assert.deepEqual(findingsOf(s, 'w404-ssh').map((f) => JSON.parse(f.group_json)), [{ client: '198.51.100.50' }]);
+  const p = plan(rules(text('web_404')));
+  assert.deepEqual(p.skipped.map((x) => x.reason), ['aliases.client names "web_404", which is not one of the correlation\'s rules']);
 });
