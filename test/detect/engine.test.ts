@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadText } from '../../src/detect/load.js';
 import { detect, plan } from '../../src/detect/engine.js';
 import { listFindings } from '../../src/store/findings.js';
-import type { Rule } from '../../src/detect/model.js';
+import type { CorrelationRule, Rule } from '../../src/detect/model.js';
 import { testStore, sec, T0, type TestStore } from '../helpers/events.js';
 
 function rules(text: string): Rule[] {
@@ -746,4 +746,31 @@ level: high
   assert.deepEqual(findingsOf(s, 'w404-ssh').map((f) => JSON.parse(f.group_json)), [{ client: '198.51.100.50' }]);
   const p = plan(rules(text('web_404')));
   assert.deepEqual(p.skipped.map((x) => x.reason), ['aliases.client names "web_404", which is not one of the correlation\'s rules']);
+});
+
+/** Why loading refuses WEB_BURST's correlation with one line of its `correlation:` section replaced. */
+function refusal(from: string, to: string): string | undefined {
+  assert.ok(WEB_BURST.includes(from));
+  const res = loadText(WEB_BURST.replace(from, to), 't.yml');
+  return res.skipped.find((x) => x.id === 'web-burst')?.reason;
+}
+
+test('correlation sections: a misspelt attribute, a condition no count meets and a bad timespan are refused, each saying why', () => {
+  assert.equal(refusal('group-by: [c-ip]', 'group_by: [c-ip]'), 'correlation.group_by is not a Sigma correlation attribute (did you mean group-by?)');
+  assert.equal(refusal('timespan: 5m', 'timespan: 5m\n  field: c-ip'), 'correlation.field is not a Sigma correlation attribute');
+  assert.equal(refusal('{gt: 5}', '{gte: 5, lte: 2}'), 'condition {"gte":5,"lte":2} can never hold: its bounds leave no count between them');
+  assert.equal(refusal('{gt: 5}', '{eq: 0}'), 'condition {"eq":0} can never hold: a count starts at 1 (an absence of events is never counted)');
+  assert.equal(refusal('{gt: 5}', '{gt: 2, lt: 4, neq: 3}'), 'condition {"gt":2,"lt":4,"neq":3} can never hold: the only count it allows is 3, which neq excludes');
+  assert.equal(refusal('{gt: 5}', "{gte: '5'}"), 'condition: gte takes a number, not "5"');
+  assert.equal(refusal('{gt: 5}', '{gt: 5, field: c-ip}'), 'condition.field counts distinct values, which only value_count does: an event_count correlation counts events');
+  assert.equal(refusal('timespan: 5m', 'timespan: 5M'), undefined, 'pySigma\'s month loads');
+  assert.match(refusal('timespan: 5m', 'timespan: 5H')!, /^timespan "5H" is not a duration: a number and a unit, s, m, h or d/);
+  assert.equal(refusal('timespan: 5m', 'timespan: 0m'), 'timespan must be longer than 0');
+  assert.equal(refusal('level: medium', 'generate: yes\nlevel: medium'), 'generate must be true or false, not "yes"');
+  assert.equal(refusal('{gt: 5}', '{gt: 2, lt: 4}'), undefined, 'a range with room in it loads');
+});
+
+test('timespans in the units pySigma reads: s, m, h, d, w, M (30.44 days), y (365.25 days)', () => {
+  const span = (t: string) => (rules(WEB_BURST.replace('timespan: 5m', `timespan: ${t}`)).find((r) => r.id === 'web-burst') as CorrelationRule).timespan;
+  assert.deepEqual(['30s', '5m', '2h', '1d', '1w', '1M', '1y'].map(span), [30_000, 300_000, 7_200_000, 86_400_000, 604_800_000, 2_629_746_000, 31_556_952_000]);
 });
