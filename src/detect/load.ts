@@ -291,8 +291,6 @@ function countCondition(v: unknown, at: Where): CountCondition {
     else if (typeof x !== 'number') throw new RuleError(`condition: ${k} takes a number, not ${JSON.stringify(x)}`, at);
     else (out as Record<string, number>)[k] = x;
   }
-  const never = neverHolds(out);
-  if (never) throw new RuleError(`condition ${JSON.stringify(v)} can never hold: ${never}`, at);
   return out;
 }
 
@@ -300,9 +298,11 @@ function countCondition(v: unknown, at: Where): CountCondition {
  * Why no count satisfies the condition, if none does. A count is that of the events (or values, or rules) seen, so
  * it is at least 1: `eq: 0` or `lt: 1` would ask about an absence, which no window of seen events shows.
  */
-function neverHolds(c: CountCondition): string | undefined {
+function neverHolds(c: CountCondition, most = Infinity): string | undefined {
   let lo = Math.max(1, c.gt !== undefined ? Math.floor(c.gt) + 1 : 1, c.gte !== undefined ? Math.ceil(c.gte) : 1);
   let hi = Math.min(c.lt !== undefined ? Math.ceil(c.lt) - 1 : Infinity, c.lte !== undefined ? Math.floor(c.lte) : Infinity);
+  if (lo > most) return `it asks for more than the ${most} rules the correlation reads`;
+  hi = Math.min(hi, most);
   if (c.eq !== undefined) {
     if (!Number.isInteger(c.eq)) return 'a count is a whole number';
     lo = Math.max(lo, c.eq);
@@ -346,6 +346,13 @@ function correlationOf(obj: Record<string, unknown>, meta: RuleMeta, at: (k: (st
   const rules = strList(c.rules);
   if (rules.length === 0) throw new RuleError('correlation.rules names no rule', at(['correlation']));
   const condition = countCondition(c.condition, at(['correlation', 'condition']));
+  // a temporal type counts the rules seen, so at most as many as it reads
+  const never = neverHolds(condition, type.startsWith('temporal') ? rules.length : Infinity);
+  if (never) throw new RuleError(`condition ${JSON.stringify(c.condition)} can never hold: ${never}`, at(['correlation', 'condition']));
+  if (type === 'temporal_ordered' && Object.keys(condition).length && !neverHolds({ ...condition, lt: rules.length })) {
+    // an order among some of the rules is not defined by Sigma: loghound wants each of them, in the order listed
+    throw new RuleError(`temporal_ordered needs every one of its ${rules.length} rules in order: a condition that asks for fewer is not supported`, at(['correlation', 'condition']));
+  }
   if ((type === 'event_count' || type === 'value_count') && Object.keys(condition).filter((k) => k !== 'field').length === 0) {
     throw new RuleError(`an ${type} correlation needs a condition such as {gte: 5}`, at(['correlation']));
   }

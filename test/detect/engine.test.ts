@@ -770,6 +770,15 @@ test('correlation sections: a misspelt attribute, a condition no count meets and
   assert.equal(refusal('{gt: 5}', '{gt: 2, lt: 4}'), undefined, 'a range with room in it loads');
 });
 
+test('temporal conditions count rules: one asking for more than the rules read, or an order among fewer, is refused', () => {
+  const temporal = (type: string, cond: string) =>
+    loadText(`title: t\nid: t\ncorrelation:\n  type: ${type}\n  rules: [a, b, c]\n  group-by: [c-ip]\n  timespan: 5m\n  condition: ${cond}\n`, 't.yml').skipped.map((x) => x.reason);
+  assert.deepEqual(temporal('temporal', '{gte: 4}'), ['condition {"gte":4} can never hold: it asks for more than the 3 rules the correlation reads']);
+  assert.deepEqual(temporal('temporal', '{gte: 2}'), []);
+  assert.deepEqual(temporal('temporal_ordered', '{gte: 2}'), ['temporal_ordered needs every one of its 3 rules in order: a condition that asks for fewer is not supported']);
+  assert.deepEqual(temporal('temporal_ordered', '{gte: 3}'), []);
+});
+
 test('timespans in the units pySigma reads: s, m, h, d, w, M (30.44 days), y (365.25 days)', () => {
   const span = (t: string) => (rules(WEB_BURST.replace('timespan: 5m', `timespan: ${t}`)).find((r) => r.id === 'web-burst') as CorrelationRule).timespan;
   assert.deepEqual(['30s', '5m', '2h', '1d', '1w', '1M', '1y'].map(span), [30_000, 300_000, 7_200_000, 86_400_000, 604_800_000, 2_629_746_000, 31_556_952_000]);
