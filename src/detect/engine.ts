@@ -97,7 +97,7 @@ export function plan(rules: Rule[], minLevel?: Level): Plan {
     const found = r.rules.map((ref) => resolveRef(r, ref, ok, named));
     const targets = found.flatMap((x) => x.rule ?? []);
     inputsOf.set(r.id, targets);
-    const why = found.find((x) => x.why)?.why ?? strayAlias(r, targets);
+    const why = found.find((x) => x.why)?.why ?? strayAlias(r, targets) ?? repeated(r, targets);
     if (why) {
       skip(r, why);
       ok.delete(r.id);
@@ -204,6 +204,16 @@ function strayAlias(r: CorrelationRule | BaselineRule, targets: Rule[]): string 
     if (key !== undefined) return `aliases.${alias} names "${key}", which is not one of the correlation's rules`;
   }
   return undefined;
+}
+
+/**
+ * A temporal correlation whose rules name one rule twice ([a, b, a]) would never fire: each event of that rule is
+ * one occurrence, so it can stand for only one of the places the rule is listed.
+ */
+function repeated(r: CorrelationRule | BaselineRule, targets: Rule[]): string | undefined {
+  if (r.kind !== 'correlation' || !r.type.startsWith('temporal')) return undefined;
+  const twice = targets.find((t, i) => targets.findIndex((u) => u.id === t.id) !== i);
+  return twice && `names "${refName(twice)}" twice: in a ${r.type} correlation each rule is one of the things that must happen`;
 }
 
 /** The field a group-by entry reads in one input rule: the correlation's alias for that rule (by name or id), else the entry. */

@@ -777,6 +777,8 @@ test('temporal conditions count rules: one asking for more than the rules read, 
   assert.deepEqual(temporal('temporal', '{gte: 2}'), []);
   assert.deepEqual(temporal('temporal_ordered', '{gte: 2}'), ['temporal_ordered needs every one of its 3 rules in order: a condition that asks for fewer is not supported']);
   assert.deepEqual(temporal('temporal_ordered', '{gte: 3}'), []);
+  const twice = rules(`${WEB_BURST}---\ntitle: t\nid: t\ncorrelation:\n  type: temporal_ordered\n  rules: [web_auth_fail, web-burst, web-auth-fail]\n  group-by: [c-ip]\n  timespan: 5m\n`);
+  assert.deepEqual(plan(twice).skipped.map((x) => x.reason), ['names "web_auth_fail" twice: in a temporal_ordered correlation each rule is one of the things that must happen']);
 });
 
 test('timespans in the units pySigma reads: s, m, h, d, w, M (30.44 days), y (365.25 days)', () => {
