@@ -193,6 +193,10 @@ function resolveRef(owner: CorrelationRule | BaselineRule, ref: string, ids: Map
   if (rule.id === owner.id) return { why: 'refers to itself' };
   if (owner.kind === 'correlation' && rule.kind === 'baseline') return { rule, why: `refers to "${ref}", a baseline: a correlation reads detection rules and correlations` };
   if (owner.kind === 'baseline' && rule.kind !== 'detection') return { rule, why: `refers to "${ref}", a ${rule.kind}: a baseline reads detection rules only` };
+  // a chained episode carries a count, not the events' values: there would be nothing to count distinct values of
+  if (owner.kind === 'correlation' && owner.type === 'value_count' && rule.kind === 'correlation') {
+    return { rule, why: `refers to "${ref}", a correlation: value_count counts a field's values in events, so it reads detection rules only` };
+  }
   return { rule };
 }
 

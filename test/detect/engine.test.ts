@@ -709,6 +709,8 @@ baseline:
     ],
   );
   assert.equal(findingsOf(s, 'web-burst').length, 1, 'the rest of the rules ran');
+  const distinct = `${WEB_BURST}---\ntitle: v\nid: v\ncorrelation:\n  type: value_count\n  rules: [web-burst]\n  group-by: [c-ip]\n  timespan: 1h\n  condition: {field: sc-status, gte: 2}\n`;
+  assert.deepEqual(plan(rules(distinct)).skipped.map((x) => x.reason), ['refers to "web-burst", a correlation: value_count counts a field\'s values in events, so it reads detection rules only']);
 });
 
 test('aliases may name a rule by its id; an alias for a rule the correlation does not read is refused', () => {
