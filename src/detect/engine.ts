@@ -77,8 +77,8 @@ export interface Plan {
 
 export function plan(rules: Rule[], minLevel?: Level): Plan {
   const skipped: Skipped[] = [];
-  const refs = new Map<string, Rule>();
   const ok = new Map<string, Rule>();
+  const named = new Map<string, Rule[]>();
   const skip = (r: Rule, reason: string) => skipped.push({ file: r.where.file, id: r.id, title: r.title, reason, where: r.where });
   for (const r of rules) {
     if (ok.has(r.id)) {
@@ -86,8 +86,26 @@ export function plan(rules: Rule[], minLevel?: Level): Plan {
       continue;
     }
     ok.set(r.id, r);
-    refs.set(r.id, r);
-    if (r.name) refs.set(r.name, r);
+    if (r.name) named.set(r.name, (named.get(r.name) ?? []).concat(r));
+  }
+  // References become ids once, here: everything after reads `refs` by id. A rule that cannot name its inputs
+  // still makes them inputs (below), so they do not start reporting every match on their own.
+  const refs = new Map<string, Rule>(ok);
+  const inputsOf = new Map<string, Rule[]>();
+  for (const r of [...ok.values()]) {
+    if (r.kind === 'detection') continue;
+    const found = r.rules.map((ref) => resolveRef(r, ref, ok, named));
+    const targets = found.flatMap((x) => x.rule ?? []);
+    inputsOf.set(r.id, targets);
+    const why = found.find((x) => x.why)?.why ?? strayAlias(r, targets) ?? repeated(r, targets);
+    if (why) {
+      skip(r, why);
+      ok.delete(r.id);
+      continue;
+    }
+    const resolved = { ...r, rules: targets.map((t) => t.id) };
+    refs.set(r.id, resolved);
+    ok.set(r.id, resolved);
   }
   const detections = new Map<string, CompiledDetection>();
   for (const r of ok.values()) {
@@ -105,8 +123,8 @@ export function plan(rules: Rule[], minLevel?: Level): Plan {
     for (const r of [...ok.values()]) {
       if (r.kind === 'detection') continue;
       for (const ref of r.rules) {
-        const target = refs.get(ref);
-        const why = !target ? `refers to "${ref}", which is not loaded` : !ok.has(target.id) ? `refers to "${ref}", which was skipped` : target === r ? 'refers to itself' : undefined;
+        const target = refs.get(ref)!;
+        const why = !ok.has(target.id) ? `refers to "${refName(target)}", which was skipped` : undefined;
         if (why) {
           skip(r, why);
           ok.delete(r.id);
@@ -124,10 +142,9 @@ export function plan(rules: Rule[], minLevel?: Level): Plan {
       const c = detections.get(refs.get(ref)!.id);
       if (!c) continue;
       for (const entry of wanted) {
-        const name = r.kind === 'correlation' ? (r.aliases[entry]?.[c.rule.name ?? c.rule.id] ?? entry) : entry;
-        const f = resolveField(c.mapping, name);
+        const f = resolveField(c.mapping, aliasedField(r, c.rule, entry));
         if (typeof f === 'string' && ok.has(r.id)) {
-          skip(r, `${f} (needed by "${ref}")`);
+          skip(r, `${f} (needed by "${refName(c.rule)}")`);
           ok.delete(r.id);
         }
       }
@@ -138,11 +155,12 @@ export function plan(rules: Rule[], minLevel?: Level): Plan {
     ok.delete(r.id);
   });
   const baselines = [...ok.values()].filter((r): r is BaselineRule => r.kind === 'baseline');
+  // every rule a correlation or baseline reads is an input, whether or not that correlation could be loaded
   const referenced = new Set<string>();
   const generateRefs = new Set<string>();
-  for (const r of [...correlations, ...baselines]) {
-    for (const ref of r.rules) {
-      const t = refs.get(ref)!;
+  for (const [id, targets] of inputsOf) {
+    const r = refs.get(id)!;
+    for (const t of targets) {
       referenced.add(t.id);
       if (r.kind === 'correlation' && r.generate) generateRefs.add(t.id);
     }
@@ -155,6 +173,63 @@ export function plan(rules: Rule[], minLevel?: Level): Plan {
     if (!referenced.has(r.id) || generateRefs.has(r.id) || (r.kind !== 'detection' && r.levelGiven)) generating.add(r.id);
   }
   return { detections, correlations, baselines, generating, refs, skipped, loaded: ok.size };
+}
+
+/**
+ * The rule one entry of a correlation's or baseline's `rules` names: an id, else a `name`. Sigma makes a name unique
+ * per correlation, so files written apart may share one ("failed_login"): the rule of the referring rule's own file
+ * wins, and a name that several other files have is refused rather than resolved to whichever loaded last.
+ */
+function resolveRef(owner: CorrelationRule | BaselineRule, ref: string, ids: Map<string, Rule>, named: Map<string, Rule[]>): { rule?: Rule; why?: string } {
+  const all = named.get(ref) ?? [];
+  const own = all.filter((t) => t.where.file === owner.where.file);
+  const candidates = ids.has(ref) ? [ids.get(ref)!] : own.length ? own : all;
+  if (candidates.length === 0) return { why: `refers to "${ref}", which is not loaded (no rule has that id or name)` };
+  if (candidates.length > 1) {
+    const where = candidates.map((t) => `${t.where.file}:${t.where.line}`).join(', ');
+    return { why: `refers to "${ref}", a name that ${candidates.length} rules have (${where}): refer to one by its id` };
+  }
+  const rule = candidates[0];
+  if (rule.id === owner.id) return { why: 'refers to itself' };
+  if (owner.kind === 'correlation' && rule.kind === 'baseline') return { rule, why: `refers to "${ref}", a baseline: a correlation reads detection rules and correlations` };
+  if (owner.kind === 'baseline' && rule.kind !== 'detection') return { rule, why: `refers to "${ref}", a ${rule.kind}: a baseline reads detection rules only` };
+  // a chained episode carries a count, not the events' values: there would be nothing to count distinct values of
+  if (owner.kind === 'correlation' && owner.type === 'value_count' && rule.kind === 'correlation') {
+    return { rule, why: `refers to "${ref}", a correlation: value_count counts a field's values in events, so it reads detection rules only` };
+  }
+  return { rule };
+}
+
+/** An alias for a rule the correlation does not read: a typo that would leave the alias's own name as the field. */
+function strayAlias(r: CorrelationRule | BaselineRule, targets: Rule[]): string | undefined {
+  if (r.kind !== 'correlation') return undefined;
+  for (const [alias, per] of Object.entries(r.aliases)) {
+    const key = Object.keys(per).find((k) => !targets.some((t) => t.name === k || t.id === k));
+    if (key !== undefined) return `aliases.${alias} names "${key}", which is not one of the correlation's rules`;
+  }
+  return undefined;
+}
+
+/**
+ * A temporal correlation whose rules name one rule twice ([a, b, a]) would never fire: each event of that rule is
+ * one occurrence, so it can stand for only one of the places the rule is listed.
+ */
+function repeated(r: CorrelationRule | BaselineRule, targets: Rule[]): string | undefined {
+  if (r.kind !== 'correlation' || !r.type.startsWith('temporal')) return undefined;
+  const twice = targets.find((t, i) => targets.findIndex((u) => u.id === t.id) !== i);
+  return twice && `names "${refName(twice)}" twice: in a ${r.type} correlation each rule is one of the things that must happen`;
+}
+
+/** The field a group-by entry reads in one input rule: the correlation's alias for that rule (by name or id), else the entry. */
+function aliasedField(owner: CorrelationRule | BaselineRule, target: Rule, entry: string): string {
+  if (owner.kind !== 'correlation') return entry;
+  const per = owner.aliases[entry];
+  return (target.name !== undefined ? per?.[target.name] : undefined) ?? per?.[target.id] ?? entry;
+}
+
+/** How a skip reason names a referenced rule: as the rules that refer to it most often do. */
+function refName(r: Rule): string {
+  return r.name ?? r.id;
 }
 
 /**
@@ -544,7 +619,7 @@ class Run {
       }
       // reach back to the start of any episode the new matches may extend, so its count is recomputed whole
       const prior = this.db.prepare('SELECT min(first_ts) AS f FROM findings WHERE rule_id = ? AND last_ts >= ?').get(r.id, range.from - reach) as { f: number | null };
-      const from = Math.min(range.from - reach, r.kind === 'correlation' ? (prior.f ?? Infinity) : Infinity);
+      const from = passStart(r, Math.min(range.from - reach, r.kind === 'correlation' ? (prior.f ?? Infinity) : Infinity));
       const want: Want = { r, from, to: range.to + (r.kind === 'correlation' ? reach : r.timespan), newFrom: range.from, out: (f, ep) => found.push([f, ep]) };
       if (r.kind === 'baseline' && r.type === 'spike') spikes.push(...this.spike(want));
       else wants.push(want);
@@ -639,7 +714,8 @@ class Run {
         const t = this.p.refs.get(ref)!;
         if (t.kind !== 'correlation') return undefined;
         const eps: Episode[] = [];
-        inner.push({ r: t, from: from - t.timespan, to, newFrom: from - t.timespan, out: () => undefined, onEpisode: (ep) => eps.push(ep) });
+        const start = passStart(t, from - t.timespan);
+        inner.push({ r: t, from: start, to, newFrom: start, out: () => undefined, onEpisode: (ep) => eps.push(ep) });
         return eps;
       }),
     );
@@ -656,8 +732,8 @@ class Run {
       if (t.kind === 'detection') inputs.set(t.id, { input, group: [], value: undefined });
       else if (t.kind === 'correlation') {
         for (const ep of episodes[input]!) {
-          const names = r.groupBy.map((g) => (r.kind === 'correlation' && r.aliases[g] ? g : this.keyOf(t, this.aliasFor(r, t, g))));
-          const values = r.groupBy.map((g) => ep.group[this.keyOf(t, this.aliasFor(r, t, g))]);
+          const names = r.groupBy.map((g) => (r.kind === 'correlation' && r.aliases[g] ? g : this.keyOf(t, aliasedField(r, t, g))));
+          const values = r.groupBy.map((g) => ep.group[this.keyOf(t, aliasedField(r, t, g))]);
           if (values.some((v) => v === undefined || v === null)) continue;
           const group = groupOf(names.map((name) => ({ name })), values as FieldValue[]);
           const o = { input, key: streamKey(values), group, weight: ep.count, evidence: ep.evidence };
@@ -862,7 +938,7 @@ class Run {
     }
     if (r.kind === 'correlation' && r.aliases[entry]) return entry;
     const first = this.p.refs.get(r.rules[0])!;
-    return this.keyOf(first, this.aliasFor(r, first, entry));
+    return this.keyOf(first, aliasedField(r, first, entry));
   }
 
   /** Group names are ECS names when the group-by entry maps to one; aliases keep their own name. */
@@ -870,14 +946,8 @@ class Run {
     return owner.kind === 'correlation' && owner.aliases[entry] ? entry : f.name;
   }
 
-  private aliasFor(owner: CorrelationRule | BaselineRule, r: Rule, entry: string): string {
-    if (owner.kind !== 'correlation') return entry;
-    return owner.aliases[entry]?.[r.name ?? r.id] ?? entry;
-  }
-
   private fieldFor(owner: CorrelationRule | BaselineRule, c: CompiledDetection, entry: string): ResolvedField {
-    const name = owner.kind === 'correlation' ? (owner.aliases[entry]?.[c.rule.name ?? c.rule.id] ?? entry) : entry;
-    const f = resolveField(c.mapping, name);
+    const f = resolveField(c.mapping, aliasedField(owner, c.rule, entry));
     if (typeof f === 'string') throw new Error(`${owner.title}: ${f}`);
     return f;
   }
@@ -920,6 +990,15 @@ function prefiltered(rules: CompiledDetection[]): Sql {
 function needsSql(needs: Map<string, Iterable<string>>): Sql {
   const pairs = [...needs].map(([f, lits]) => ({ f, id: listId('contains', [...lits].map((l) => l.replace(/[*?\\]/g, '\\$&'))) }));
   return { sql: `sigma_any_of(${pairs.map((p) => `?, ${p.f}`).join(', ')})`, params: pairs.map((p) => p.id) };
+}
+
+/**
+ * Where a pass for `r` may start. A bucketed correlation judges whole buckets: a pass that began inside one (the
+ * new events of a second host's log reach back one timespan from their own first time) would count only the
+ * bucket's later part, judge that as the whole bucket, and report an `eq` or `lt` that the bucket does not hold.
+ */
+function passStart(r: CorrelationRule | BaselineRule, from: number): number {
+  return r.kind === 'correlation' && bucketed(r.type, r.condition) ? bucketOf(from, r.timespan) : from;
 }
 
 /** Identifies a group within one stream: the group-by values in the rule's order. */

@@ -279,27 +279,66 @@ function selectionOf(value: unknown, path: (string | number)[], at: (k: (string 
   return { kind: 'and', items };
 }
 
+const COMPARISONS = ['gt', 'gte', 'lt', 'lte', 'eq', 'neq'];
+
 function countCondition(v: unknown, at: Where): CountCondition {
   if (v === undefined) return {};
   if (typeof v !== 'object' || v === null) throw new RuleError('condition must be a mapping such as {gte: 5}', at);
   const out: CountCondition = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
     if (k === 'field') out.field = String(x);
-    else if (['gt', 'gte', 'lt', 'lte', 'eq', 'neq'].includes(k) && typeof x === 'number') (out as Record<string, number>)[k] = x;
-    else throw new RuleError(`condition: "${k}: ${String(x)}" is not a comparison (gt, gte, lt, lte, eq, neq with a number, or field)`, at);
+    else if (!COMPARISONS.includes(k)) throw new RuleError(`condition: "${k}" is not a comparison (gt, gte, lt, lte, eq, neq) or field`, at);
+    else if (typeof x !== 'number') throw new RuleError(`condition: ${k} takes a number, not ${JSON.stringify(x)}`, at);
+    else (out as Record<string, number>)[k] = x;
   }
   return out;
 }
 
+/**
+ * Why no count satisfies the condition, if none does. A count is that of the events (or values, or rules) seen, so
+ * it is at least 1: `eq: 0` or `lt: 1` would ask about an absence, which no window of seen events shows.
+ */
+function neverHolds(c: CountCondition, most = Infinity): string | undefined {
+  let lo = Math.max(1, c.gt !== undefined ? Math.floor(c.gt) + 1 : 1, c.gte !== undefined ? Math.ceil(c.gte) : 1);
+  let hi = Math.min(c.lt !== undefined ? Math.ceil(c.lt) - 1 : Infinity, c.lte !== undefined ? Math.floor(c.lte) : Infinity);
+  if (lo > most) return `it asks for more than the ${most} rules the correlation reads`;
+  hi = Math.min(hi, most);
+  if (c.eq !== undefined) {
+    if (!Number.isInteger(c.eq)) return 'a count is a whole number';
+    lo = Math.max(lo, c.eq);
+    hi = Math.min(hi, c.eq);
+  }
+  if (hi < 1) return 'a count starts at 1 (an absence of events is never counted)';
+  if (lo > hi) return 'its bounds leave no count between them';
+  if (lo === hi && c.neq === lo) return `the only count it allows is ${lo}, which neq excludes`;
+  return undefined;
+}
+
+/** pySigma's month and year, beside the s, m, h, d of the Sigma specification (and w, which parseDuration reads). */
+const LONG_UNITS: Record<string, number> = { M: 2_629_746_000, y: 31_556_952_000 };
+
 function timespanOf(v: unknown, at: Where, what = 'timespan'): number {
-  const ms = typeof v === 'string' ? parseDuration(v) : undefined;
-  if (!ms) throw new RuleError(`${what} must be a duration such as 5m, 1h or 7d`, at);
+  const text = typeof v === 'string' ? v.trim() : '';
+  const long = /^(\d+)([My])$/.exec(text);
+  const ms = long ? Number(long[1]) * LONG_UNITS[long[2]] : parseDuration(text);
+  if (ms === 0) throw new RuleError(`${what} must be longer than 0`, at);
+  if (!ms) {
+    throw new RuleError(`${what} ${JSON.stringify(v ?? null)} is not a duration: a number and a unit, s, m, h or d (also w, M for 30.44 days, y for 365.25 days, as pySigma reads them), such as 5m`, at);
+  }
   return ms;
 }
+
+const CORRELATION_KEYS = ['type', 'rules', 'group-by', 'timespan', 'timeframe', 'condition', 'aliases', 'generate'];
 
 function correlationOf(obj: Record<string, unknown>, meta: RuleMeta, at: (k: (string | number)[]) => Where): CorrelationRule {
   const c = obj.correlation as Record<string, unknown>;
   if (typeof c !== 'object' || c === null) throw new RuleError('correlation must be a mapping', at(['correlation']));
+  // a misspelt key (group_by) would otherwise change what the rule counts without a word
+  for (const key of Object.keys(c)) {
+    if (CORRELATION_KEYS.includes(key)) continue;
+    const near = CORRELATION_KEYS.find((k) => k.replace(/[-_]/g, '') === key.replace(/[-_]/g, '').toLowerCase());
+    throw new RuleError(`correlation.${key} is not a Sigma correlation attribute${near ? ` (did you mean ${near}?)` : ''}`, at(['correlation', key]));
+  }
   const type = str(c.type);
   if (!type || !['event_count', 'value_count', 'temporal', 'temporal_ordered'].includes(type)) {
     throw new RuleError(`correlation type "${type ?? ''}" is not supported (event_count, value_count, temporal, temporal_ordered)`, at(['correlation', 'type']));
@@ -307,10 +346,23 @@ function correlationOf(obj: Record<string, unknown>, meta: RuleMeta, at: (k: (st
   const rules = strList(c.rules);
   if (rules.length === 0) throw new RuleError('correlation.rules names no rule', at(['correlation']));
   const condition = countCondition(c.condition, at(['correlation', 'condition']));
+  // a temporal type counts the rules seen, so at most as many as it reads
+  const never = neverHolds(condition, type.startsWith('temporal') ? rules.length : Infinity);
+  if (never) throw new RuleError(`condition ${JSON.stringify(c.condition)} can never hold: ${never}`, at(['correlation', 'condition']));
+  if (type === 'temporal_ordered' && Object.keys(condition).length && !neverHolds({ ...condition, lt: rules.length })) {
+    // an order among some of the rules is not defined by Sigma: loghound wants each of them, in the order listed
+    throw new RuleError(`temporal_ordered needs every one of its ${rules.length} rules in order: a condition that asks for fewer is not supported`, at(['correlation', 'condition']));
+  }
   if ((type === 'event_count' || type === 'value_count') && Object.keys(condition).filter((k) => k !== 'field').length === 0) {
-    throw new RuleError(`a ${type} correlation needs a condition such as {gte: 5}`, at(['correlation']));
+    throw new RuleError(`an ${type} correlation needs a condition such as {gte: 5}`, at(['correlation']));
   }
   if (type === 'value_count' && !condition.field) throw new RuleError('a value_count correlation needs condition.field', at(['correlation', 'condition']));
+  if (type !== 'value_count' && condition.field !== undefined) {
+    throw new RuleError(`condition.field counts distinct values, which only value_count does: ${type === 'event_count' ? 'an event_count correlation counts events' : `a ${type} correlation counts rules`}`, at(['correlation', 'condition']));
+  }
+  for (const g of [c.generate, obj.generate]) {
+    if (g !== undefined && typeof g !== 'boolean') throw new RuleError(`generate must be true or false, not ${JSON.stringify(g)}`, at(c.generate === g ? ['correlation', 'generate'] : ['generate']));
+  }
   const aliases: Record<string, Record<string, string>> = {};
   for (const [alias, per] of Object.entries((c.aliases ?? {}) as Record<string, unknown>)) {
     aliases[alias] = Object.fromEntries(Object.entries(per as Record<string, unknown>).map(([r, f]) => [r, String(f)]));

@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadText } from '../../src/detect/load.js';
-import { detect } from '../../src/detect/engine.js';
+import { detect, plan } from '../../src/detect/engine.js';
 import { listFindings } from '../../src/store/findings.js';
-import type { Rule } from '../../src/detect/model.js';
+import type { CorrelationRule, Rule } from '../../src/detect/model.js';
 import { testStore, sec, T0, type TestStore } from '../helpers/events.js';
 
 function rules(text: string): Rule[] {
@@ -191,6 +191,21 @@ test('buckets judge the count of each bucket: a burst across a bucket edge is tw
     [[sec(290), sec(310)]],
     'two one-event buckets in a row: the store joins them into one finding',
   );
+});
+
+test('late events from another log (a second host) never make a bucket judge part of itself as the whole', () => {
+  const s = testStore();
+  // bucket 02:55 to 03:00: three failures from .6; a later event closes it
+  for (const t of [-270, -180, -120]) fail(s, sec(t), '198.51.100.6');
+  s.add(sec(3600), 'web.access', { 'source.ip': '192.0.2.1', 'http.response.status_code': 200 });
+  run(s, boundedRules());
+  assert.deepEqual(boundedIps(s, 'range'), [['198.51.100.6', 3]]);
+  // the next hunt reads a second host's log of the same morning: one failure at 03:01:30
+  fail(s, sec(90), '198.51.100.6');
+  run(s, boundedRules());
+  assert.deepEqual(boundedIps(s, 'eq2'), [], 'the 02:55 bucket holds three failures, not the two after 02:56:30');
+  assert.deepEqual(boundedIps(s, 'range'), [['198.51.100.6', 3]]);
+  assert.deepEqual(boundedIps(s, 'lt2'), [['198.51.100.6', 1]], 'the 03:00 bucket: the one late failure');
 });
 
 const ssh = (s: TestStore, t: number, ip: string, user: string, outcome: 'success' | 'failure') =>
@@ -603,4 +618,172 @@ test('a first run reads in storage order and sorts; a later run walks the time i
     [`203.0.113.1 26 0`, `203.0.113.1 26 ${30 * DAY}`, `203.0.113.2 14 0`, `203.0.113.2 14 ${30 * DAY}`],
   );
   assert.deepEqual(signature(twice), expected);
+});
+
+const CORRELATED = (file: string, status: number) => `
+title: bursts in ${file}
+id: burst-${file}
+correlation:
+  type: event_count
+  rules: [failed]
+  group-by: [c-ip]
+  timespan: 5m
+  condition: {gte: 3}
+level: high
+---
+title: failed in ${file}
+id: failed-${file}
+name: failed
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: ${status}}
+  condition: sel
+`;
+
+test('a name two files share resolves to the rule of the correlation\'s own file; elsewhere it is refused as ambiguous', () => {
+  const s = testStore();
+  for (let i = 0; i < 3; i++) fail(s, sec(i), '192.0.2.30', 401);
+  for (let i = 0; i < 3; i++) s.add(sec(i), 'web.access', { 'source.ip': '192.0.2.31', 'http.response.status_code': 500 });
+  const both = [...loadText(CORRELATED('a', 401), 'a.yml').rules, ...loadText(CORRELATED('b', 500), 'b.yml').rules];
+  const res = run(s, both);
+  assert.deepEqual(res.skipped, []);
+  const ips = (id: string) => findingsOf(s, id).map((f) => JSON.parse(f.group_json)['source.ip']);
+  assert.deepEqual(ips('burst-a'), ['192.0.2.30'], 'a.yml counts its own 401 rule, not b.yml\'s 500 rule');
+  assert.deepEqual(ips('burst-b'), ['192.0.2.31']);
+  assert.deepEqual(ips('failed-a').concat(ips('failed-b')), [], 'neither input reports on its own');
+
+  // a third file's correlation names "failed" without a rule of that name of its own
+  const third = loadText(CORRELATED('c', 404).split('---')[0], 'c.yml').rules;
+  const p = plan([...both, ...third]);
+  assert.equal(p.skipped.length, 1);
+  assert.match(p.skipped[0].reason, /^refers to "failed", a name that 2 rules have \(a\.yml:\d+, b\.yml:\d+\): refer to one by its id$/);
+});
+
+test('the inputs of a correlation that cannot load stay inputs: they do not report every match on their own', () => {
+  const p = plan(loadText(WEB_BURST.replace('group-by: [c-ip]', 'group-by: [no-such-field]'), 't.yml').rules);
+  assert.equal(p.skipped.length, 1);
+  assert.match(p.skipped[0].reason, /no-such-field/);
+  assert.deepEqual([...p.generating], [], 'web-auth-fail feeds the skipped correlation: no finding per 401');
+  const q = plan(loadText(WEB_BURST.replace('rules: [web_auth_fail]', 'rules: [web_auth_fail, web_auth_fial]'), 't.yml').rules);
+  assert.deepEqual(q.skipped.map((x) => x.reason), ['refers to "web_auth_fial", which is not loaded (no rule has that id or name)']);
+  assert.deepEqual([...q.generating], []);
+});
+
+test('a correlation over a baseline, or a baseline over a correlation, is refused with its reason instead of failing the hunt', () => {
+  const s = testStore();
+  for (let i = 0; i < 6; i++) fail(s, sec(i), '192.0.2.40');
+  const text = `${WEB_BURST}---
+title: new client for a status
+id: new-client
+name: new_client
+baseline:
+  type: first_seen
+  rules: [web_auth_fail]
+  group-by: [sc-status]
+  field: c-ip
+---
+title: many new clients
+id: many-new
+correlation:
+  type: event_count
+  rules: [new_client]
+  group-by: [sc-status]
+  timespan: 1h
+  condition: {gte: 2}
+level: high
+---
+title: bursts from new places
+id: burst-baseline
+baseline:
+  type: first_seen
+  rules: [web-burst]
+  group-by: [c-ip]
+  field: c-ip
+`;
+  const res = run(s, rules(text));
+  assert.deepEqual(
+    res.skipped.map((x) => [x.id, x.reason]),
+    [
+      ['many-new', 'refers to "new_client", a baseline: a correlation reads detection rules and correlations'],
+      ['burst-baseline', 'refers to "web-burst", a correlation: a baseline reads detection rules only'],
+    ],
+  );
+  assert.equal(findingsOf(s, 'web-burst').length, 1, 'the rest of the rules ran');
+  const distinct = `${WEB_BURST}---\ntitle: v\nid: v\ncorrelation:\n  type: value_count\n  rules: [web-burst]\n  group-by: [c-ip]\n  timespan: 1h\n  condition: {field: sc-status, gte: 2}\n`;
+  assert.deepEqual(plan(rules(distinct)).skipped.map((x) => x.reason), ['refers to "web-burst", a correlation: value_count counts a field\'s values in events, so it reads detection rules only']);
+});
+
+test('aliases may name a rule by its id; an alias for a rule the correlation does not read is refused', () => {
+  const s = testStore();
+  const text = (key: string) => `
+title: web 404
+id: w404
+logsource: {category: webserver}
+detection:
+  sel: {sc-status: 404}
+  condition: sel
+---
+title: ssh ok
+id: sshok
+name: ssh_ok
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {event.action: ssh_login, event.outcome: success}
+  condition: sel
+---
+title: 404 then ssh
+id: w404-ssh
+correlation:
+  type: temporal_ordered
+  rules: [w404, ssh_ok]
+  group-by: [client]
+  aliases:
+    client: {${key}: c-ip, ssh_ok: source.ip}
+  timespan: 1h
+level: high
+`;
+  s.add(sec(0), 'web.access', { 'source.ip': '198.51.100.50', 'http.response.status_code': 404 });
+  ssh(s, sec(60), '198.51.100.50', 'deploy', 'success');
+  run(s, rules(text('w404')));
+  assert.deepEqual(findingsOf(s, 'w404-ssh').map((f) => JSON.parse(f.group_json)), [{ client: '198.51.100.50' }]);
+  const p = plan(rules(text('web_404')));
+  assert.deepEqual(p.skipped.map((x) => x.reason), ['aliases.client names "web_404", which is not one of the correlation\'s rules']);
+});
+
+/** Why loading refuses WEB_BURST's correlation with one line of its `correlation:` section replaced. */
+function refusal(from: string, to: string): string | undefined {
+  assert.ok(WEB_BURST.includes(from));
+  const res = loadText(WEB_BURST.replace(from, to), 't.yml');
+  return res.skipped.find((x) => x.id === 'web-burst')?.reason;
+}
+
+test('correlation sections: a misspelt attribute, a condition no count meets and a bad timespan are refused, each saying why', () => {
+  assert.equal(refusal('group-by: [c-ip]', 'group_by: [c-ip]'), 'correlation.group_by is not a Sigma correlation attribute (did you mean group-by?)');
+  assert.equal(refusal('timespan: 5m', 'timespan: 5m\n  field: c-ip'), 'correlation.field is not a Sigma correlation attribute');
+  assert.equal(refusal('{gt: 5}', '{gte: 5, lte: 2}'), 'condition {"gte":5,"lte":2} can never hold: its bounds leave no count between them');
+  assert.equal(refusal('{gt: 5}', '{eq: 0}'), 'condition {"eq":0} can never hold: a count starts at 1 (an absence of events is never counted)');
+  assert.equal(refusal('{gt: 5}', '{gt: 2, lt: 4, neq: 3}'), 'condition {"gt":2,"lt":4,"neq":3} can never hold: the only count it allows is 3, which neq excludes');
+  assert.equal(refusal('{gt: 5}', "{gte: '5'}"), 'condition: gte takes a number, not "5"');
+  assert.equal(refusal('{gt: 5}', '{gt: 5, field: c-ip}'), 'condition.field counts distinct values, which only value_count does: an event_count correlation counts events');
+  assert.equal(refusal('timespan: 5m', 'timespan: 5M'), undefined, 'pySigma\'s month loads');
+  assert.match(refusal('timespan: 5m', 'timespan: 5H')!, /^timespan "5H" is not a duration: a number and a unit, s, m, h or d/);
+  assert.equal(refusal('timespan: 5m', 'timespan: 0m'), 'timespan must be longer than 0');
+  assert.equal(refusal('level: medium', 'generate: yes\nlevel: medium'), 'generate must be true or false, not "yes"');
+  assert.equal(refusal('{gt: 5}', '{gt: 2, lt: 4}'), undefined, 'a range with room in it loads');
+});
+
+test('temporal conditions count rules: one asking for more than the rules read, or an order among fewer, is refused', () => {
+  const temporal = (type: string, cond: string) =>
+    loadText(`title: t\nid: t\ncorrelation:\n  type: ${type}\n  rules: [a, b, c]\n  group-by: [c-ip]\n  timespan: 5m\n  condition: ${cond}\n`, 't.yml').skipped.map((x) => x.reason);
+  assert.deepEqual(temporal('temporal', '{gte: 4}'), ['condition {"gte":4} can never hold: it asks for more than the 3 rules the correlation reads']);
+  assert.deepEqual(temporal('temporal', '{gte: 2}'), []);
+  assert.deepEqual(temporal('temporal_ordered', '{gte: 2}'), ['temporal_ordered needs every one of its 3 rules in order: a condition that asks for fewer is not supported']);
+  assert.deepEqual(temporal('temporal_ordered', '{gte: 3}'), []);
+  const twice = rules(`${WEB_BURST}---\ntitle: t\nid: t\ncorrelation:\n  type: temporal_ordered\n  rules: [web_auth_fail, web-burst, web-auth-fail]\n  group-by: [c-ip]\n  timespan: 5m\n`);
+  assert.deepEqual(plan(twice).skipped.map((x) => x.reason), ['names "web_auth_fail" twice: in a temporal_ordered correlation each rule is one of the things that must happen']);
+});
+
+test('timespans in the units pySigma reads: s, m, h, d, w, M (30.44 days), y (365.25 days)', () => {
+  const span = (t: string) => (rules(WEB_BURST.replace('timespan: 5m', `timespan: ${t}`)).find((r) => r.id === 'web-burst') as CorrelationRule).timespan;
+  assert.deepEqual(['30s', '5m', '2h', '1d', '1w', '1M', '1y'].map(span), [30_000, 300_000, 7_200_000, 86_400_000, 604_800_000, 2_629_746_000, 31_556_952_000]);
 });

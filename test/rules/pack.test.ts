@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ndjsonLines, run } from '../helpers/cli.js';
+import { ndjsonLines, run, tmpDir } from '../helpers/cli.js';
 import { RULES, documents, packFiles } from './pack.js';
 
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -70,4 +70,17 @@ test('pack hygiene: folders, ids, names, levels, tags and documentation', () => 
       }
     });
   }
+});
+
+test('rules list: of two rules with one id the first is loaded and only the second shows as skipped', () => {
+  const dir = tmpDir();
+  const rule = (title: string) => `title: ${title}\nid: 3f0c2a1e-9d8b-4c7a-8e6f-5d4c3b2a1f0e\nlogsource: {category: webserver}\ndetection:\n  sel: {sc-status: 401}\n  condition: sel\n`;
+  fs.writeFileSync(path.join(dir, 'a.yml'), rule('first'));
+  fs.writeFileSync(path.join(dir, 'b.yml'), rule('second'));
+  const res = run(['rules', 'list', '--no-builtin', '--rules', dir, '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(
+    ndjsonLines(res.stdout).map((r) => [r.title, r.status]),
+    [['first', 'loaded'], ['second', 'skipped']],
+  );
 });

@@ -31,7 +31,9 @@ export function register(program: Command): void {
         const { plan } = await import('../../detect/engine.js');
         const p = plan(set.rules);
         const skipped = [...set.skipped, ...p.skipped];
-        const skippedIds = new Map(p.skipped.map((s) => [s.id, s.reason]));
+        // by position, not id: of two rules with one id the first loads and only the second is skipped
+        const at = (w?: { file: string; line: number; col: number }) => (w ? `${w.file}:${w.line}:${w.col}` : '');
+        const skippedAt = new Map(p.skipped.map((s) => [at(s.where), s.reason]));
         const rows = set.rules.map((r) => ({
           id: r.id,
           title: r.title,
@@ -40,8 +42,8 @@ export function register(program: Command): void {
           kind: r.kind,
           logsource: kindText(r),
           tags: r.tags,
-          status: skippedIds.has(r.id) ? 'skipped' : 'loaded',
-          reason: skippedIds.get(r.id) ?? null,
+          status: skippedAt.has(at(r.where)) ? 'skipped' : 'loaded',
+          reason: skippedAt.get(at(r.where)) ?? null,
           generates: p.generating.has(r.id),
           file: r.where.file,
         }));
