@@ -6,6 +6,11 @@
  * The header follows journalctl's own text output (`-o short`): the program is SYSLOG_IDENTIFIER, else _COMM; the
  * pid _PID, else SYSLOG_PID. The time is __REALTIME_TIMESTAMP (microseconds since the epoch, UTC: exact, no year or
  * zone guessed), which journalctl writes in every entry, so it also tells journal lines from other JSON.
+ *
+ * Audit records journald reads from the kernel (_TRANSPORT=audit) lose their `type=... msg=audit(TIME:SERIAL): `
+ * head: MESSAGE is the type's name and the record's fields, the serial is _AUDIT_ID and the record's time
+ * _SOURCE_REALTIME_TIMESTAMP. The record is written back as audit.log has it and read by the auditd parser, as
+ * records carried in syslog are: consecutive entries of one serial are one event.
  */
 import { EventFlag, type Fields } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
@@ -17,6 +22,8 @@ import type { Parser } from './types.js';
 /** the key as journalctl writes it (a value can hold the name only with its quotes escaped) */
 const MARK = '"__REALTIME_TIMESTAMP":';
 const NOT_JOURNAL = 'not a journal entry: no __REALTIME_TIMESTAMP';
+/** The program whose messages are audit records (programs/index.ts), and journald's SYSLOG_IDENTIFIER for them. */
+const AUDIT_PROGRAM = 'audit';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lenient = new TextDecoder('utf-8');
@@ -56,9 +63,32 @@ function leftTrimmed(s: string): string {
   return i === 0 ? s : s.slice(i);
 }
 
-function realtime(v: Json | undefined): number | undefined {
+function micros(v: Json | undefined): number | undefined {
   const s = text(v);
-  return s !== undefined && /^\d{1,19}$/.test(s) ? Math.floor(Number(s) / 1000) : undefined;
+  return s !== undefined && /^\d{1,19}$/.test(s) ? Number(s) : undefined;
+}
+
+function realtime(v: Json | undefined): number | undefined {
+  const us = micros(v);
+  return us === undefined ? undefined : Math.floor(us / 1000);
+}
+
+/**
+ * An audit entry's record as auditd writes it: `type=NAME msg=audit(SECONDS.MILLIS:SERIAL): fields`. journald
+ * puts the type's name before the fields in MESSAGE (`AUDIT1334` for a type it cannot name, whose number is then
+ * _AUDIT_TYPE) and stamps the entry with the record's own time. Undefined without a serial: the record could not be
+ * told from the other events' records.
+ */
+function auditRecord(doc: { [k: string]: Json }, msg: string): string | undefined {
+  const serial = text(doc._AUDIT_ID);
+  const us = micros(doc._SOURCE_REALTIME_TIMESTAMP) ?? micros(doc.__REALTIME_TIMESTAMP);
+  const sp = msg.indexOf(' ');
+  if (serial === undefined || !/^\d+$/.test(serial) || us === undefined || sp <= 0) return undefined;
+  let type = msg.slice(0, sp);
+  if (/^AUDIT\d+$/.test(type)) type = text(doc._AUDIT_TYPE) ?? type.slice(5);
+  const ms = Math.floor(us / 1000);
+  const stamp = `${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}`;
+  return `type=${type} msg=audit(${stamp}:${serial}): ${msg.slice(sp + 1)}`;
 }
 
 export const journald: Parser = {
@@ -82,16 +112,20 @@ export const journald: Parser = {
         const bad = { invalid: false };
         const severity = smallInt(doc.PRIORITY, 7);
         const facility = smallInt(doc.SYSLOG_FACILITY, FACILITIES.length - 1);
+        let msg = leftTrimmed(text(doc.MESSAGE, bad) ?? '');
+        // the kernel's audit records: no program logged them, and their _PID and _COMM are the audited process's
+        const record = text(doc._TRANSPORT) === 'audit' ? auditRecord(doc, msg) : undefined;
+        if (record !== undefined) msg = record;
         const h: SyslogHeader = {
           ts,
           flags: 0,
           offset: undefined,
           pri: severity !== undefined && facility !== undefined ? facility * 8 + severity : -1,
           host: text(doc._HOSTNAME),
-          program: text(doc.SYSLOG_IDENTIFIER) ?? text(doc._COMM),
+          program: record !== undefined ? AUDIT_PROGRAM : text(doc.SYSLOG_IDENTIFIER) ?? text(doc._COMM),
           sub: undefined,
-          pid: smallInt(doc._PID, 2 ** 32) ?? smallInt(doc.SYSLOG_PID, 2 ** 32),
-          msg: leftTrimmed(text(doc.MESSAGE, bad) ?? ''),
+          pid: record !== undefined ? undefined : smallInt(doc._PID, 2 ** 32) ?? smallInt(doc.SYSLOG_PID, 2 ** 32),
+          msg,
           quality: 1,
         };
         if (bad.invalid) h.flags |= EventFlag.INVALID_UTF8;

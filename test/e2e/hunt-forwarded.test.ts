@@ -143,3 +143,30 @@ test('nginx and Apache error lines carried in syslog give the findings of the sa
   // 6.6.6.6 is only ever a client forged into a message: never an event's address
   assert.equal(listedHits.find((f) => f.group.threat.indicator.ip === '192.0.43.10')?.count, 2);
 });
+
+test('kernel audit records in a journal export (_TRANSPORT=audit) give the findings of the same records in audit.log', () => {
+  const dir = tmpDir();
+  const journal = path.join(FIXTURES, 'journald', 'audit.log');
+  // audit.log as auditd writes the same records: type name, msg=audit(time:serial), the fields
+  const audit = readLines(journal)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e._TRANSPORT === 'audit')
+    .map((e) => {
+      const ms = Math.floor(Number(e._SOURCE_REALTIME_TIMESTAMP) / 1000);
+      const sp = e.MESSAGE.indexOf(' ');
+      return `type=${e.MESSAGE.slice(0, sp)} msg=audit(${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}:${e._AUDIT_ID}): ${e.MESSAGE.slice(sp + 1)}`;
+    });
+  assert.equal(audit.length, 16);
+  fs.writeFileSync(path.join(dir, 'audit.log'), audit.join('\n') + '\n');
+  const native = hunt(dir, 'native', [path.join(dir, 'audit.log')]);
+  const fromJournal = hunt(dir, 'journal', [journal]);
+
+  assert.deepEqual(fromJournal.map(key).sort(), native.map(key).sort());
+  const titles = fromJournal.map((f) => f.rule.title);
+  assert.ok(titles.includes('Program executed from /tmp, /var/tmp or /dev/shm'));
+  // one finding for chpasswd: passwd run by uid 1001 on its own entry is filtered out, which needs its SYSCALL and
+  // PATH entries to be one event
+  assert.equal(titles.filter((t) => t.startsWith('Account database modified')).length, 1);
+  const exec = fromJournal.find((f) => f.rule.title.startsWith('Program executed from /tmp'));
+  assert.match(exec?.evidence.events[0].event.original, /^\{"__CURSOR"/, 'evidence is the journal entries');
+});
