@@ -170,3 +170,19 @@ test('kernel audit records in a journal export (_TRANSPORT=audit) give the findi
   const exec = fromJournal.find((f) => f.rule.title.startsWith('Program executed from /tmp'));
   assert.match(exec?.evidence.events[0].event.original, /^\{"__CURSOR"/, 'evidence is the journal entries');
 });
+
+test('journalctl -o json-pretty gives the findings of the same entries in -o json', () => {
+  const dir = tmpDir();
+  const compact = [
+    ...readLines(path.join(FIXTURES, 'journald', 'export.log')),
+    ...readLines(path.join(FIXTURES, 'journald', 'audit.log')).slice(6, 11),
+  ];
+  fs.writeFileSync(path.join(dir, 'journal.json'), compact.join('\n') + '\n');
+  const fromJson = hunt(dir, 'json', [path.join(dir, 'journal.json')]);
+  const fromPretty = hunt(dir, 'pretty', [path.join(FIXTURES, 'journald', 'pretty.log')]);
+  assert.deepEqual(fromPretty.map(key).sort(), fromJson.map(key).sort());
+  assert.ok(fromPretty.some((f) => f.rule.title === 'SSH brute force from one address'));
+  assert.ok(fromPretty.some((f) => f.rule.title.startsWith('Account database modified')), 'the audit entries grouped');
+  const brute = fromPretty.find((f) => f.rule.title === 'SSH brute force from one address');
+  assert.match(brute?.evidence.events[0].event.original, /^\{\n\t"__CURSOR" : /, 'evidence is the pretty entry');
+});
