@@ -142,12 +142,22 @@ function readGroups(line: string, p: number, f: Fields, g: Groups): number {
 
 const LEVELS = new Set(['emerg', 'alert', 'crit', 'error', 'warn', 'notice', 'info', 'debug', 'trace1', 'trace2', 'trace3', 'trace4', 'trace5', 'trace6', 'trace7', 'trace8']);
 
-function parseLine(line: string, ctx: ParserContext): ParsedEvent | string {
+/** The groups that can open a line sent to syslog without its level (a custom ErrorLogFormat). */
+const GROUP_FIRST = /^\[(?:client|remote|pid) /;
+
+/**
+ * One error line. `carried`: a syslog message's text, which Apache writes without the time (syslog stamps it) and
+ * the syslog parser has already stripped of its header: it starts at the level, or, without one, at the groups.
+ */
+function parseLine(line: string, ctx: ParserContext, carried = false): ParsedEvent | string {
   let ts: number | undefined;
   let flags = 0;
   let p: number;
   let pre: ReturnType<typeof parsePrefix>;
-  if (line.charCodeAt(0) === 91) {
+  if (carried) {
+    if (line.charCodeAt(0) !== 91) return NOT_APACHE_ERROR;
+    p = 0;
+  } else if (line.charCodeAt(0) === 91) {
     const t = readTime(line, ctx.tz);
     if (!t) return NOT_APACHE_ERROR;
     ts = t[0];
@@ -165,22 +175,25 @@ function parseLine(line: string, ctx: ParserContext): ParsedEvent | string {
     flags = pre.flags;
     p = c + 2;
   }
-  // [module:level] (2.4) or [level] (2.2)
-  const le = line.indexOf(']', p);
-  if (le < 0) return NOT_APACHE_ERROR;
-  const lv = line.slice(p + 1, le);
-  const colon = lv.indexOf(':');
-  const level = colon < 0 ? lv : lv.slice(colon + 1);
-  if (!LEVELS.has(level)) return NOT_APACHE_ERROR;
-  const f: Fields = {
-    'log.level': level,
-    message: undefined,
-    'event.category': ['web'],
-    'event.type': levelType(level),
-  };
-  if (colon > 0) f['apache.error.module'] = lv.slice(0, colon);
+  const f: Fields = { 'log.level': undefined, message: undefined, 'event.category': ['web'], 'event.type': undefined };
+  // [module:level] (2.4) or [level] (2.2); only a carried line may have none (2.4's ErrorLogFormat without %l)
+  let colon = 0;
+  if (carried && GROUP_FIRST.test(line)) {
+    // readGroups starts at the blank before a group
+    line = ' ' + line;
+  } else {
+    const le = line.indexOf(']', p);
+    if (le < 0) return NOT_APACHE_ERROR;
+    const lv = line.slice(p + 1, le);
+    colon = lv.indexOf(':');
+    const level = colon < 0 ? lv : lv.slice(colon + 1);
+    if (!LEVELS.has(level)) return NOT_APACHE_ERROR;
+    f['log.level'] = level;
+    f['event.type'] = levelType(level);
+    if (colon > 0) f['apache.error.module'] = lv.slice(0, colon);
+    p = le + 1;
+  }
   if (pre) applyPrefix(f, pre);
-  p = le + 1;
   const groups: Groups = {};
   p = readGroups(line, p, f, groups);
   const msgStart = line.charCodeAt(p) === 32 ? p + 1 : p;
@@ -229,4 +242,16 @@ export const apacheError: Parser = {
     WEB_FIELDS.sourceAddress,
     { name: 'file.path', type: 'keyword', desc: 'the file on disk an Apache error line names (denied by configuration, file or script not found)', filledBy: 'apache-error' },
   ] satisfies FieldDef[],
+};
+
+/**
+ * Apache error lines carried in syslog messages (`ErrorLog syslog`): Apache leaves the time out for syslog to add,
+ * so a message starts at the level (`[core:error] [pid N] [client A:P] AH...`, 2.2's `[error] [client A] ...`) or,
+ * with an ErrorLogFormat that has no level, at its groups (`[client A:P] ...`); the time is the syslog header's.
+ */
+export const apacheErrorMessages: Parser = {
+  ...apacheError,
+  create(ctx) {
+    return { parse: (msg) => parseLine(msg, ctx, true), flush: () => [] };
+  },
 };

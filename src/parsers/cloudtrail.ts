@@ -9,7 +9,7 @@
 import type { Fields, FieldValue, LineRef, ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import type { ParseResult, Parser } from './types.js';
-import { isIpAddress, parseIsoTime } from './lib.js';
+import { depthAfter, isIpAddress, parseIsoTime } from './lib.js';
 
 const DATASET = 'aws.cloudtrail';
 /** A stream that starts like this is split by ingest as it arrives, one Records element at a time. */
@@ -172,22 +172,6 @@ function lineCount(text: string): number {
   let n = 1;
   for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
   return n;
-}
-
-/** Bracket depth of a JSON line, continuing from `depth`; strings are skipped. `inString` carries across lines. */
-function depthAfter(line: string, state: { depth: number; inString: boolean }): void {
-  let { depth, inString } = state;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (inString) {
-      if (c === 92 /* \ */) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) depth++;
-    else if (c === 125 || c === 93) depth--;
-  }
-  state.depth = depth;
-  state.inString = inString;
 }
 
 interface OpenDoc {

@@ -1,15 +1,24 @@
 /**
- * Log formats carried whole in syslog messages: access lines a web server sends with `access_log syslog:` or
- * through logger, audit records forwarded by audispd or printed by the kernel. programs/index.ts names the format a
- * program's messages may be in; its own parser reads them, so the event is the one the native file gives (its
- * dataset, fields and time), with the facts of the syslog header on top.
+ * Log formats carried whole in syslog messages: access and error lines a web server sends with `access_log
+ * syslog:` / `error_log syslog:` / `ErrorLog syslog` or through logger, audit records forwarded by audispd or
+ * printed by the kernel. programs/index.ts names the formats a program's messages may be in; their own parsers read
+ * them, so the event is the one the native file gives (its dataset, fields and time), with the facts of the syslog
+ * header on top.
  *
  * Grouping formats keep their groups (auditd: the records of one event). A group is open only while lines of its
  * format follow each other: any other line closes it first, so events are stored in line order and a resume point
  * never lies behind a line already stored.
  */
-import type { Fields, LineRef, ParsedEvent } from '../model/event.js';
+import { EventFlag, type Fields, type LineRef, type ParsedEvent } from '../model/event.js';
 import type { LineParser, Parser, ParserContext } from './types.js';
+
+/** The flags of a time read with a guessed year or zone. */
+const GUESSED = EventFlag.YEAR_INFERRED | EventFlag.TZ_ASSUMED;
+
+const guessedZone = (flags: number | undefined) => ((flags ?? 0) & EventFlag.TZ_ASSUMED) !== 0;
+
+/** A header time with nothing guessed: RFC 3339 with an offset, RFC 5424, the journal's own clock. */
+const exact = (head: HeaderFacts) => head.ts !== undefined && !Number.isNaN(head.ts) && (head.flags & GUESSED) === 0;
 
 /** What the syslog header of a line says. */
 export interface HeaderFacts {
@@ -94,9 +103,9 @@ export class EmbeddedFormats {
       if (k === 'message' || (ownProcess && (k === 'process.name' || k === 'process.pid'))) continue;
       f[k] = head.fields[k];
     }
-    if (ev.ts === undefined || Number.isNaN(ev.ts)) {
+    if (ev.ts === undefined || Number.isNaN(ev.ts) || (guessedZone(ev.flags) && exact(head))) {
       ev.ts = head.ts;
-      ev.flags = (ev.flags ?? 0) | head.flags;
+      ev.flags = ((ev.flags ?? 0) & ~GUESSED) | head.flags;
     }
     return ev;
   }

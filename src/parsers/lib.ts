@@ -161,3 +161,19 @@ export function findTimestamp(text: string, tz: string, refMs: number): number |
   }
   return undefined;
 }
+
+/** Bracket depth of a JSON line, continuing from `depth`; strings are skipped. `inString` carries across lines. */
+export function depthAfter(line: string, state: { depth: number; inString: boolean }): void {
+  let { depth, inString } = state;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) depth--;
+  }
+  state.depth = depth;
+  state.inString = inString;
+}

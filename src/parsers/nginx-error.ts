@@ -26,33 +26,57 @@ function isStamp(s: string, i: number): boolean {
   );
 }
 
-/** Where the nginx stamp starts: 0, or after a `host nginx[pid]: ` prefix (syslog, journald). -1 when nowhere. */
-function stampStart(line: string): number {
-  if (isStamp(line, 0)) return 0;
+/** nginx's log levels, as its error lines write them. */
+const LEVELS = new Set(['emerg', 'alert', 'crit', 'error', 'warn', 'notice', 'info', 'debug']);
+
+/** `[level] ` at i: how a line starts when it comes without its date. */
+function isLevel(s: string, i: number): boolean {
+  if (s.charCodeAt(i) !== 91) return false;
+  const e = s.indexOf('] ', i + 1);
+  return e > 0 && e - i <= 7 && LEVELS.has(s.slice(i + 1, e));
+}
+
+/**
+ * Where the line proper starts: 0, or after a `host nginx[pid]: ` prefix (syslog, journald); -1 when nowhere.
+ * `dateless` lets it start at the level as well.
+ */
+function lineStart(line: string, dateless: boolean): number {
+  const starts = (i: number) => isStamp(line, i) || (dateless && isLevel(line, i));
+  if (starts(0)) return 0;
   let i = line.indexOf(': ');
   for (let tries = 0; i > 0 && tries < 3; tries++) {
-    if (isStamp(line, i + 2)) return i + 2;
+    if (starts(i + 2)) return i + 2;
     i = line.indexOf(': ', i + 2);
   }
   return -1;
 }
 
-/** The head of an event: everything but the fields of the message's trailer, which wait for the whole message. */
-function parseHead(line: string, ctx: ParserContext): ParsedEvent | string {
-  const s = stampStart(line);
+/**
+ * The head of an event: everything but the fields of the message's trailer, which wait for the whole message.
+ * `dateless`: the line may come without its date (as nginx sends it to syslog in some versions); its time is then
+ * left unknown.
+ */
+function parseHead(line: string, ctx: ParserContext, dateless = false): ParsedEvent | string {
+  const s = lineStart(line, dateless);
   if (s < 0) return NOT_NGINX_ERROR;
-  const year = digitsAt(line, s, 4);
-  const mon = digitsAt(line, s + 5, 2);
-  const day = digitsAt(line, s + 8, 2);
-  const h = digitsAt(line, s + 11, 2);
-  const mi = digitsAt(line, s + 14, 2);
-  const sec = digitsAt(line, s + 17, 2);
-  if (mon < 1 || mon > 12 || day < 1 || day > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) {
-    return NOT_NGINX_ERROR;
+  let ts: number | undefined;
+  let lv = s;
+  if (isStamp(line, s)) {
+    const year = digitsAt(line, s, 4);
+    const mon = digitsAt(line, s + 5, 2);
+    const day = digitsAt(line, s + 8, 2);
+    const h = digitsAt(line, s + 11, 2);
+    const mi = digitsAt(line, s + 14, 2);
+    const sec = digitsAt(line, s + 17, 2);
+    if (mon < 1 || mon > 12 || day < 1 || day > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 60) {
+      return NOT_NGINX_ERROR;
+    }
+    ts = wallToUtc(ctx.tz, year, mon - 1, day, h, mi, sec);
+    lv = s + 20;
   }
-  const lvEnd = line.indexOf('] ', s + 21);
+  const lvEnd = line.indexOf('] ', lv + 1);
   if (lvEnd < 0) return NOT_NGINX_ERROR;
-  const level = line.slice(s + 21, lvEnd);
+  const level = line.slice(lv + 1, lvEnd);
   // pid#tid:
   let p = lvEnd + 2;
   const hash = line.indexOf('#', p);
@@ -84,8 +108,7 @@ function parseHead(line: string, ctx: ParserContext): ParsedEvent | string {
     if (!pre) return NOT_NGINX_ERROR;
     applyPrefix(f, pre);
   }
-  const ts = wallToUtc(ctx.tz, year, mon - 1, day, h, mi, sec);
-  return { ts, dataset: 'nginx.error', fields: f, flags: EventFlag.TZ_ASSUMED };
+  return { ts, dataset: 'nginx.error', fields: f, flags: ts === undefined ? 0 : EventFlag.TZ_ASSUMED };
 }
 
 const LENIENT_KEYS = ['server', 'request', 'upstream', 'host'];
@@ -380,4 +403,23 @@ export const nginxError: Parser = {
     { name: 'nginx.error.upstream', type: 'keyword', desc: 'the upstream named in an nginx error line', filledBy: 'nginx-error' },
     { name: 'nginx.error.conflicting_clients', type: 'keyword[]', desc: 'the clients of an nginx error line that reads as two trailers naming different clients, one forged by text the client sent; source.ip is then left empty', filledBy: 'nginx-error' },
   ] satisfies FieldDef[],
+};
+
+/**
+ * nginx error lines carried in syslog messages (`error_log syslog:server=...`; stderr that journald keeps): each
+ * message is one whole error line, never the continuation of the message before it (a multi-line message arrives
+ * in one), so nothing is held; the date may be missing, and the syslog header's time is then the event's. The
+ * trailer is read as in the file, with the same guard against forged clients.
+ */
+export const nginxErrorMessages: Parser = {
+  ...nginxError,
+  create(ctx): LineParser {
+    return {
+      parse(msg) {
+        const head = parseHead(msg, ctx, true);
+        return typeof head === 'string' ? head : finish(head);
+      },
+      flush: () => [],
+    };
+  },
 };

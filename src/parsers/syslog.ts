@@ -82,7 +82,7 @@ function programFields(h: SyslogHeader, entry: ProgramParser | undefined, ev: Pa
 }
 
 /** What syslog messages become: the programs' datasets and those of the formats they carry. */
-export const SYSLOG_DATASETS = ['system.syslog', 'system.auth', 'firewall', 'haproxy.log', 'web.access', 'auditd.log'];
+export const SYSLOG_DATASETS = ['system.syslog', 'system.auth', 'firewall', 'haproxy.log', 'web.access', 'nginx.error', 'apache.error', 'auditd.log'];
 
 /**
  * Events from read headers, one instance per stream (it holds sshd's connections and the open embedded group);
@@ -104,8 +104,11 @@ export class SyslogMessages {
     const entry = h.program === undefined ? undefined : PROGRAMS.get(h.program);
     this.own = undefined;
     if (entry?.embeds) {
-      const got = this.embedded.read(entry.embeds, h.msg, line, at, { ts: h.ts, flags: h.flags, fields });
-      if (got !== undefined) return got;
+      const head = { ts: h.ts, flags: h.flags, fields };
+      for (const format of entry.embeds) {
+        const got = this.embedded.read(format, h.msg, line, at, head);
+        if (got !== undefined) return got;
+      }
     }
     const ev: ParsedEvent = { ts: h.ts, dataset: 'system.syslog', fields, flags: h.flags };
     this.mc.header = h;

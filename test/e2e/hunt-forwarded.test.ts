@@ -85,3 +85,104 @@ test('a journalctl -o json export gives the SSH brute force findings of the same
   assert.ok(fromJournal.some((f) => f.rule.title === 'SSH brute force followed by a successful login'));
   assert.match(brute.evidence.events[0].event.original, /^\{"__CURSOR"/, 'evidence is the journal entry');
 });
+
+/** `Sat Nov 14 04:00:09 2026`, as Apache's error_log writes a time (UTC here). */
+function apacheTime(ms: number): string {
+  const [wd, day, mon, year, time] = new Date(ms).toUTCString().replace(',', '').split(' ');
+  return `${wd} ${mon} ${day} ${time} ${year}`;
+}
+
+/** A store with a feed that lists `ips`, so the threat-intel rule reports every event that names one. */
+function storeWithFeed(dir: string, name: string, ips: string[]): string {
+  const db = path.join(dir, `${name}.db`);
+  const list = path.join(dir, 'list.txt');
+  fs.writeFileSync(list, ips.join('\n') + '\n');
+  const add = run(['--db', db, 'feeds', 'add', 'case-iocs', list]);
+  assert.equal(add.code, 0, add.stderr);
+  return db;
+}
+
+test('nginx and Apache error lines carried in syslog give the findings of the same lines in their own error logs', () => {
+  const dir = tmpDir();
+  // the lines that have a native form (Apache's level-less ErrorLogFormat has none in error_log)
+  const lines = readLines(path.join(FIXTURES, 'syslog', 'embedded-errors.log')).filter((l) => !/\]: \[client /.test(l));
+  const reader = new SyslogReader({ path: '-', tz: 'UTC', mtimeMs: Date.UTC(2026, 10, 15) });
+  const nginx: string[] = [];
+  const apache: string[] = [];
+  for (const line of lines) {
+    const h = reader.read(line);
+    assert.ok(typeof h !== 'string');
+    const stamp = new Date(h.ts!).toISOString();
+    if (h.program === 'nginx' && /^(\d{4}\/|\[error\])/.test(h.msg)) {
+      // error.log writes the date nginx left out of its syslog message
+      nginx.push(h.msg.startsWith('[') ? `${stamp.slice(0, 10).replaceAll('-', '/')} ${stamp.slice(11, 19)} ${h.msg}` : h.msg);
+    } else if (h.program !== 'nginx' && h.msg.startsWith('[')) {
+      apache.push(`[${apacheTime(h.ts!)}] ${h.msg}`);
+    }
+  }
+  assert.equal(nginx.length, 6);
+  assert.equal(apache.length, 6);
+  fs.writeFileSync(path.join(dir, 'nginx-error.log'), nginx.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'apache-error.log'), apache.join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'syslog'), lines.filter((l) => / (nginx|httpd|apache2)(\[\d+\])?: [[\d]/.test(l)).join('\n') + '\n');
+
+  // public addresses: a feed never matches documentation and other reserved ranges
+  const listed = ['192.0.43.10', '5.7.9.2', '192.3.9.178', '204.232.202.107', '6.6.6.6'];
+  const huntIn = (name: string, files: string[]) => {
+    const res = run(['--db', storeWithFeed(dir, name, listed), 'hunt', '--tz', 'UTC', '--json', ...files]);
+    assert.equal(res.code, 0, res.stderr);
+    return ndjsonLines(res.stdout);
+  };
+  const native = huntIn('native', [path.join(dir, 'nginx-error.log'), path.join(dir, 'apache-error.log')]);
+  const forwarded = huntIn('syslog', [path.join(dir, 'syslog')]);
+
+  assert.deepEqual(forwarded.map(key).sort(), native.map(key).sort());
+  const listedHits = forwarded.filter((f) => f.rule.title.startsWith('Traffic with an address listed'));
+  // nginx (dated and dateless), Apache 2.4 and 2.2-style lines
+  assert.deepEqual(listedHits.map((f) => f.group.threat.indicator.ip).sort(), ['192.0.43.10', '192.3.9.178', '204.232.202.107', '5.7.9.2']);
+  // 6.6.6.6 is only ever a client forged into a message: never an event's address
+  assert.equal(listedHits.find((f) => f.group.threat.indicator.ip === '192.0.43.10')?.count, 2);
+});
+
+test('kernel audit records in a journal export (_TRANSPORT=audit) give the findings of the same records in audit.log', () => {
+  const dir = tmpDir();
+  const journal = path.join(FIXTURES, 'journald', 'audit.log');
+  // audit.log as auditd writes the same records: type name, msg=audit(time:serial), the fields
+  const audit = readLines(journal)
+    .map((l) => JSON.parse(l))
+    .filter((e) => e._TRANSPORT === 'audit')
+    .map((e) => {
+      const ms = Math.floor(Number(e._SOURCE_REALTIME_TIMESTAMP) / 1000);
+      const sp = e.MESSAGE.indexOf(' ');
+      return `type=${e.MESSAGE.slice(0, sp)} msg=audit(${Math.floor(ms / 1000)}.${String(ms % 1000).padStart(3, '0')}:${e._AUDIT_ID}): ${e.MESSAGE.slice(sp + 1)}`;
+    });
+  assert.equal(audit.length, 16);
+  fs.writeFileSync(path.join(dir, 'audit.log'), audit.join('\n') + '\n');
+  const native = hunt(dir, 'native', [path.join(dir, 'audit.log')]);
+  const fromJournal = hunt(dir, 'journal', [journal]);
+
+  assert.deepEqual(fromJournal.map(key).sort(), native.map(key).sort());
+  const titles = fromJournal.map((f) => f.rule.title);
+  assert.ok(titles.includes('Program executed from /tmp, /var/tmp or /dev/shm'));
+  // one finding for chpasswd: passwd run by uid 1001 on its own entry is filtered out, which needs its SYSCALL and
+  // PATH entries to be one event
+  assert.equal(titles.filter((t) => t.startsWith('Account database modified')).length, 1);
+  const exec = fromJournal.find((f) => f.rule.title.startsWith('Program executed from /tmp'));
+  assert.match(exec?.evidence.events[0].event.original, /^\{"__CURSOR"/, 'evidence is the journal entries');
+});
+
+test('journalctl -o json-pretty gives the findings of the same entries in -o json', () => {
+  const dir = tmpDir();
+  const compact = [
+    ...readLines(path.join(FIXTURES, 'journald', 'export.log')),
+    ...readLines(path.join(FIXTURES, 'journald', 'audit.log')).slice(6, 11),
+  ];
+  fs.writeFileSync(path.join(dir, 'journal.json'), compact.join('\n') + '\n');
+  const fromJson = hunt(dir, 'json', [path.join(dir, 'journal.json')]);
+  const fromPretty = hunt(dir, 'pretty', [path.join(FIXTURES, 'journald', 'pretty.log')]);
+  assert.deepEqual(fromPretty.map(key).sort(), fromJson.map(key).sort());
+  assert.ok(fromPretty.some((f) => f.rule.title === 'SSH brute force from one address'));
+  assert.ok(fromPretty.some((f) => f.rule.title.startsWith('Account database modified')), 'the audit entries grouped');
+  const brute = fromPretty.find((f) => f.rule.title === 'SSH brute force from one address');
+  assert.match(brute?.evidence.events[0].event.original, /^\{\n\t"__CURSOR" : /, 'evidence is the pretty entry');
+});

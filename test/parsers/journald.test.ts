@@ -9,6 +9,8 @@ import { checkGolden, readLines } from '../helpers/golden.js';
 import { FIXTURES } from '../helpers/cli.js';
 import { rankParsers } from '../../src/parsers/dispatch.js';
 import { flatEvents } from './programs/util.js';
+import { journald } from '../../src/parsers/journald.js';
+import type { ParsedEvent } from '../../src/model/event.js';
 
 const FIXTURE = path.join(FIXTURES, 'journald', 'export.log');
 /** What only one of the two copies has: the journal's PRI and unit, the line as written, the tags. */
@@ -129,4 +131,119 @@ test('lines that are not journal entries are rejected with a reason', () => {
   assert.equal(bad.f['error.message'], 'not a JSON object');
   assert.equal(plain.f['error.message'], 'not a journal entry: no __REALTIME_TIMESTAMP');
   assert.equal(broken.f['error.message'], 'not valid JSON');
+});
+
+const AUDIT_FIXTURE = path.join(FIXTURES, 'journald', 'audit.log');
+/** What only the journal copy has: the journal's facts, the entries as written. */
+const JOURNAL_ONLY = /^(log\.syslog\..*|systemd\..*|event\.original|tags|host\.name)$/;
+
+/** audit.log's line for a journal audit entry, rebuilt from the syslog fixture the entries were made from. */
+function auditLogLines(): string[] {
+  return readLines(path.join(FIXTURES, 'syslog', 'embedded.log'))
+    .filter((l) => l.includes('audit('))
+    .map((l) => l.slice(l.indexOf('type=')).replace(/^type=1400 audit\(/, 'type=AVC msg=audit('));
+}
+
+test('golden: kernel audit records journald collected (_TRANSPORT=audit), new and old entry shapes', () => {
+  const { events } = checkGolden(AUDIT_FIXTURE, { tz: 'UTC', expectParser: 'journald' });
+  assert.equal(events.filter((e) => e.status !== 0).length, 0);
+  assert.deepEqual(events.map((e) => [e.at.line, e.raw.split('\n').length, (e.doc as Entry).event.dataset]), [
+    [1, 5, 'auditd.log'], // serial 5101: SYSCALL, EXECVE, CWD, PATH, PROCTITLE
+    [6, 1, 'system.syslog'], // a cron entry closes nothing: the group before it was complete
+    [7, 5, 'auditd.log'], // 5102, entries without SYSLOG_IDENTIFIER or _AUDIT_TYPE_NAME (older journald)
+    [12, 5, 'auditd.log'], // 5103
+    [17, 1, 'auditd.log'], // an AVC
+  ]);
+});
+
+test('journal audit entries give the events of the same records in audit.log, grouped by serial', () => {
+  const journal = flatEvents(readLines(AUDIT_FIXTURE), { tz: 'UTC' }).filter((e) => e.f['event.dataset'] === 'auditd.log');
+  const native = flatEvents(auditLogLines(), { tz: 'UTC', format: 'auditd' });
+  assert.equal(journal[0].parser, 'journald');
+  assert.equal(native.length, 4);
+  const strip = (f: Record<string, unknown>) => Object.fromEntries(Object.entries(f).filter(([k]) => !JOURNAL_ONLY.test(k)));
+  assert.deepEqual(journal.map((e) => strip(e.f)), native.map((e) => strip(e.f)));
+
+  const [exec, chpasswd, passwd, avc] = journal.map((e) => e.f);
+  assert.equal(exec['event.action'], 'execve');
+  assert.deepEqual(exec['process.args'], ['/tmp/.x/kworker', '-d']);
+  assert.equal(exec['process.name'], 'kworker', 'the audited process');
+  assert.equal(exec['@timestamp'], '2026-11-14T03:12:09.101Z', "the record's time (_SOURCE_REALTIME_TIMESTAMP)");
+  assert.equal(exec['auditd.sequence'], 5101);
+  assert.equal(exec['host.name'], 'db01');
+  assert.equal(exec['systemd.transport'], 'audit');
+  assert.match(String(exec['event.original']), /^\{"__CURSOR".*\n\{"__CURSOR"/s, 'the entries as written');
+  assert.deepEqual(chpasswd['auditd.name'], ['/etc/', '/etc/shadow'], 'old-shape entries group the same way');
+  assert.equal(passwd['auditd.uid'], '1001');
+  assert.equal(avc['event.action'], 'avc');
+  assert.equal(avc['process.name'], 'tcpdump');
+});
+
+test('a journal audit entry journald could not name keeps its number; one without a serial stays a plain entry', () => {
+  const base = { _TRANSPORT: 'audit', _HOSTNAME: 'db01', SYSLOG_FACILITY: '4', _SOURCE_REALTIME_TIMESTAMP: '1794625929101000' };
+  const unnamed = only(entry({ ...base, _AUDIT_TYPE: '1334', _AUDIT_ID: '77', MESSAGE: 'AUDIT1334 prog-id=12 op=LOAD' }));
+  assert.equal(unnamed.f['event.dataset'], 'auditd.log');
+  assert.equal(unnamed.f['auditd.sequence'], 77);
+  assert.equal(unnamed.f['@timestamp'], '2026-11-14T03:12:09.101Z');
+  // without _AUDIT_ID (an export that left it out) nothing tells which event the record belongs to
+  const lone = only(entry({ ...base, _PID: '3101', _COMM: 'kworker', MESSAGE: 'SYSCALL arch=c000003e syscall=59 success=yes exit=0 pid=3101 comm="kworker"' }));
+  assert.equal(lone.f['event.dataset'], 'system.syslog');
+  assert.equal(lone.f.message, 'SYSCALL arch=c000003e syscall=59 success=yes exit=0 pid=3101 comm="kworker"');
+});
+
+const PRETTY_FIXTURE = path.join(FIXTURES, 'journald', 'pretty.log');
+/** What differs between two exports of the same entries: where and how each was written. */
+const WRITTEN = /^(event\.original|log\..*offset|log\.file\..*)$/;
+
+test('golden: journalctl -o json-pretty, entries over many lines, byte arrays included', () => {
+  const { events, parser } = checkGolden(PRETTY_FIXTURE, { tz: 'UTC', expectParser: 'journald' });
+  assert.equal(parser.name, 'journald');
+  assert.equal(events.filter((e) => e.status !== 0).length, 0);
+  assert.equal(events[0].at.line, 1);
+  assert.equal(events[1].at.line, 24, "each event starts at its entry's {");
+  assert.match(events[0].raw, /^\{\n\t"__CURSOR" : .*\n\}$/s, 'the whole entry is the event text');
+});
+
+test('json-pretty entries give the events of the same entries in -o json, audit groups across entries included', () => {
+  const compact = [...readLines(FIXTURE), ...readLines(AUDIT_FIXTURE).slice(6, 11)];
+  const fromJson = flatEvents(compact, { tz: 'UTC' });
+  const fromPretty = flatEvents(readLines(PRETTY_FIXTURE), { tz: 'UTC' });
+  assert.equal(fromPretty[0].parser, 'journald');
+  const strip = (f: Record<string, unknown>) => Object.fromEntries(Object.entries(f).filter(([k]) => !WRITTEN.test(k)));
+  assert.deepEqual(fromPretty.map((e) => strip(e.f)), fromJson.map((e) => strip(e.f)));
+  const audit = fromPretty.at(-1)!.f;
+  assert.equal(audit['event.dataset'], 'auditd.log');
+  assert.deepEqual(audit['auditd.type'], ['SYSCALL', 'CWD', 'PATH', 'PATH', 'PROCTITLE'], 'five pretty entries, one event');
+  assert.equal(String(audit['event.original']).split('\n{\n').length, 5);
+});
+
+test('a json-pretty entry is held until it closes; one cut short is kept whole as unparsed', () => {
+  const p = journald.create({ path: '-', tz: 'UTC', mtimeMs: 0 });
+  const at = (n: number) => ({ line: n, offset: n * 10 });
+  assert.equal(p.parse('{', at(1)), null);
+  assert.deepEqual(p.held?.(), at(1), 'no resume point inside an open entry');
+  assert.equal(p.parse('\t"__REALTIME_TIMESTAMP" : "1794626402000123",', at(2)), null);
+  assert.equal(p.parse('\t"SYSLOG_IDENTIFIER" : "sshd", "_CMDLINE" : "sshd: } {",', at(3)), null, 'braces in a string are text');
+  assert.equal(p.parse('\t"MESSAGE" : "Invalid user admin from 203.0.113.77 port 50122"', at(4)), null);
+  const ev = p.parse('}', at(5)) as ParsedEvent;
+  assert.equal(ev.fields['source.ip'], '203.0.113.77');
+  assert.deepEqual(ev.span?.at, at(1));
+  assert.equal(ev.span?.lines, 5);
+  assert.equal(p.held?.(), undefined);
+  // an entry that never closes: the next one's { at the left margin, or the end of the input
+  assert.equal(p.parse('{', at(6)), null);
+  assert.equal(p.parse('\t"__REALTIME_TIMESTAMP" : "1794626402000123",', at(7)), null);
+  const broken = p.parse('{', at(8)) as ParsedEvent;
+  assert.match(String(broken.unparsed), /truncated/);
+  assert.equal(broken.span?.raw, '{\n\t"__REALTIME_TIMESTAMP" : "1794626402000123",');
+  const [last] = p.flush();
+  assert.match(String(last.unparsed), /ended inside it/);
+  assert.deepEqual(last.span?.at, at(8));
+});
+
+test('a pretty-printed document that is not a journal entry is not taken for one', () => {
+  const doc = ['{', '  "eventVersion": "1.08",', '  "eventSource": "iam.amazonaws.com",', '  "eventName": "CreateUser"', '}'];
+  const ranked = rankParsers(doc);
+  assert.notEqual(ranked[0].parser.name, 'journald');
+  assert.equal(ranked.find((c) => c.parser.name === 'journald')?.score, 0);
 });

@@ -1,11 +1,14 @@
 /**
  * Program name (the syslog tag) -> message parser and dataset: one line per program (the sshd family: one line for
  * all). A program not listed here is a plain system.syslog event; PAM module messages are recognised whatever the
- * program (see syslog.ts). Programs that forward another log format whole (web servers' access lines, audit records)
- * name its parser in `embeds`.
+ * program (see syslog.ts). Log formats that programs forward whole (web servers' access and error lines, audit
+ * records) are listed in CARRIED, one line per format, and land in those programs' `embeds`.
  */
 import { access } from '../access.js';
+import { apacheErrorMessages } from '../apache-error.js';
 import { auditd } from '../auditd.js';
+import { nginxErrorMessages } from '../nginx-error.js';
+import type { Parser } from '../types.js';
 import { accountsMessage } from './accounts.js';
 import { cronMessage } from './cron.js';
 import { haproxyProgram } from './haproxy.js';
@@ -41,15 +44,31 @@ export const PROGRAMS = new Map<string, ProgramParser>([
   ['cron', { dataset: SYSLOG, parse: cronMessage }],
   ['crond', { dataset: SYSLOG, parse: cronMessage }],
   ['CROND', { dataset: SYSLOG, parse: cronMessage }],
-  // kernel audit lines (`audit: type=1400 audit(...)`) when no auditd reads them; the rest may be netfilter lines
-  ['kernel', { dataset: SYSLOG, parse: kernelMessage, embeds: auditd }],
+  // the rest of the kernel's messages may be netfilter lines
+  ['kernel', { dataset: SYSLOG, parse: kernelMessage }],
   ['haproxy', { dataset: 'haproxy.log', parse: haproxyProgram }],
-  ['nginx', { dataset: SYSLOG, embeds: access }],
-  ['apache2', { dataset: SYSLOG, embeds: access }],
-  ['apache', { dataset: SYSLOG, embeds: access }],
-  ['httpd', { dataset: SYSLOG, embeds: access }],
-  ['audispd', { dataset: SYSLOG, embeds: auditd }],
-  ['audisp-syslog', { dataset: SYSLOG, embeds: auditd }],
-  ['auditd', { dataset: SYSLOG, embeds: auditd }],
-  ['audit', { dataset: SYSLOG, embeds: auditd }],
 ]);
+
+const APACHE = ['apache2', 'apache', 'httpd'];
+
+/**
+ * Formats carried whole in the messages of these programs, one line per format. A program's formats are tried in
+ * this order and the first that takes a message gives its event; a message none takes goes on to the program's
+ * own parser (or is a plain syslog line).
+ */
+const CARRIED: [programs: string[], format: Parser][] = [
+  [['nginx', ...APACHE], access],
+  [['nginx'], nginxErrorMessages],
+  [APACHE, apacheErrorMessages],
+  // audit records forwarded by audispd's syslog plugin, or printed by the kernel (`audit: type=1400 audit(...)`)
+  // when no auditd reads them
+  [['audispd', 'audisp-syslog', 'auditd', 'audit', 'kernel'], auditd],
+];
+
+for (const [programs, format] of CARRIED) {
+  for (const name of programs) {
+    let entry = PROGRAMS.get(name);
+    if (!entry) PROGRAMS.set(name, (entry = { dataset: SYSLOG }));
+    (entry.embeds ??= []).push(format);
+  }
+}

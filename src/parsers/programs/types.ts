@@ -71,13 +71,14 @@ export interface MessageContext {
 /**
  * A program's entry in the registry: the dataset its lines belong to, and the parser of its messages, which fills
  * event.action / outcome / category / type and fields of `ev` (and may change ev.dataset, ev.ts) or leaves a
- * message it does not know alone. `embeds`: a log format the program writes whole into its messages (see
- * embedded.ts); a message that format's parser takes is its event, any other goes on to `parse`.
+ * message it does not know alone. `embeds`: log formats the program writes whole into its messages (see
+ * embedded.ts), in the order they are tried; a message one of their parsers takes is its event, any other goes on
+ * to `parse`.
  */
 export interface ProgramParser {
   dataset: string;
   parse?(msg: string, ev: ParsedEvent, mc: MessageContext): void;
-  embeds?: Parser;
+  embeds?: Parser[];
 }
 
 export type Outcome = 'success' | 'failure' | 'unknown';
