@@ -230,7 +230,8 @@ export function topValues(db: DB, f: EventFilter, field: string, limit: number):
       ? `SELECT ${fs.sql} AS v, count(*) AS n FROM events e WHERE ${where.sql} AND ${fs.sql} IS NOT NULL GROUP BY 1`
       : elementCounts(fs.sql, where.sql);
   let values: { value: string | number; count: number }[];
-  if (fs.type === 'keyword[]') {
+  // a list column holds its elements comma-joined; a list in the JSON was split into its elements above already
+  if (fs.type === 'keyword[]' && fs.column) {
     const counts = new Map<string, number>();
     for (const r of db.prepare(grouped).iterate(...where.params) as IterableIterator<{ v: string; n: number }>) {
       for (const el of String(r.v).split(',')) counts.set(el, (counts.get(el) ?? 0) + r.n);

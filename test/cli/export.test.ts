@@ -53,6 +53,51 @@ test('ecs-bulk: create actions with ids that are unique and survive a rebuilt st
   for (const [raw, id] of a) assert.equal(b.get(raw), id, raw);
 });
 
+/** The names Elasticsearch refuses in a document: an empty or blank name part anywhere, a metadata name on top. */
+function esRefusedNames(doc: unknown, top = true, at = ''): string[] {
+  if (Array.isArray(doc)) return doc.flatMap((v) => esRefusedNames(v, false, at));
+  if (doc === null || typeof doc !== 'object') return [];
+  return Object.entries(doc).flatMap(([k, v]) => [
+    ...(k.split('.').some((part) => part.trim() === '') || (top && ['_id', '_index', '_source', '_routing', '_version'].includes(k)) ? [at + k] : []),
+    ...esRefusedNames(v, false, `${at}${k}.`),
+  ]);
+}
+
+test('ecs-bulk: names from logs that Elasticsearch refuses are renamed, keeping their values; NDJSON keeps them', () => {
+  const own = path.join(dir, 'names.db');
+  // an ECS-shaped JSON line keeps its own names at the top; a JSON log's keys go under json.*
+  buildStore(own, [
+    {
+      ts: '2026-11-14T03:00:00Z',
+      dataset: 'json',
+      path: '/var/log/app.json',
+      raw: '{"@timestamp":"2026-11-14T03:00:00Z","source":{"ip":"203.0.113.7"},"_id":"6553f1","_index":"app","a.":"trail",".b":"lead"}',
+      fields: { 'source.ip': '203.0.113.7', _id: '6553f1', _index: 'app', 'a.': 'trail', '.b': 'lead' },
+    },
+    {
+      ts: '2026-11-14T03:00:01Z',
+      dataset: 'json',
+      path: '/var/log/app.json',
+      raw: '{"time":"2026-11-14T03:00:01Z","":"empty","_":"underscore","c..d":"double"," ":"blank"}',
+      fields: { 'json._': 'underscore', 'json.': 'empty', 'json.c..d': 'double', 'json. ': 'blank' },
+    },
+  ]);
+  const bulk = ndjsonLines(run(['--db', own, 'export', '--events', '--format', 'ecs-bulk']).stdout);
+  const docs = bulk.filter((_, i) => i % 2 === 1);
+  assert.equal(docs.length, 2);
+  for (const d of docs) assert.deepEqual(esRefusedNames(d), [], JSON.stringify(d));
+  assert.deepEqual(docs[0].loghound.renamed, { _id: '6553f1', _index: 'app' });
+  assert.deepEqual(docs[0].a, { _: 'trail' });
+  assert.deepEqual(docs[0]._, { b: 'lead' });
+  assert.equal(docs[0].source.ip, '203.0.113.7');
+  // "_" is the log's own key, so the empty name that would also become "_" takes the next free name
+  assert.deepEqual(docs[1].json, { _: 'underscore', __: 'empty', c: { _: { d: 'double' } }, ___: 'blank' });
+  // NDJSON is the event JSON of every --json, with the log's names as they are
+  const ndjson = ndjsonLines(run(['--db', own, 'export', '--events']).stdout);
+  assert.equal(ndjson[0]._id, '6553f1');
+  assert.deepEqual(ndjson[0].a, { '': 'trail' });
+});
+
 test('--out writes a private file through a temp name, and the same bytes as stdout', () => {
   const file = path.join(dir, 'out.ndjson');
   fs.writeFileSync(file, 'old contents\n');

@@ -119,3 +119,31 @@ test('a closed pipe ends a large search quietly with exit 0', async () => {
     assert.equal(stderr, '');
   }
 });
+
+test('fields the parsers add search by their catalogue type, and are not called misspelt', () => {
+  const own = path.join(dir, 'parser-fields.db');
+  const sshd = (ts: string, reason: string) => ({
+    ts,
+    dataset: 'system.auth',
+    path: '/var/log/auth.log',
+    raw: `${ts} web01 sshd[811]: Received disconnect from 203.0.113.9 port 52144:11: ${reason} [preauth]`,
+    fields: { 'event.action': 'ssh_disconnect', 'source.ip': '203.0.113.9', 'ssh.reason': reason, 'ssh.disconnect_code': 11, 'ssh.method': 'password' },
+  });
+  buildStore(own, [sshd('2026-11-14T03:00:00Z', 'Bye Bye'), sshd('2026-11-14T03:00:01Z', 'Timeout, client not responding')]);
+  const ids = (q: string) => {
+    const r = run(['--db', own, 'search', q, '--json'], { env: ENV });
+    assert.equal(r.code, 0, `${q}: ${r.stderr}`);
+    return ndjsonLines(r.stdout).map((d) => d.loghound.event_id);
+  };
+  // ssh.reason is text in the catalogue: it matches when it contains the words, in any case, as message does
+  assert.deepEqual(ids('ssh.reason:bye'), [1]);
+  assert.deepEqual(ids('ssh.reason:"client not responding"'), [2]);
+  // a number field of a parser refuses a value that is not one, as the number columns do
+  const bad = run(['--db', own, 'search', 'ssh.disconnect_code:eleven'], { env: ENV });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /ssh\.disconnect_code is a number; "eleven" is not \(column 21\)/);
+  // documented fields of the schema are known: an empty result is not blamed on their spelling
+  const none = run(['--db', own, 'search', 'ssh.method:publickey'], { env: ENV });
+  assert.equal(none.code, 0);
+  assert.equal(none.stderr, '');
+});

@@ -69,6 +69,19 @@ test('--top on a list in the extra JSON counts each element, an event once, as s
   assert.equal(ndjsonLines(found.stdout).length, 3);
 });
 
+test('--top on a list field a parser defines counts its elements whole, commas and all, also under a --query', () => {
+  const file = path.join(dir, 'extra-list.db');
+  const ev = (n: number, extra: string[]) => ({ ts: `2026-11-14T03:00:0${n}Z`, dataset: 'web.access', path: '/var/log/nginx/access.log', raw: `r${n}`, fields: { 'access.extra': extra } });
+  buildStore(file, [ev(1, ['gzip, br', 'rt=0.002']), ev(2, ['gzip, br'])]);
+  // access.extra is a keyword[] of the access parser; a query that names it makes search load the parsers' fields
+  for (const extra of [[], ['--query', 'access.extra:*']]) {
+    const top = ndjsonLines(run(['--db', file, 'stats', '--top', 'access.extra', '--json', ...extra], { env: UTF8 }).stdout)
+      .filter((l) => l.type === 'top')
+      .map((l) => [l.value, l.count]);
+    assert.deepEqual(top, [['gzip, br', 2], ['rt=0.002', 1]], extra.join(' '));
+  }
+});
+
 test('--top tags counts the tags of the event JSON', () => {
   const top = ndjsonLines(stats(UTF8, '--top', 'tags', '--json').stdout);
   assert.deepEqual(top.filter((l) => l.type === 'top').map((l) => [l.value, l.count]), [['unparsed', 2], ['timestamp_inferred', 1]]);

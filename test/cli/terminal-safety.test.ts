@@ -15,13 +15,15 @@ const OSC = '\u001b]0;pwned\u0007';
 const CSI = '\u001b[2J';
 const C1 = '\u009b31m';
 const BIDI = '\u202e';
-const AGENT = `Mozilla/5.0 ${OSC}${CSI}${C1}Scanner${BIDI}gpj.exe`;
+// the Arabic letter mark (a bidi control like U+200F) and the line separator
+const MARKS = '\u061c\u2028';
+const AGENT = `Mozilla/5.0 ${OSC}${CSI}${C1}Scanner${BIDI}${MARKS}gpj.exe`;
 const USER = `${CSI}r${C1}oo${BIDI}t${OSC}`;
 const FILE = `access${OSC}${CSI}${C1}${BIDI}.log`;
 
-/** What a terminal would act on or reorder: C0 controls except newline, DEL, C1 controls, bidi controls. */
+/** What a terminal would act on or reorder: C0 controls except newline, DEL, C1 controls, bidi controls, line separators. */
 // eslint-disable-next-line no-control-regex
-const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 
 let dir: string;
 let store: string;

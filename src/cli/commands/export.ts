@@ -216,7 +216,7 @@ async function exportEvents(app: App, db: DB, flags: ExportFlags, format: Format
   const { eventRows, heldAddresses } = await import('../../store/read.js');
   const filter = await buildFilter(flags, heldAddresses(db));
   const { rowToEvent } = await import('../../store/events.js');
-  const { eventToEcs } = await import('../../output/ecs.js');
+  const { eventToEcs, esDocument } = await import('../../output/ecs.js');
   const { enrichDoc } = await import('../../enrich/ecs.js');
     const csvLine = await csvRows(flags.out === undefined && app.out.isTTY);
   // the CSV columns hold nothing enrichment adds
@@ -235,7 +235,7 @@ async function exportEvents(app: App, db: DB, flags: ExportFlags, format: Format
       else if (format === 'csv') ok = out.line(csvLine(CSV_COLUMNS.map((name) => docValue(doc, name))));
       else {
         out.line(jsonLine({ create: { _index: index, _id: stableId(page[i] as EventDbRow & { fingerprint: string }) } }));
-        ok = out.line(jsonLine(doc));
+        ok = out.line(jsonLine(esDocument(doc)));
       }
       n++;
       if (!ok) await out.drain();
@@ -265,6 +265,7 @@ async function exportFindings(
   const { listFindings } = await import('../../store/findings.js');
   const { groupFields } = await import('../../store/group.js');
   const out = await import('../../output/findings.js');
+  const { esDocument } = await import('../../output/ecs.js');
     const { EVENT_SELECT, rowToEvent } = await import('../../store/events.js');
   const rows = storeVersion(db) >= 2 ? listFindings(db, filter) : [];
   const tty = flags.out === undefined && app.out.isTTY;
@@ -284,7 +285,7 @@ async function exportFindings(
     else {
       const ev = (evidenceRows.all(r.id, evidence) as (EventDbRow & { fingerprint: string })[]).map((row) => ({ event: rowToEvent(row), exportId: stableId(row) }));
       sink.line(jsonLine({ index: { _index: index, _id: r.id } }));
-      ok = sink.line(jsonLine(out.findingEcs(r, groupFields(db, r.id, JSON.parse(r.group_json)), ev)));
+      ok = sink.line(jsonLine(esDocument(out.findingEcs(r, groupFields(db, r.id, JSON.parse(r.group_json)), ev))));
     }
     n++;
     if (!ok) await sink.drain();
