@@ -257,7 +257,7 @@ class IngestRun {
     const path = isStdin ? '-' : file.path;
     // sources this input turned out not to continue
     const tried = new Set<number>();
-    let resume = this.recognise(path, probe, tried);
+    let resume = await this.recognise(path, probe, tried);
     const entry: SourceSummary = { path: shown, status: resume.status, lines: 0, events: 0, unparsed: 0, truncated: 0, invalid_utf8: 0, from: resume.offset };
     this.summary.sources.push(entry);
     let stdinBytes: StdinBytes | undefined = stdin ? { bytes: concatIter(stdinFirst, stdin), decompressed: false } : undefined;
@@ -274,7 +274,7 @@ class IngestRun {
       if (!mismatch) return;
       tried.add(resume.source.id);
       if (mismatch.replay) stdinBytes = { bytes: mismatch.replay, decompressed: true };
-      resume = this.recognise(path, probe, tried);
+      resume = await this.recognise(path, probe, tried);
       entry.status = resume.status;
       entry.from = resume.offset;
     }
@@ -300,7 +300,7 @@ class IngestRun {
   }
 
   /** Which known content is this file, and where to start reading it. */
-  private recognise(path: string, probe: Probe, tried: Set<number>): Resume {
+  private async recognise(path: string, probe: Probe, tried: Set<number>): Promise<Resume> {
     const fresh = (): Resume => ({
       source: this.sources.create({
         path,
@@ -319,7 +319,12 @@ class IngestRun {
       check: null,
     });
     const match = this.findSource(path, probe, tried);
-    if (!match) return fresh();
+    if (!match) {
+      // a copy of what a file beside it still holds: those lines are read from that file, not stored twice
+      const copied = await this.copyOfHeld(path, probe, tried);
+      if (copied) return { source: copied, status: 'unchanged', offset: copied.offset, lines: copied.lines, replaceTail: null, check: null };
+      return fresh();
+    }
 
     const sameFile = match.dev === probe.dev && match.ino === probe.ino && probe.dev !== null;
     const statUnchanged = sameFile && match.size === probe.size && match.mtime_ms === probe.mtimeMs;
@@ -355,6 +360,26 @@ class IngestRun {
     for (const s of this.sources.shorterThan(probe.fpLen)) {
       if (!sameInode(s) && s.fp_len < MIN_CONTENT_MATCH) continue;
       if (fingerprintOf(probe.head, s.fp_len) === s.fingerprint && continues(s)) return s;
+    }
+    return undefined;
+  }
+
+  /**
+   * A known content whose own file still holds it, and of which this file is a copy as far as it goes: logrotate's
+   * copytruncate between its copy and its truncate, or compress while gzip has written the .gz but not yet removed
+   * the file it compresses. Read now, the copy would store every line a second time. It is left for this run;
+   * once the original moves on (truncated, removed) the copy is recognised as that content and only what it holds
+   * beyond what was read is stored.
+   */
+  private async copyOfHeld(path: string, probe: Probe, tried: Set<number>): Promise<SourceRow | undefined> {
+    // the same first KiB, or (a file first seen while shorter) the same start, as findSource takes it
+    const alike = this.sources.withFingerprint(probe.fingerprint).filter((s) => s.fp_len === probe.fpLen);
+    const shorter = this.sources
+      .shorterThan(probe.fpLen)
+      .filter((s) => s.fp_len >= MIN_CONTENT_MATCH && fingerprintOf(probe.head, s.fp_len) === s.fingerprint);
+    for (const s of [...alike, ...shorter]) {
+      if (tried.has(s.id) || s.compressed || !heldElsewhere(s, probe)) continue;
+      if (await startsWithAllOf(s.path, path, probe)) return s;
     }
     return undefined;
   }
@@ -677,6 +702,34 @@ function heldElsewhere(s: SourceRow, probe: Probe): boolean {
   if (st.dev !== s.dev || st.ino !== s.ino) return false;
   if (s.compressed) return st.size === s.size && Math.trunc(st.mtimeMs) === s.mtime_ms;
   return fileContinues(s.path, st.size, s);
+}
+
+/**
+ * Whether the plain file `holder` starts with the whole (decompressed) content of `file`: the first KiB matched
+ * already, so its last KiB at the same offset decides. A gzip still being written counts as far as it decompresses.
+ */
+async function startsWithAllOf(holder: string, file: string, probe: Probe): Promise<boolean> {
+  let size = 0;
+  let tail: Buffer = Buffer.alloc(0);
+  try {
+    if (!probe.compressed) {
+      size = probe.size ?? 0;
+      tail = readRange(file, Math.max(0, size - CHECK_BYTES), size);
+    } else {
+      try {
+        for await (const chunk of gunzipKeepingDamaged(fs.createReadStream(file, { highWaterMark: 1 << 20 }))) {
+          size += chunk.length;
+          tail = Buffer.concat([tail, chunk]).subarray(-CHECK_BYTES);
+        }
+      } catch {
+        // cut short (gzip still writing it): what it holds so far is what is compared
+      }
+    }
+    if (size === 0 || fs.statSync(holder).size < size) return false;
+    return tail.equals(readRange(holder, size - tail.length, size));
+  } catch {
+    return false;
+  }
 }
 
 /**
