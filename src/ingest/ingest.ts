@@ -43,6 +43,8 @@ export interface IngestOptions {
   batchRows?: number;
   /** input size from which indexes are dropped and built after (tests; default 64 MB) */
   bulkBytes?: number;
+  /** the store's path: its own files are never read as logs */
+  store?: string;
 }
 
 export type SourceStatus = 'new' | 'resumed' | 'unchanged' | 'skipped';
@@ -119,8 +121,15 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
   };
   if (opts.format && !parserByName(opts.format)) chooseParser([], opts.format); // throws a usage error
 
-  const { files, skipped } = await expandInputs(opts.inputs);
-  for (const s of skipped) skip(s.path, s.reason, s.error);
+  const expanded = await expandInputs(opts.inputs);
+  for (const s of expanded.skipped) skip(s.path, s.reason, s.error);
+  const own = opts.store ? storeFiles(opts.store) : new Set<string>();
+  const files = expanded.files.filter((f) => {
+    if (!own.has(realPath(f.path))) return true;
+    // the default store, ./loghound.db, sits in the folder a hunt of "." walks: its WAL read as a log is garbage
+    if (f.explicit) skip(f.path, 'this is the loghound store itself (or its WAL, shared memory or lock file), not a log', true);
+    return false;
+  });
 
   const ctx = new IngestRun(db, opts, summary, warn);
   ctx.totalBytes = files.reduce((n, f) => n + sizeOf(f.path), 0);
@@ -142,6 +151,20 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
   summary.seconds = (performance.now() - started) / 1000;
   summary.lines_per_second = summary.seconds > 0 ? Math.round(summary.lines_read / summary.seconds) : 0;
   return summary;
+}
+
+/** The files SQLite and the writer lock keep for a store, by real path. */
+function storeFiles(store: string): Set<string> {
+  const names = [store, `${store}-wal`, `${store}-shm`, `${store}-journal`, `${store}.lock`, `${store}.lock-journal`];
+  return new Set(names.map(realPath));
+}
+
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** From this much input on, and when the input is at least as big as what is stored, indexes are built after. */

@@ -145,6 +145,24 @@ test('compress: a run while gzip is writing the .gz beside the file it compresse
   assert.equal(query<{ n: number }>(db, 'SELECT count(DISTINCT raw) AS n FROM events')[0].n, 315, 'no line twice');
 });
 
+test('the default store in the folder being read: its own files are not read as logs', () => {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, 'app.log'), accessLines(50));
+  for (let i = 0; i < 2; i++) {
+    // no --db: ./loghound.db, inside the folder "." walks; the second run also finds its -wal, -shm and .lock
+    const res = run(['ingest', '--json', '.'], { cwd: dir });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stderr, '', 'no warning about the store\'s own files');
+    assert.deepEqual(JSON.parse(res.stdout).skipped, []);
+  }
+  const db = path.join(dir, 'loghound.db');
+  assert.deepEqual(query(db, 'SELECT path FROM sources'), [{ path: path.join(dir, 'app.log') }]);
+  assert.equal(count(db), 50);
+  const named = run(['ingest', 'loghound.db'], { cwd: dir });
+  assert.equal(named.code, 2);
+  assert.match(named.stderr, /loghound\.db: skipped: this is the loghound store itself/);
+});
+
 test('a file first seen empty, or holding only an unfinished line, gets its format from the lines that arrive later', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
