@@ -43,6 +43,8 @@ export interface IngestOptions {
   batchRows?: number;
   /** input size from which indexes are dropped and built after (tests; default 64 MB) */
   bulkBytes?: number;
+  /** the store's path: its own files are never read as logs */
+  store?: string;
 }
 
 export type SourceStatus = 'new' | 'resumed' | 'unchanged' | 'skipped';
@@ -119,8 +121,15 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
   };
   if (opts.format && !parserByName(opts.format)) chooseParser([], opts.format); // throws a usage error
 
-  const { files, skipped } = await expandInputs(opts.inputs);
-  for (const s of skipped) skip(s.path, s.reason, s.error);
+  const expanded = await expandInputs(opts.inputs);
+  for (const s of expanded.skipped) skip(s.path, s.reason, s.error);
+  const own = opts.store ? storeFiles(opts.store) : new Set<string>();
+  const files = expanded.files.filter((f) => {
+    if (!own.has(realPath(f.path))) return true;
+    // the default store, ./loghound.db, sits in the folder a hunt of "." walks: its WAL read as a log is garbage
+    if (f.explicit) skip(f.path, 'this is the loghound store itself (or its WAL, shared memory or lock file), not a log', true);
+    return false;
+  });
 
   const ctx = new IngestRun(db, opts, summary, warn);
   ctx.totalBytes = files.reduce((n, f) => n + sizeOf(f.path), 0);
@@ -142,6 +151,20 @@ export async function ingest(db: DB, opts: IngestOptions): Promise<IngestSummary
   summary.seconds = (performance.now() - started) / 1000;
   summary.lines_per_second = summary.seconds > 0 ? Math.round(summary.lines_read / summary.seconds) : 0;
   return summary;
+}
+
+/** The files SQLite and the writer lock keep for a store, by real path. */
+function storeFiles(store: string): Set<string> {
+  const names = [store, `${store}-wal`, `${store}-shm`, `${store}-journal`, `${store}.lock`, `${store}.lock-journal`];
+  return new Set(names.map(realPath));
+}
+
+function realPath(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return p;
+  }
 }
 
 /** From this much input on, and when the input is at least as big as what is stored, indexes are built after. */
@@ -257,7 +280,7 @@ class IngestRun {
     const path = isStdin ? '-' : file.path;
     // sources this input turned out not to continue
     const tried = new Set<number>();
-    let resume = this.recognise(path, probe, tried);
+    let resume = await this.recognise(path, probe, tried);
     const entry: SourceSummary = { path: shown, status: resume.status, lines: 0, events: 0, unparsed: 0, truncated: 0, invalid_utf8: 0, from: resume.offset };
     this.summary.sources.push(entry);
     let stdinBytes: StdinBytes | undefined = stdin ? { bytes: concatIter(stdinFirst, stdin), decompressed: false } : undefined;
@@ -274,7 +297,7 @@ class IngestRun {
       if (!mismatch) return;
       tried.add(resume.source.id);
       if (mismatch.replay) stdinBytes = { bytes: mismatch.replay, decompressed: true };
-      resume = this.recognise(path, probe, tried);
+      resume = await this.recognise(path, probe, tried);
       entry.status = resume.status;
       entry.from = resume.offset;
     }
@@ -300,7 +323,7 @@ class IngestRun {
   }
 
   /** Which known content is this file, and where to start reading it. */
-  private recognise(path: string, probe: Probe, tried: Set<number>): Resume {
+  private async recognise(path: string, probe: Probe, tried: Set<number>): Promise<Resume> {
     const fresh = (): Resume => ({
       source: this.sources.create({
         path,
@@ -319,7 +342,12 @@ class IngestRun {
       check: null,
     });
     const match = this.findSource(path, probe, tried);
-    if (!match) return fresh();
+    if (!match) {
+      // a copy of what a file beside it still holds: those lines are read from that file, not stored twice
+      const copied = await this.copyOfHeld(path, probe, tried);
+      if (copied) return { source: copied, status: 'unchanged', offset: copied.offset, lines: copied.lines, replaceTail: null, check: null };
+      return fresh();
+    }
 
     const sameFile = match.dev === probe.dev && match.ino === probe.ino && probe.dev !== null;
     const statUnchanged = sameFile && match.size === probe.size && match.mtime_ms === probe.mtimeMs;
@@ -355,6 +383,26 @@ class IngestRun {
     for (const s of this.sources.shorterThan(probe.fpLen)) {
       if (!sameInode(s) && s.fp_len < MIN_CONTENT_MATCH) continue;
       if (fingerprintOf(probe.head, s.fp_len) === s.fingerprint && continues(s)) return s;
+    }
+    return undefined;
+  }
+
+  /**
+   * A known content whose own file still holds it, and of which this file is a copy as far as it goes: logrotate's
+   * copytruncate between its copy and its truncate, or compress while gzip has written the .gz but not yet removed
+   * the file it compresses. Read now, the copy would store every line a second time. It is left for this run;
+   * once the original moves on (truncated, removed) the copy is recognised as that content and only what it holds
+   * beyond what was read is stored.
+   */
+  private async copyOfHeld(path: string, probe: Probe, tried: Set<number>): Promise<SourceRow | undefined> {
+    // the same first KiB, or (a file first seen while shorter) the same start, as findSource takes it
+    const alike = this.sources.withFingerprint(probe.fingerprint).filter((s) => s.fp_len === probe.fpLen);
+    const shorter = this.sources
+      .shorterThan(probe.fpLen)
+      .filter((s) => s.fp_len >= MIN_CONTENT_MATCH && fingerprintOf(probe.head, s.fp_len) === s.fingerprint);
+    for (const s of [...alike, ...shorter]) {
+      if (tried.has(s.id) || s.compressed || !heldElsewhere(s, probe)) continue;
+      if (await startsWithAllOf(s.path, path, probe)) return s;
     }
     return undefined;
   }
@@ -677,6 +725,34 @@ function heldElsewhere(s: SourceRow, probe: Probe): boolean {
   if (st.dev !== s.dev || st.ino !== s.ino) return false;
   if (s.compressed) return st.size === s.size && Math.trunc(st.mtimeMs) === s.mtime_ms;
   return fileContinues(s.path, st.size, s);
+}
+
+/**
+ * Whether the plain file `holder` starts with the whole (decompressed) content of `file`: the first KiB matched
+ * already, so its last KiB at the same offset decides. A gzip still being written counts as far as it decompresses.
+ */
+async function startsWithAllOf(holder: string, file: string, probe: Probe): Promise<boolean> {
+  let size = 0;
+  let tail: Buffer = Buffer.alloc(0);
+  try {
+    if (!probe.compressed) {
+      size = probe.size ?? 0;
+      tail = readRange(file, Math.max(0, size - CHECK_BYTES), size);
+    } else {
+      try {
+        for await (const chunk of gunzipKeepingDamaged(fs.createReadStream(file, { highWaterMark: 1 << 20 }))) {
+          size += chunk.length;
+          tail = Buffer.concat([tail, chunk]).subarray(-CHECK_BYTES);
+        }
+      } catch {
+        // cut short (gzip still writing it): what it holds so far is what is compared
+      }
+    }
+    if (size === 0 || fs.statSync(holder).size < size) return false;
+    return tail.equals(readRange(holder, size - tail.length, size));
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -96,6 +96,73 @@ test('copytruncate: same inode, new content starts again at offset 0; the copy i
   assert.equal(count(db, "raw LIKE '%after-truncate%'"), 4);
 });
 
+test('copytruncate: a run between the copy and the truncate stores no line twice', () => {
+  const dir = tmpDir();
+  const db = path.join(tmpDir(), 'store.db');
+  const log = path.join(dir, 'app.log');
+  const copy = path.join(dir, 'app.log.1');
+  fs.writeFileSync(log, accessLines(100));
+  ingest(db, [dir]);
+  fs.appendFileSync(log, accessLines(3, 100));
+  // cron fires while logrotate is still copying, then once the copy is whole, then after the truncate
+  fs.writeFileSync(copy, fs.readFileSync(log).subarray(0, 5000));
+  const partial = ingest(db, [dir]);
+  assert.equal(partial.code, 0, partial.stderr);
+  assert.equal(partial.summary.events_stored, 3, 'the 3 new lines, from the file that holds them');
+  fs.appendFileSync(log, accessLines(2, 103));
+  fs.copyFileSync(log, copy);
+  assert.equal(ingest(db, [dir]).summary.events_stored, 2);
+  fs.truncateSync(log, 0);
+  fs.appendFileSync(log, accessLines(4, 0, 'after-truncate'));
+  assert.equal(ingest(db, [dir]).summary.events_stored, 4);
+  assert.equal(ingest(db, [dir]).summary.events_stored, 0);
+  assert.equal(count(db), 109);
+  assert.equal(query<{ n: number }>(db, 'SELECT count(DISTINCT raw) AS n FROM events')[0].n, 109, 'no line twice');
+});
+
+test('compress: a run while gzip is writing the .gz beside the file it compresses stores no line twice', () => {
+  const dir = tmpDir();
+  const db = path.join(tmpDir(), 'store.db');
+  const log = path.join(dir, 'app.log');
+  fs.writeFileSync(log, accessLines(300));
+  ingest(db, [dir]);
+  fs.appendFileSync(log, accessLines(5, 300));
+  fs.renameSync(log, `${log}.1`);
+  fs.writeFileSync(log, accessLines(10, 0, 'live'));
+  const whole = zlib.gzipSync(fs.readFileSync(`${log}.1`));
+  // the .gz cut short (gzip still writing), then whole with the original still there, then the original removed
+  fs.writeFileSync(`${log}.1.gz`, whole.subarray(0, whole.length >> 1));
+  const res = ingest(db, [dir]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(res.summary.events_stored, 5 + 10);
+  fs.writeFileSync(`${log}.1.gz`, whole);
+  assert.equal(ingest(db, [dir]).summary.events_stored, 0);
+  fs.rmSync(`${log}.1`);
+  const after = ingest(db, [dir]);
+  assert.equal(after.code, 0, after.stderr);
+  assert.equal(after.summary.events_stored, 0, 'the .gz is the content read before');
+  assert.equal(count(db), 315);
+  assert.equal(query<{ n: number }>(db, 'SELECT count(DISTINCT raw) AS n FROM events')[0].n, 315, 'no line twice');
+});
+
+test('the default store in the folder being read: its own files are not read as logs', () => {
+  const dir = tmpDir();
+  fs.writeFileSync(path.join(dir, 'app.log'), accessLines(50));
+  for (let i = 0; i < 2; i++) {
+    // no --db: ./loghound.db, inside the folder "." walks; the second run also finds its -wal, -shm and .lock
+    const res = run(['ingest', '--json', '.'], { cwd: dir });
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stderr, '', 'no warning about the store\'s own files');
+    assert.deepEqual(JSON.parse(res.stdout).skipped, []);
+  }
+  const db = path.join(dir, 'loghound.db');
+  assert.deepEqual(query(db, 'SELECT path FROM sources'), [{ path: path.join(dir, 'app.log') }]);
+  assert.equal(count(db), 50);
+  const named = run(['ingest', 'loghound.db'], { cwd: dir });
+  assert.equal(named.code, 2);
+  assert.match(named.stderr, /loghound\.db: skipped: this is the loghound store itself/);
+});
+
 test('a file first seen empty, or holding only an unfinished line, gets its format from the lines that arrive later', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');

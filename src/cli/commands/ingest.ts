@@ -62,6 +62,7 @@ export async function runIngest(app: App, db: DB, inputs: string[], flags: Inges
       onWarning: (m) => app.log.warn(m),
       interrupted: sig.interrupted,
       signal: sig.signal,
+      store: app.dbPath,
     });
   } finally {
     bar.stop();
