@@ -2,7 +2,8 @@
  * Picks a parser for a stream from a sample of its first lines, then runs it line by line, sending any line the
  * chosen parser rejects to the raw fallback with the reason (counted as unparsed).
  */
-import { Status, type LineRef, type ParsedEvent } from '../model/event.js';
+import { EventFlag, Status, type LineRef, type ParsedEvent } from '../model/event.js';
+import { FoldReader } from '../util/time.js';
 import { PARSERS, RAW, parserByName } from './registry.js';
 import type { LineParser, Parser, ParserContext } from './types.js';
 import { UsageError } from '../errors.js';
@@ -43,6 +44,8 @@ export type Emit = (ev: ParsedEvent, status: number, at: LineRef, raw: string, l
 export class Dispatcher {
   private readonly main: LineParser;
   private readonly fallback: LineParser;
+  /** zoneless times in a zone with daylight saving: the repeated autumn hour is told apart by line order */
+  private readonly fold: FoldReader | undefined;
 
   constructor(
     readonly parser: Parser,
@@ -51,6 +54,7 @@ export class Dispatcher {
   ) {
     this.main = parser.create(ctx);
     this.fallback = parser === RAW ? this.main : RAW.create(ctx);
+    this.fold = ctx.tz === 'UTC' || ctx.tz === 'Etc/UTC' ? undefined : new FoldReader(ctx.tz);
   }
 
   push(line: string, at: LineRef): void {
@@ -97,6 +101,7 @@ export class Dispatcher {
       ev.fields['error.message'] = 'no parser recognised this input';
     }
     plainIps(ev.fields);
+    if (this.fold && ev.flags !== undefined && ev.flags & EventFlag.TZ_ASSUMED && Number.isFinite(ev.ts)) ev.ts = this.fold.next(ev.ts!);
     if (ev.span) this.emit(ev, status, ev.span.at, ev.span.raw, ev.span.lines);
     else this.emit(ev, status, at, line, 1);
   }

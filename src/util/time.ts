@@ -87,6 +87,46 @@ export function wallToUtc(
   return early;
 }
 
+/**
+ * How far the clock goes back after `utcMs` when that instant is the first pass of a wall-clock time `tz` repeats
+ * (the autumn hour), else 0. wallToUtc reads such a time as its first pass; this is what a later pass is off by.
+ */
+export function repeatedBy(tz: string, utcMs: number): number {
+  const now = zoneOffsetAt(tz, utcMs);
+  const back = now - zoneOffsetAt(tz, utcMs + 43_200_000);
+  return back > 0 && zoneOffsetAt(tz, utcMs + back) === now - back ? back : 0;
+}
+
+/** How far back a stream's zoneless times may step (lines a few seconds out of order) before it is read as a fold. */
+const FOLD_SLACK = 60_000;
+
+/**
+ * The second pass of a repeated hour, told from the order of one stream's lines. wallToUtc alone reads 02:05 as the
+ * first 02:05 of the night the clocks go back, so the lines written after the change would sort an hour early,
+ * before lines written earlier. A line whose time, so read, lies more than a minute before the stream's previous
+ * zoneless time is from the later pass and moves forward by the change. One per stream: a stream resumed by a later
+ * run starts without its past, so a run that begins inside the second pass reads its first lines as the first pass.
+ */
+export class FoldReader {
+  private last = -Infinity;
+  private hour = NaN;
+  private back = 0;
+
+  constructor(private readonly tz: string) {}
+
+  /** `ts` read from a zoneless time in the stream's zone, in line order: the instant the line means. */
+  next(ts: number): number {
+    const hour = Math.floor(ts / 3_600_000);
+    if (hour !== this.hour) {
+      this.hour = hour;
+      this.back = repeatedBy(this.tz, ts);
+    }
+    if (this.back > 0 && ts < this.last - FOLD_SLACK) ts += this.back;
+    this.last = ts;
+    return ts;
+  }
+}
+
 /** "+0200", "+02:00", "Z", "-05" -> offset in ms; NaN when not an offset. */
 export function parseOffset(text: string): number {
   if (text === 'Z' || text === 'z') return 0;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { checkGolden, readLines } from '../helpers/golden.js';
 import { syslog } from '../../src/parsers/syslog.js';
-import { rankParsers } from '../../src/parsers/dispatch.js';
+import { Dispatcher, rankParsers } from '../../src/parsers/dispatch.js';
 import { EventFlag, type ParsedEvent } from '../../src/model/event.js';
 import { MTIME_2024, SYSLOG_FIXTURES, flatEvents, one } from './programs/util.js';
 
@@ -118,6 +118,29 @@ test('zone: DST edge cases follow the documented wallToUtc rule', () => {
   const ref = Date.UTC(2024, 11, 31);
   assert.equal(iso(ev(stream(['Oct 27 02:30:00 h app: x'], 'Europe/Berlin', ref)[0]).ts), '2024-10-27T00:30:00.000Z', 'repeated hour: earlier instant');
   assert.equal(iso(ev(stream(['Mar 10 02:30:00 h app: x'], 'America/New_York', ref)[0]).ts), '2024-03-10T07:30:00.000Z', 'gap: shifted forward');
+});
+
+test('zone: the repeated autumn hour is told apart by line order within a stream (Dispatcher)', () => {
+  const lines = ['Oct 27 02:50:00 h app: a', 'Oct 27 02:59:59 h app: b', 'Oct 27 02:00:01 h app: c', 'Oct 27 02:30:00 h app: d', 'Oct 27 02:29:40 h app: e', 'Oct 27 03:10:00 h app: f'];
+  const run = (tz: string) => {
+    const got: string[] = [];
+    const d = new Dispatcher(syslog, { path: 'test.log', tz, mtimeMs: Date.UTC(2024, 11, 31) }, (e) => got.push(iso(e.ts)!));
+    lines.forEach((l, i) => d.push(l, { line: i + 1, offset: 0 }));
+    d.end();
+    return got;
+  };
+  // 02:00:01 after 02:59:59 is the second pass (CET); a line 20 s out of order inside it stays there
+  assert.deepEqual(run('Europe/Berlin'), [
+    '2024-10-27T00:50:00.000Z',
+    '2024-10-27T00:59:59.000Z',
+    '2024-10-27T01:00:01.000Z',
+    '2024-10-27T01:30:00.000Z',
+    '2024-10-27T01:29:40.000Z',
+    '2024-10-27T02:10:00.000Z',
+  ]);
+  // where nothing repeats, a step back is only a step back
+  assert.equal(run('UTC')[2], '2024-10-27T02:00:01.000Z');
+  assert.equal(run('Asia/Tokyo')[2], '2024-10-26T17:00:01.000Z');
 });
 
 test('detect: syslog lines score 1, time-less "host prog[pid]:" lines only 0.5', () => {
