@@ -268,8 +268,6 @@ async function exportFindings(
     const { EVENT_SELECT, rowToEvent } = await import('../../store/events.js');
   const rows = storeVersion(db) >= 2 ? listFindings(db, filter) : [];
   const tty = flags.out === undefined && app.out.isTTY;
-  const { cellText } = await import('../../output/format.js');
-  const { escapeTerminal } = await import('../../output/escape.js');
   const evidenceRows = db.prepare(
     `SELECT ${EVENT_SELECT}, s.fingerprint AS fingerprint FROM finding_events fe JOIN events e ON e.id = fe.event_id JOIN sources s ON s.id = e.source_id
      WHERE fe.finding_id = ? ORDER BY fe.ts, fe.event_id LIMIT ?`,
@@ -280,7 +278,7 @@ async function exportFindings(
     if (sink.closed || interrupted()) break;
     let ok: boolean;
     if (format === 'ndjson') ok = sink.line(jsonLine(out.findingDoc(r, out.evidenceEvents(db, r.id, evidence))));
-    else if (format === 'csv') ok = sink.line(out.findingCsv(r, tty ? (v) => escapeTerminal(cellText(v)) : undefined));
+    else if (format === 'csv') ok = sink.line(out.findingCsv(r, tty));
     else {
       const ev = (evidenceRows.all(r.id, evidence) as (EventDbRow & { fingerprint: string })[]).map((row) => ({ event: rowToEvent(row), exportId: stableId(row) }));
       sink.line(jsonLine({ index: { _index: index, _id: r.id } }));
