@@ -161,3 +161,31 @@ export function findTimestamp(text: string, tz: string, refMs: number): number |
   }
   return undefined;
 }
+
+/**
+ * JSON nested deeper than this is refused by the parsers that read JSON. Log lines are attacker-controlled: one line
+ * of 400,000 brackets (well under the line cap) parses, but overflowed the stack of JSON.stringify when its event
+ * was stored, which failed the whole ingest; and SQLite's JSON functions refuse text nested over 1000 levels, so a
+ * stored event that deep would fail every rule that reads a JSON field. Real logs nest a handful of levels.
+ */
+export const MAX_JSON_DEPTH = 100;
+export const TOO_DEEP = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+
+/** Whether a parsed JSON value nests objects or arrays deeper than MAX_JSON_DEPTH; walked without recursion. */
+export function jsonTooDeep(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length) {
+    const v = values.pop()!;
+    const d = depths.pop()!;
+    if (d > MAX_JSON_DEPTH) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof child === 'object' && child !== null) {
+        values.push(child);
+        depths.push(d + 1);
+      }
+    }
+  }
+  return false;
+}
