@@ -9,6 +9,7 @@ import { InputError, InterruptedError, UsageError, describeSystemError } from '.
 import { CSV_COLUMNS, buildFilter, csvHeader, csvRows, docValue, intelLookup, pages, PAGE, type FilterFlags } from './search.js';
 import { findingFilter, wholeNumber } from './findings.js';
 import { replaceByRename, syncIfFile } from '../outfile.js';
+import { tempBeside } from '../../util/files.js';
 import { LEVELS, type Level } from '../../model/event.js';
 import type { DB } from '../../store/db.js';
 import type { EventDbRow } from '../../store/read.js';
@@ -58,7 +59,7 @@ class FileOutput implements Output {
 
   constructor(readonly file: string) {
     this.direct = !replaceByRename(file);
-    this.tmp = this.direct ? file : path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+    this.tmp = this.direct ? file : tempBeside(file);
     try {
       // a FIFO's open waits here for its reader, as a shell's "> fifo" does
       this.fd = fs.openSync(this.tmp, this.direct ? 'w' : 'wx', 0o600);
