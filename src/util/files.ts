@@ -30,3 +30,25 @@ export function replaceFile(file: string, data: string | Uint8Array): void {
     throw err;
   }
 }
+
+/**
+ * Why `file` must not be followed, when it is a symlink that another user planted in a shared folder (sticky and
+ * world-writable, as /tmp): the rule Linux applies itself with fs.protected_symlinks=1, which not every system
+ * (nor every container) turns on. Such a link is followed only when this user or the folder's owner made it.
+ * Undefined for anything else, and for a path that does not exist.
+ */
+export function plantedLink(file: string): string | undefined {
+  const uid = process.geteuid?.();
+  if (uid === undefined) return undefined;
+  let link: fs.Stats;
+  try {
+    link = fs.lstatSync(file);
+  } catch {
+    return undefined;
+  }
+  if (!link.isSymbolicLink() || link.uid === uid) return undefined;
+  const dir = fs.statSync(path.dirname(file));
+  const shared = (dir.mode & 0o1002) === 0o1002;
+  if (!shared || link.uid === dir.uid) return undefined;
+  return `it is a symlink owned by another user (uid ${link.uid}) in the shared folder ${path.dirname(file)}; refusing to follow it`;
+}
