@@ -58,13 +58,52 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
     }
     if (/\\[1-9]|\\k</.test(source)) return 'the regular expression uses a backreference, which needs backtracking and could hang on hostile input';
     if (/\(\?<?[=!]/.test(source)) return 'the regular expression uses lookaround, which needs backtracking and could hang on hostile input';
-    // The linear engine also refuses large counted repetitions such as .{150}. Without any unbounded quantifier
-    // the backtracking engine's work is bounded by pattern and input size, so that case may run there.
+    // The linear engine also refuses counted repetitions as small as [0-9a-f]{32}. Such a pattern runs on the
+    // backtracking engine only when its work per position is bounded by a small number (see boundedChoices).
     if (/[*+]|\{\d+,\}/.test(source.replace(/\\./g, ''))) {
       return 'the regular expression combines a large counted repetition with unbounded quantifiers, which could hang on hostile input';
     }
+    if (!boundedChoices(source)) {
+      return 'the regular expression repeats a group, or multiplies counted repetitions, beyond what the linear-time engine runs, and could hang on hostile input';
+    }
     return { re: plain, fold };
   }
+}
+
+/** At most this many ways for a pattern's counted repetitions to split the text at one starting position. */
+const MAX_CHOICES = 1000;
+
+/**
+ * Whether backtracking on a pattern without unbounded quantifiers stays cheap. Bounded is not enough: a repeated
+ * group that can match the same text in several ways backtracks exponentially in its count ((a|a){1,100}c took two
+ * minutes on 36 characters), and the ranges of several counted repetitions multiply. So quantifiers may apply only
+ * to single characters and classes, and their ranges ({m,n} gives n-m+1 choices, ? two) multiply to MAX_CHOICES
+ * at most: [0-9a-f]{32} and .{150} pass; (\w|\w\w){1,60} and \w{1,64}\w{1,64} do not.
+ */
+function boundedChoices(source: string): boolean {
+  let choices = 1;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (c === '[') {
+      // a class is one character: skip to its closing bracket (in JavaScript, [] and [^] are whole classes)
+      i += source[i + 1] === '^' ? 2 : 1;
+      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+    } else if (c === ')') {
+      if (/^(?:[?*+]|\{\d)/.test(source.slice(i + 1))) return false;
+    } else if (c === '?') {
+      // not a quantifier after "(" (a group's syntax) or after another quantifier (lazy)
+      if (!/[(?*+}]/.test(source[i - 1] ?? '(')) choices *= 2;
+    } else if (c === '{') {
+      const m = /^\{(\d+)(?:,(\d+))?\}/.exec(source.slice(i));
+      if (m) {
+        if (m[2] !== undefined) choices *= Number(m[2]) - Number(m[1]) + 1;
+        i += m[0].length - 1;
+      }
+    }
+    if (choices > MAX_CHOICES) return false;
+  }
+  return true;
 }
 
 /**

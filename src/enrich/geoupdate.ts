@@ -12,6 +12,7 @@ import { Reader } from 'maxmind';
 import { InputError, UsageError } from '../errors.js';
 import { download, FetchError } from './fetch.js';
 import { checkDatabase } from './geoip.js';
+import { replaceFile } from '../util/files.js';
 
 export const DEFAULT_EDITIONS = ['GeoLite2-City', 'GeoLite2-ASN'];
 export const MAXMIND_BASE = 'https://download.maxmind.com';
@@ -107,7 +108,8 @@ export async function updateGeoLite(opts: GeoUpdateOptions): Promise<GeoUpdateRe
     throw new UsageError('MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY must be set', 'a free GeoLite2 account gives both: https://www.maxmind.com/en/geolite2/signup');
   }
   const auth = `Basic ${Buffer.from(`${opts.accountId}:${opts.licenseKey}`).toString('base64')}`;
-  fs.mkdirSync(opts.dir, { recursive: true });
+  // private, whatever the umask: a folder others can write lets them swap in a database of their own
+  fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const results: GeoUpdateResult[] = [];
   for (const edition of opts.editions ?? DEFAULT_EDITIONS) {
     if (!/^[A-Za-z0-9-]+$/.test(edition)) throw new UsageError(`"${edition}" is not a MaxMind edition id`, 'e.g. GeoLite2-City, GeoLite2-Country, GeoLite2-ASN');
@@ -153,14 +155,8 @@ export async function updateGeoLite(opts: GeoUpdateOptions): Promise<GeoUpdateRe
       if (installed && md.buildEpoch < installed) {
         throw new FetchError(`the download was built ${day(md.buildEpoch)}, before the installed ${day(installed)}`, false);
       }
-      const tmp = path.join(opts.dir, `.${edition}.mmdb.${process.pid}.tmp`);
-      try {
-        fs.writeFileSync(tmp, entry.data, { mode: 0o644 });
-        fs.renameSync(tmp, target);
-      } finally {
-        fs.rmSync(tmp, { force: true });
-      }
-      fs.writeFileSync(stateFile, JSON.stringify({ last_modified: res.lastModified, build_epoch: md.buildEpoch.toISOString() }) + '\n');
+      replaceFile(target, entry.data);
+      replaceFile(stateFile, JSON.stringify({ last_modified: res.lastModified, build_epoch: md.buildEpoch.toISOString() }) + '\n');
       results.push({ edition, status: 'updated', path: target, databaseType: md.databaseType, buildEpoch: md.buildEpoch.toISOString() });
     } catch (err) {
       if (err instanceof UsageError || err instanceof InputError) throw err;

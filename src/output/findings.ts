@@ -53,14 +53,14 @@ export function findingDoc(row: FindingRow, evidence: StoredEvent[]): Doc {
 
 export const FINDING_CSV_HEAD = ['id', 'first_seen', 'last_seen', 'level', 'rule_id', 'rule_title', 'group', 'count', 'country', 'threat'];
 
-/** One CSV row; `text` turns each cell into text first (a terminal's CSV is escaped, a file's keeps the bytes). */
-export function findingCsv(row: FindingRow, text: (v: unknown) => unknown = (v) => v): string {
+/**
+ * One CSV row. On a terminal its cells are escaped like every other view (rule titles and groups carry log text);
+ * into a file or pipe CSV is data for other programs and keeps the bytes.
+ */
+export function findingCsv(row: FindingRow, terminal: boolean): string {
   const e = enrichmentText(row);
-  return csvLine(
-    [row.id, isoUtc(row.first_ts), isoUtc(row.last_ts), row.level, row.rule_id, row.rule_title, groupText(row.group_json), row.count, e.country ?? '', e.threat ?? ''].map(
-      text,
-    ),
-  );
+  const cells = [row.id, isoUtc(row.first_ts), isoUtc(row.last_ts), row.level, row.rule_id, row.rule_title, groupText(row.group_json), row.count, e.country ?? '', e.threat ?? ''];
+  return csvLine(terminal ? cells.map((v) => escapeTerminal(cellText(v))) : cells);
 }
 
 const LEVEL_COLOR: Record<string, (c: ChalkInstance, s: string) => string> = {

@@ -9,7 +9,7 @@
 import type { Fields, FieldValue, LineRef, ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import type { ParseResult, Parser } from './types.js';
-import { depthAfter, isIpAddress, parseIsoTime } from './lib.js';
+import { TOO_DEEP, depthAfter, isIpAddress, jsonTooDeep, parseIsoTime } from './lib.js';
 
 const DATASET = 'aws.cloudtrail';
 /** A stream that starts like this is split by ingest as it arrives, one Records element at a time. */
@@ -129,7 +129,8 @@ function recordsOf(doc: unknown): unknown[] | undefined {
       const text = str(obj(e)?.CloudTrailEvent);
       if (!text) return e;
       try {
-        return JSON.parse(text) as unknown;
+        const record = JSON.parse(text) as unknown;
+        return jsonTooDeep(record) ? e : record;
       } catch {
         return e;
       }
@@ -160,6 +161,7 @@ function splitUnit(text: string, at: LineRef): ParseResult {
     const c = t.charCodeAt(0);
     return c === 123 || c === 91 || c === 34 ? BAD_JSON : NOT_JSON;
   }
+  if (jsonTooDeep(value)) return TOO_DEEP;
   const lines = lineCount(text);
   if (isRecord(value)) return documentEvents([value], at, lines)[0];
   const records = recordsOf(value);
@@ -235,6 +237,7 @@ export const cloudtrail: Parser = {
         doc = { first: at, lines: [line], bytes: line.length, state };
         return null;
       }
+      if (jsonTooDeep(value)) return TOO_DEEP;
       if (isRecord(value)) return recordEvent(value);
       const records = recordsOf(value);
       if (!records || (records.length === 1 && records[0] === value)) return NOT_RECORD;
@@ -250,6 +253,7 @@ export const cloudtrail: Parser = {
       } catch {
         return [brokenDocument(d, BAD_JSON)];
       }
+      if (jsonTooDeep(value)) return [brokenDocument(d, TOO_DEEP)];
       const records = recordsOf(value);
       if (!records || records.length === 0 || (records.length === 1 && records[0] === value && !isRecord(value))) {
         return [brokenDocument(d, records?.length === 0 ? 'a CloudTrail document without records' : NOT_RECORD)];

@@ -9,6 +9,7 @@ import type { FieldDef } from '../model/fields.js';
 import { mapKey, webEvent, type KeyMode, type Mapped } from './keymap.js';
 import type { Parser, ParserContext } from './types.js';
 import { WEB_FIELDS } from './web-common.js';
+import { TOO_DEEP, jsonTooDeep } from './lib.js';
 
 const NOT_OBJECT = 'not a JSON object';
 const BAD_JSON = 'not valid JSON';
@@ -80,6 +81,7 @@ export function readObject(line: string): Obj | string {
   } catch {
     return BAD_JSON;
   }
+  if (jsonTooDeep(doc)) return TOO_DEEP;
   return isObject(doc) ? doc : NOT_OBJECT;
 }
 

@@ -177,3 +177,31 @@ export function depthAfter(line: string, state: { depth: number; inString: boole
   state.depth = depth;
   state.inString = inString;
 }
+
+/**
+ * JSON nested deeper than this is refused by the parsers that read JSON. Log lines are attacker-controlled: one line
+ * of 400,000 brackets (well under the line cap) parses, but overflowed the stack of JSON.stringify when its event
+ * was stored, which failed the whole ingest; and SQLite's JSON functions refuse text nested over 1000 levels, so a
+ * stored event that deep would fail every rule that reads a JSON field. Real logs nest a handful of levels.
+ */
+export const MAX_JSON_DEPTH = 100;
+export const TOO_DEEP = `JSON nested deeper than ${MAX_JSON_DEPTH} levels`;
+
+/** Whether a parsed JSON value nests objects or arrays deeper than MAX_JSON_DEPTH. */
+export function jsonTooDeep(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && deeper(value, MAX_JSON_DEPTH);
+}
+
+// Recursion stops at MAX_JSON_DEPTH levels, so it cannot overflow; for-in allocates nothing (a tenth of a parse).
+function deeper(v: object, levelsLeft: number): boolean {
+  if (levelsLeft === 0) return true;
+  if (Array.isArray(v)) {
+    for (const c of v) if (typeof c === 'object' && c !== null && deeper(c, levelsLeft - 1)) return true;
+  } else {
+    for (const k in v) {
+      const c = (v as Record<string, unknown>)[k];
+      if (typeof c === 'object' && c !== null && deeper(c, levelsLeft - 1)) return true;
+    }
+  }
+  return false;
+}

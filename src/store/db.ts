@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import Database from './sqlite.js';
 import { StoreError, describeSystemError } from '../errors.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { plantedLink } from '../util/files.js';
 
 export type DB = Database.Database;
 
@@ -68,7 +69,10 @@ export function openDb(file: string, opts: OpenOptions = {}): DB {
 function requireStore(db: DB, file: string, mayCreate: boolean): boolean {
   const why = notAStore(db, file);
   if (why === undefined) return false;
-  if (why.blank && mayCreate) return true;
+  if (why.blank && mayCreate) {
+    claimBlank(file);
+    return true;
+  }
   throw new StoreError(`${file} is not a loghound store (${why.reason})`, why.blank ? '"loghound ingest" or "loghound hunt" makes a store of it' : undefined);
 }
 
@@ -150,13 +154,46 @@ function openImmutable(file: string): DB {
 }
 
 /** For commands that need what a store holds: a missing file is a mistyped --db, not a store to create. */
+function isSymlink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A blank file a writer is about to make a store of: it must be this user's, and it becomes 0600 (a file made with
+ * `touch` has the umask's mode), before SQLite makes -wal and -shm files with the same mode. Another user's empty
+ * file, say one left in /tmp at the name the analyst will pass, would keep its owner and mode: its owner could
+ * read every log line ingested into it.
+ */
+function claimBlank(file: string): void {
+  const st = fs.statSync(file);
+  const uid = process.geteuid?.();
+  if (uid !== undefined && st.uid !== uid) {
+    throw new StoreError(`${file} is an empty file owned by another user (uid ${st.uid}); refusing to make a store of it, which they could read`, 'pass --db a path of your own');
+  }
+  if (st.mode & 0o077) fs.chmodSync(file, 0o600);
+}
+
 export function requireExisting(file: string): void {
   if (!fs.existsSync(file)) throw new StoreError(`no store at ${file}`, 'run "loghound ingest" or "loghound hunt" first, or pass --db');
 }
 
-/** The file is created by us, 0600, before SQLite sees it: SQLite gives its -wal and -shm files the same mode. */
+/**
+ * The file is created by us, 0600, before SQLite sees it: SQLite gives its -wal and -shm files the same mode. A new
+ * store is never created through a symlink (O_EXCL semantics): a link to a missing file, planted in a shared folder,
+ * would have put the store, and the -wal and -shm files SQLite makes beside where the link points, in a folder of
+ * the planter's choosing. An existing store reached through the user's own symlink is used as it is.
+ */
 function createPrivately(file: string): void {
+  const planted = plantedLink(file);
+  if (planted) throw new StoreError(`cannot open the store ${file}: ${planted}`);
   if (fs.existsSync(file)) return;
+  if (isSymlink(file)) {
+    throw new StoreError(`cannot create the store ${file}: it is a symlink to a missing file, and a new store is made only as a file of its own`, 'remove the link, or pass --db the path it points to');
+  }
   const dir = path.dirname(file);
   if (!fs.existsSync(dir)) throw new StoreError(`cannot create the store ${file}: folder ${dir} does not exist`);
   try {

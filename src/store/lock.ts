@@ -13,10 +13,12 @@ export interface WriterLock {
 
 export function acquireWriterLock(storePath: string, waitSeconds: number, onWait?: () => void): WriterLock {
   const file = `${storePath}.lock`;
+  // O_EXCL: a symlink planted at the lock's name (pointing at /etc/nologin, say) is never followed to create a file
   try {
-    if (!fs.existsSync(file)) fs.closeSync(fs.openSync(file, 'a', 0o600));
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
   } catch (err) {
-    throw new StoreError(`cannot create the lock file ${file}: ${describeSystemError(err)}`);
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError(`cannot create the lock file ${file}: ${describeSystemError(err)}`);
+    if (fs.lstatSync(file).isSymbolicLink()) throw new StoreError(`cannot lock the store: ${file} is a symlink, not a lock file loghound made`, 'remove it');
   }
   // no pragma here: any statement but BEGIN would itself fail while another process holds the lock
   const db = new Database(file, { timeout: 0 });

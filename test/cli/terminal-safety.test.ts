@@ -138,7 +138,7 @@ function onTerminal(args: string[]): string | undefined {
 }
 
 test('on a terminal, CSV is escaped too (into a file or pipe it keeps the bytes)', (t) => {
-  const views = [['findings', '--csv'], ['search', '*', '--csv'], ['export', '--events', '--format', 'csv'], ['export', '--findings', '--format', 'csv'], ['findings', '--json']];
+  const views = [['findings', '--csv'], ['hunt', '--all', '--csv'], ['search', '*', '--csv'], ['export', '--events', '--format', 'csv'], ['export', '--findings', '--format', 'csv'], ['findings', '--json']];
   for (const args of views) {
     const out = onTerminal(args);
     if (out === undefined) {

@@ -145,6 +145,17 @@ test('a catastrophic regex against a long hostile value finishes in bounded time
   assert.ok(Date.now() - started < 20_000);
 });
 
+test('a regex the linear engine refuses runs on backtracking only when that is cheap; exponential ones are refused', () => {
+  // (a|a){1,100}c took two minutes on 36 characters of "a": a repeated group with two ways to match one "a"
+  for (const re of ['(a|a){1,100}c', '^(\\w|\\w\\w){1,60}$', '((a{1,10}){1,10}){1,10}c', '\\w{1,64}\\w{1,64}x']) {
+    assert.match(reason(`sel:\n  cs-uri-query|re: '${re}'\ncondition: sel`), /repeats a group, or multiplies counted repetitions/, re);
+  }
+  // common in Sigma rules, refused by the linear engine, cheap on backtracking: they still run
+  store.add(sec(10), 'web.access', { 'url.original': `/x?h=${'0f'.repeat(16)}`, 'user_agent.original': 'x' }, 'hash');
+  assert.equal(matched(`sel:\n  cs-uri-query|re: 'h=[0-9a-f]{32}$'\ncondition: sel`).length, 1);
+  assert.equal(matched(`sel:\n  cs-uri-query|re: '.{20}'\ncondition: sel`).length > 0, true);
+});
+
 test('numbers compare only with numbers; non-ASCII values fold as JavaScript does; regex escapes and anchors', () => {
   const own = testStore();
   registerSqlFunctions(own.db);

@@ -634,3 +634,24 @@ test('the help of --format names every parser in the registry', async () => {
   const { FORMAT_HELP } = await import('../../src/cli/app.js');
   assert.deepEqual(FORMAT_HELP.replace(/^.*: /, '').split(/, | or /).sort(), PARSERS.map((p) => p.name).sort());
 });
+
+test('JSON nested hundreds of thousands deep is an unparsed line, not a crash; the lines around it and a hunt are fine', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const f = path.join(dir, 'app.json');
+  const line = (i: number, extra = '') => `{"@timestamp":"2026-11-14T04:00:0${i}Z","message":"login","source":{"ip":"203.0.113.9"}${extra}}`;
+  const deep = 400_000; // 800 KB: under the line cap; it overflowed JSON.stringify's stack when stored
+  const deepRecord = `{"Records":[{"eventVersion":"1.08","eventSource":"iam.amazonaws.com","eventName":"x","eventTime":"2026-11-14T04:00:09Z","requestParameters":${'['.repeat(deep)}${']'.repeat(deep)}}]}`;
+  fs.writeFileSync(f, [line(1), line(2, `,"a":${'['.repeat(deep)}${']'.repeat(deep)}`), line(3, `,"b":${'{"b":'.repeat(101)}1${'}'.repeat(101)}`), line(4, `,"c":${'{"c":'.repeat(99)}1${'}'.repeat(99)}`)].join('\n') + '\n');
+  const trail = path.join(dir, 'trail.json');
+  fs.writeFileSync(trail, deepRecord + '\n');
+  const res = ingest(db, [f, trail]);
+  assert.equal(res.code, 0, res.stderr);
+  const rows = query<{ line: number; status: number; reason: string | null }>(db, "SELECT line, status, json_extract(extra, '$.\"error.message\"') AS reason FROM events ORDER BY source_id, line");
+  assert.deepEqual(rows.map((r) => [r.line, r.status]), [[1, 0], [2, 1], [3, 1], [4, 0], [1, 1]]);
+  for (const r of [rows[1], rows[2], rows[4]]) assert.match(r.reason ?? '', /JSON nested deeper than 100 levels/);
+  // 99 levels are kept, and SQLite's JSON functions read them (they refuse text nested over 1000 levels)
+  assert.deepEqual(query(db, 'SELECT json_valid(extra) AS ok FROM events WHERE line = 4 AND status = 0'), [{ ok: 1 }]);
+  const hunt = run(['--db', db, 'hunt', '--json']);
+  assert.equal(hunt.code, 0, hunt.stderr);
+});

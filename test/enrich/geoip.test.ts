@@ -260,3 +260,30 @@ test('geoip update checks a download as lookups do, and keeps the installed data
   serving = builtAt(CITY, new Date('2026-03-01T00:00:00Z'));
   assert.equal((await updateGeoLite(opts))[0].buildEpoch, '2026-03-01T00:00:00.000Z', 'a newer build replaces it');
 });
+
+test('geoip update keeps its folder and files private under umask 000, and writes through no planted link', async (t) => {
+  const srv = await serve((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/gzip', 'last-modified': 'Tue, 06 Jan 2026 10:00:00 GMT' });
+    res.end(req.method === 'HEAD' ? undefined : zlib.gzipSync(tar([{ name: 'GeoLite2-City_20260101/GeoLite2-City.mmdb', data: fs.readFileSync(CITY) }])));
+  });
+  t.after(() => srv.close());
+  const root = tmpDir('loghound-geoupdate-');
+  const dir = path.join(root, 'data', 'geoip');
+  const victim = path.join(root, 'victim.txt');
+  fs.writeFileSync(victim, 'keep me\n');
+  const old = process.umask(0);
+  try {
+    const opts = { editions: ['GeoLite2-City'], dir, accountId: '1234', licenseKey: 'secret', baseUrl: srv.url, retryDelayMs: 10 };
+    assert.equal((await updateGeoLite(opts))[0].status, 'updated');
+    for (const p of [path.join(root, 'data'), dir]) assert.equal(fs.statSync(p).mode & 0o777, 0o700, p);
+    for (const f of ['GeoLite2-City.mmdb', 'GeoLite2-City.json']) assert.equal(fs.statSync(path.join(dir, f)).mode & 0o777, 0o600, f);
+    // a link at the temp name the update used to take (".<edition>.mmdb.<pid>.tmp") by someone who can write the folder
+    fs.rmSync(path.join(dir, 'GeoLite2-City.json'));
+    fs.symlinkSync(victim, path.join(dir, `.GeoLite2-City.mmdb.${process.pid}.tmp`));
+    assert.equal((await updateGeoLite(opts))[0].status, 'updated');
+    assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me\n', 'the file the link names is untouched');
+    assert.ok(fs.lstatSync(path.join(dir, 'GeoLite2-City.mmdb')).isFile(), 'the database is a file of its own, not the link');
+  } finally {
+    process.umask(old);
+  }
+});

@@ -190,3 +190,9 @@ test('detect: JSON lines score 1; CloudTrail shapes, text and logfmt score 0', (
     0,
   );
 });
+
+test('a document nested deeper than 100 levels is refused with the reason; 100 levels parse', () => {
+  const nested = (n: number) => `{"message":"x","a":${'['.repeat(n - 1)}${']'.repeat(n - 1)}}`;
+  assert.equal(json.create(CTX).parse(nested(101), { line: 1, offset: 0 }), 'JSON nested deeper than 100 levels');
+  assert.deepEqual(Object.keys(parse(nested(100)).fields), ['message', 'json.a']);
+});

@@ -14,6 +14,7 @@ test('escapeHtml: markup characters become entities, controls become visible esc
   assert.equal(escapeHtml(`<a href="x" onclick='y'>&amp;</a>`), '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
   assert.equal(escapeHtml('\u001b[31mred\u0007'), '\\e[31mred\\x07');
   assert.equal(escapeHtml('abc\u202Ecba\u2066x\u2069'), 'abc\\u202ecba\\u2066x\\u2069');
+  assert.equal(escapeHtml('a\u061cb\u2028c\u2029d'), 'a\\u061cb\\u2028c\\u2029d');
   assert.equal(escapeHtml('cr\r\n\tkept'), 'cr\\r\n\tkept');
   assert.equal(escapeHtml('plain text, unchanged'), 'plain text, unchanged');
 });

@@ -9,6 +9,7 @@ import { InputError, InterruptedError, UsageError, describeSystemError } from '.
 import { CSV_COLUMNS, buildFilter, csvHeader, csvRows, docValue, intelLookup, pages, PAGE, type FilterFlags } from './search.js';
 import { findingFilter, wholeNumber } from './findings.js';
 import { replaceByRename, syncIfFile } from '../outfile.js';
+import { tempBeside } from '../../util/files.js';
 import { LEVELS, type Level } from '../../model/event.js';
 import type { DB } from '../../store/db.js';
 import type { EventDbRow } from '../../store/read.js';
@@ -58,7 +59,7 @@ class FileOutput implements Output {
 
   constructor(readonly file: string) {
     this.direct = !replaceByRename(file);
-    this.tmp = this.direct ? file : path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+    this.tmp = this.direct ? file : tempBeside(file);
     try {
       // a FIFO's open waits here for its reader, as a shell's "> fifo" does
       this.fd = fs.openSync(this.tmp, this.direct ? 'w' : 'wx', 0o600);
@@ -269,8 +270,6 @@ async function exportFindings(
     const { EVENT_SELECT, rowToEvent } = await import('../../store/events.js');
   const rows = storeVersion(db) >= 2 ? listFindings(db, filter) : [];
   const tty = flags.out === undefined && app.out.isTTY;
-  const { cellText } = await import('../../output/format.js');
-  const { escapeTerminal } = await import('../../output/escape.js');
   const evidenceRows = db.prepare(
     `SELECT ${EVENT_SELECT}, s.fingerprint AS fingerprint FROM finding_events fe JOIN events e ON e.id = fe.event_id JOIN sources s ON s.id = e.source_id
      WHERE fe.finding_id = ? ORDER BY fe.ts, fe.event_id LIMIT ?`,
@@ -281,7 +280,7 @@ async function exportFindings(
     if (sink.closed || interrupted()) break;
     let ok: boolean;
     if (format === 'ndjson') ok = sink.line(jsonLine(out.findingDoc(r, out.evidenceEvents(db, r.id, evidence))));
-    else if (format === 'csv') ok = sink.line(out.findingCsv(r, tty ? (v) => escapeTerminal(cellText(v)) : undefined));
+    else if (format === 'csv') ok = sink.line(out.findingCsv(r, tty));
     else {
       const ev = (evidenceRows.all(r.id, evidence) as (EventDbRow & { fingerprint: string })[]).map((row) => ({ event: rowToEvent(row), exportId: stableId(row) }));
       sink.line(jsonLine({ index: { _index: index, _id: r.id } }));

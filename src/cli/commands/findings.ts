@@ -72,14 +72,10 @@ async function runFindings(app: App, flags: FindingsFlags): Promise<void> {
         if (!app.out.line(jsonLine(out.findingDoc(r, out.evidenceEvents(db, r.id, evidence))))) await app.out.drain();
       }
     } else if (mode === 'csv') {
-      const { cellText } = await import('../../output/format.js');
-      const { escapeTerminal } = await import('../../output/escape.js');
-      // CSV on a terminal is escaped like every other view; into a file or pipe it keeps the log's bytes
-      const text = app.out.isTTY ? (v: unknown) => escapeTerminal(cellText(v)) : undefined;
       app.out.line(out.FINDING_CSV_HEAD.join(','));
       for (const r of rows) {
         if (app.out.closed) break;
-        if (!app.out.line(out.findingCsv(r, text))) await app.out.drain();
+        if (!app.out.line(out.findingCsv(r, app.out.isTTY))) await app.out.drain();
       }
     } else if (rows.length) {
       app.out.line(out.findingsTable(rows, app.c));

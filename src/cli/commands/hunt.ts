@@ -144,7 +144,7 @@ export async function printFindings(
     }
   } else if (opts.csv) {
     app.out.line(out.FINDING_CSV_HEAD.join(','));
-    for (const r of rows) if (!app.out.line(out.findingCsv(r))) await app.out.drain();
+    for (const r of rows) if (!app.out.line(out.findingCsv(r, app.out.isTTY))) await app.out.drain();
   } else if (rows.length) {
     app.out.line(out.findingsTable(rows, app.c));
   } else {

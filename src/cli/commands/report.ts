@@ -6,6 +6,7 @@ import { action, appFor, examples, type App } from '../app.js';
 import { InputError, describeSystemError } from '../../errors.js';
 import { buildFilter, type FilterFlags } from './search.js';
 import { replaceByRename, syncIfFile } from '../outfile.js';
+import { replaceFile } from '../../util/files.js';
 import type { ReportData } from '../../store/report-data.js';
 
 interface ReportFlags extends FilterFlags {
@@ -26,18 +27,9 @@ export function evidencePerFinding(findings: number): number {
  */
 function writeReport(file: string, text: string): void {
   if (!replaceByRename(file)) return writeDirectly(file, text);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
-  let fd: number | undefined;
   try {
-    fd = fs.openSync(tmp, 'wx', 0o600);
-    fs.writeFileSync(fd, text);
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fd = undefined;
-    fs.renameSync(tmp, file);
+    replaceFile(file, text);
   } catch (err) {
-    if (fd !== undefined) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
     throw new InputError(`cannot write ${file}: ${describeSystemError(err)}`);
   }
 }
