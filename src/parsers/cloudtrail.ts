@@ -9,7 +9,7 @@
 import type { Fields, FieldValue, LineRef, ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import type { ParseResult, Parser } from './types.js';
-import { TOO_DEEP, depthAfter, isIpAddress, jsonTooDeep, parseIsoTime } from './lib.js';
+import { TOO_DEEP, depthAfter, isIpAddress, jsonTooDeep, parseIsoTime, type HeldJson } from './lib.js';
 
 const DATASET = 'aws.cloudtrail';
 /** A stream that starts like this is split by ingest as it arrives, one Records element at a time. */
@@ -176,14 +176,8 @@ function lineCount(text: string): number {
   return n;
 }
 
-interface OpenDoc {
-  first: LineRef;
-  lines: string[];
-  bytes: number;
-  state: { depth: number; inString: boolean };
-}
 
-function brokenDocument(doc: OpenDoc, why: string): ParsedEvent {
+function brokenDocument(doc: HeldJson, why: string): ParsedEvent {
   return {
     dataset: DATASET,
     fields: {},
@@ -218,7 +212,7 @@ export const cloudtrail: Parser = {
   splitsRecords: (head) => RECORDS_HEAD.test(head),
   create(ctx) {
     if (ctx.head !== undefined && RECORDS_HEAD.test(ctx.head)) return { parse: splitUnit, flush: () => [] };
-    let doc: OpenDoc | undefined;
+    let doc: HeldJson | undefined;
 
     const oneLine = (line: string, at: LineRef): ParsedEvent | ParsedEvent[] | string | null => {
       const t = line.trim();
@@ -245,7 +239,7 @@ export const cloudtrail: Parser = {
       return documentEvents(records, at, 1);
     };
 
-    const closeDoc = (d: OpenDoc): ParsedEvent[] => {
+    const closeDoc = (d: HeldJson): ParsedEvent[] => {
       doc = undefined;
       let value: unknown;
       try {

@@ -19,7 +19,7 @@ import type { FieldDef } from '../model/fields.js';
 import { FACILITIES, SEVERITIES, type SyslogHeader } from './syslog-header.js';
 import { SYSLOG_DATASETS, SyslogMessages, headerFields, syslog } from './syslog.js';
 import { objectStart, readObject } from './json.js';
-import { depthAfter } from './lib.js';
+import { depthAfter, type HeldJson } from './lib.js';
 import type { ParseResult, Parser } from './types.js';
 
 /** the key as journalctl writes it (a value can hold the name only with its quotes escaped) */
@@ -100,15 +100,9 @@ function auditRecord(doc: { [k: string]: Json }, msg: string): string | undefine
 /** A json-pretty entry held line by line is given up on past this size (journalctl prints none near it). */
 const MAX_PRETTY_BYTES = 16 * 1024 * 1024;
 
-interface PrettyEntry {
-  first: LineRef;
-  lines: string[];
-  bytes: number;
-  state: { depth: number; inString: boolean };
-}
 
 /** An entry that could not be read, kept with all its lines. */
-function brokenEntry(entry: PrettyEntry, why: string): ParsedEvent {
+function brokenEntry(entry: HeldJson, why: string): ParsedEvent {
   return {
     dataset: 'system.syslog',
     fields: {},
@@ -138,7 +132,7 @@ export const journald: Parser = {
   create(ctx) {
     const messages = new SyslogMessages(ctx);
     /** A json-pretty entry being read: its lines until its braces close. */
-    let open: PrettyEntry | undefined;
+    let open: HeldJson | undefined;
 
     /** The events of one entry, whose text is `raw` and whose first line is `at`. */
     const entryEvents = (doc: { [k: string]: Json }, raw: string, at: LineRef): ParseResult => {
@@ -181,7 +175,7 @@ export const journald: Parser = {
     };
 
     /** A json-pretty entry whose braces closed: its events carry all its lines. */
-    const closePretty = (entry: PrettyEntry): ParseResult => {
+    const closePretty = (entry: HeldJson): ParseResult => {
       open = undefined;
       const raw = entry.lines.join('\n');
       const read = readObject(raw);

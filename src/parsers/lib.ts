@@ -1,6 +1,6 @@
 /** Helpers shared by parsers: timestamps in the usual log shapes and IP addresses. Pure and allocation-light. */
 import { isIP } from 'node:net';
-import type { Fields } from '../model/event.js';
+import type { Fields, LineRef } from '../model/event.js';
 import { formatIPv4, parseIp } from '../util/ip.js';
 import { MONTHS, parseOffset, wallToUtc } from '../util/time.js';
 
@@ -160,6 +160,14 @@ export function findTimestamp(text: string, tz: string, refMs: number): number |
     }
   }
   return undefined;
+}
+
+/** A JSON document spread over lines (pretty-printed), held from its first line until its brackets close. */
+export interface HeldJson {
+  first: LineRef;
+  lines: string[];
+  bytes: number;
+  state: { depth: number; inString: boolean };
 }
 
 /** Bracket depth of a JSON line, continuing from `depth`; strings are skipped. `inString` carries across lines. */
