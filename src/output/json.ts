@@ -1,8 +1,8 @@
 /** The NDJSON line: every --json output of every command goes through here. */
+import { INVISIBLE } from './escape.js';
 // JSON.stringify escapes C0 controls but leaves DEL, the C1 controls (U+009B is a one-character CSI to terminals
 // that read C1 in UTF-8) and the bidi controls as raw characters; NDJSON read on a terminal should not carry them.
-// eslint-disable-next-line no-control-regex
-const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const JSON_UNSAFE = new RegExp(`[${INVISIBLE}]`, 'g');
 
 const jsonEscape = (ch: string) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
 

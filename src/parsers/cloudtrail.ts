@@ -9,7 +9,7 @@
 import type { Fields, FieldValue, LineRef, ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import type { ParseResult, Parser } from './types.js';
-import { TOO_DEEP, depthAfter, isIpAddress, jsonTooDeep, parseIsoTime, type HeldJson } from './lib.js';
+import { TOO_DEEP, brokenHeld, brokenThen, depthAfter, holdLine, isIpAddress, jsonTooDeep, parseIsoTime, type HeldJson } from './lib.js';
 
 const DATASET = 'aws.cloudtrail';
 /** A stream that starts like this is split by ingest as it arrives, one Records element at a time. */
@@ -176,15 +176,7 @@ function lineCount(text: string): number {
   return n;
 }
 
-
-function brokenDocument(doc: HeldJson, why: string): ParsedEvent {
-  return {
-    dataset: DATASET,
-    fields: {},
-    unparsed: why,
-    span: { at: doc.first, raw: doc.lines.join('\n'), lines: doc.lines.length },
-  };
-}
+const brokenDocument = (doc: HeldJson, why: string) => brokenHeld(doc, DATASET, why);
 
 const PRETTY_MARKER = /^"(?:eventSource|eventName|Records|CloudTrailEvent)"\s*:/;
 
@@ -263,15 +255,9 @@ export const cloudtrail: Parser = {
           // a new document starts at the left margin (or this one grew past any real file): the open one is broken
           const broken = brokenDocument(doc, 'truncated JSON document');
           doc = undefined;
-          const next = oneLine(line, at);
-          if (next === null) return broken;
-          if (typeof next === 'string') return [broken, { dataset: DATASET, fields: {}, unparsed: next }];
-          return [broken, ...(Array.isArray(next) ? next : [next])];
+          return brokenThen(broken, oneLine(line, at), DATASET);
         }
-        doc.lines.push(line);
-        doc.bytes += line.length + 1;
-        depthAfter(line, doc.state);
-        return doc.state.depth <= 0 ? closeDoc(doc) : null;
+        return holdLine(doc, line) ? closeDoc(doc) : null;
       },
       flush() {
         if (!doc) return [];

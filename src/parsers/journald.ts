@@ -14,12 +14,12 @@
  * _SOURCE_REALTIME_TIMESTAMP. The record is written back as audit.log has it and read by the auditd parser, as
  * records carried in syslog are: consecutive entries of one serial are one event.
  */
-import { EventFlag, type Fields, type LineRef, type ParsedEvent } from '../model/event.js';
+import { EventFlag, type Fields, type LineRef } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import { FACILITIES, SEVERITIES, type SyslogHeader } from './syslog-header.js';
 import { SYSLOG_DATASETS, SyslogMessages, headerFields, syslog } from './syslog.js';
 import { objectStart, readObject } from './json.js';
-import { depthAfter, type HeldJson } from './lib.js';
+import { brokenHeld, brokenThen, holdLine, type HeldJson } from './lib.js';
 import type { ParseResult, Parser } from './types.js';
 
 /** the key as journalctl writes it (a value can hold the name only with its quotes escaped) */
@@ -100,16 +100,7 @@ function auditRecord(doc: { [k: string]: Json }, msg: string): string | undefine
 /** A json-pretty entry held line by line is given up on past this size (journalctl prints none near it). */
 const MAX_PRETTY_BYTES = 16 * 1024 * 1024;
 
-
-/** An entry that could not be read, kept with all its lines. */
-function brokenEntry(entry: HeldJson, why: string): ParsedEvent {
-  return {
-    dataset: 'system.syslog',
-    fields: {},
-    unparsed: why,
-    span: { at: entry.first, raw: entry.lines.join('\n'), lines: entry.lines.length },
-  };
-}
+const brokenEntry = (entry: HeldJson, why: string) => brokenHeld(entry, 'system.syslog', why);
 
 export const journald: Parser = {
   name: 'journald',
@@ -204,15 +195,9 @@ export const journald: Parser = {
           // the next entry starts at the left margin (or this one grew past any real entry): the open one is broken
           const broken = brokenEntry(open, 'truncated json-pretty entry');
           open = undefined;
-          const next = oneLine(line, at);
-          if (next === null) return broken;
-          if (typeof next === 'string') return [broken, { dataset: 'system.syslog', fields: {}, unparsed: next }];
-          return [broken, ...(Array.isArray(next) ? next : [next])];
+          return brokenThen(broken, oneLine(line, at), 'system.syslog');
         }
-        open.lines.push(line);
-        open.bytes += line.length + 1;
-        depthAfter(line, open.state);
-        return open.state.depth <= 0 ? closePretty(open) : null;
+        return holdLine(open, line) ? closePretty(open) : null;
       },
       flush() {
         const out = messages.flush();

@@ -1,6 +1,7 @@
 /** Helpers shared by parsers: timestamps in the usual log shapes and IP addresses. Pure and allocation-light. */
 import { isIP } from 'node:net';
-import type { Fields, LineRef } from '../model/event.js';
+import type { Fields, LineRef, ParsedEvent } from '../model/event.js';
+import type { ParseResult } from './types.js';
 import { formatIPv4, parseIp } from '../util/ip.js';
 import { MONTHS, parseOffset, wallToUtc } from '../util/time.js';
 
@@ -168,6 +169,26 @@ export interface HeldJson {
   lines: string[];
   bytes: number;
   state: { depth: number; inString: boolean };
+}
+
+/** Adds a line to a held document; true once its brackets have closed. */
+export function holdLine(doc: HeldJson, line: string): boolean {
+  doc.lines.push(line);
+  doc.bytes += line.length + 1;
+  depthAfter(line, doc.state);
+  return doc.state.depth <= 0;
+}
+
+/** A held document that could not be read, kept with all its lines and the reason. */
+export function brokenHeld(doc: HeldJson, dataset: string, why: string): ParsedEvent {
+  return { dataset, fields: {}, unparsed: why, span: { at: doc.first, raw: doc.lines.join('\n'), lines: doc.lines.length } };
+}
+
+/** A held document broken off by the next one's first line: its event, then what that line gives. */
+export function brokenThen(broken: ParsedEvent, next: ParseResult, dataset: string): ParseResult {
+  if (next === null) return broken;
+  if (typeof next === 'string') return [broken, { dataset, fields: {}, unparsed: next }];
+  return [broken, ...(Array.isArray(next) ? next : [next])];
 }
 
 /** Bracket depth of a JSON line, continuing from `depth`; strings are skipped. `inString` carries across lines. */

@@ -153,7 +153,6 @@ function openImmutable(file: string): DB {
   }
 }
 
-/** For commands that need what a store holds: a missing file is a mistyped --db, not a store to create. */
 function isSymlink(file: string): boolean {
   try {
     return fs.lstatSync(file).isSymbolicLink();
@@ -177,6 +176,7 @@ function claimBlank(file: string): void {
   if (st.mode & 0o077) fs.chmodSync(file, 0o600);
 }
 
+/** For commands that need what a store holds: a missing file is a mistyped --db, not a store to create. */
 export function requireExisting(file: string): void {
   if (!fs.existsSync(file)) throw new StoreError(`no store at ${file}`, 'run "loghound ingest" or "loghound hunt" first, or pass --db');
 }

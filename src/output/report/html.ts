@@ -5,14 +5,14 @@
  * interpolation can forget to escape. Values sit in element text or in double-quoted attributes, where
  * escaping & < > " ' is enough; no value is ever placed in a URL, a style or a script.
  */
+import { INVISIBLE } from '../escape.js';
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 // The markup characters, C0 controls other than tab and newline, DEL and C1 controls, the bidi controls that could
 // reorder what an analyst reads (Trojan Source) and the line and paragraph separators: the controls are shown as
 // escapes, as on a terminal (escape.ts).
-// eslint-disable-next-line no-control-regex
-const SPECIAL = /[&<>"'\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+const SPECIAL = new RegExp(`[&<>"'\\u0000-\\u0008\\u000b-\\u001f${INVISIBLE}]`, 'g');
 
 function replacement(ch: string): string {
   const entity = ENTITIES[ch];
