@@ -1,8 +1,8 @@
 /**
  * Lookup tables for the auditd parser: record type numbers (the kernel ring buffer and old userspace print numbers,
  * e.g. `audit: type=1300` or `type=UNKNOWN[1329]`), syscall numbers per architecture, and the ECS categorisation of
- * record types and syscalls. Numbers are from the kernel's uapi audit.h and libaudit.h, and the x86_64, i386 and
- * asm-generic (aarch64) syscall tables.
+ * record types and syscalls. Numbers are from the kernel's uapi audit.h and libaudit.h, and the x86_64, i386,
+ * asm-generic (aarch64) and arm syscall tables.
  */
 
 /** Record type number -> name. */
@@ -99,6 +99,32 @@ export const AARCH64_SYSCALLS: Record<string, string> = {
   425: 'io_uring_setup', 434: 'pidfd_open', 435: 'clone3', 437: 'openat2', 439: 'faccessat2',
 };
 
+/**
+ * 32-bit arm EABI (arch=40000028) syscall number -> name, from the kernel's arch/arm/tools/syscall.tbl: the i386
+ * set by name, without old mmap and socketcall, which exist only in the old ABI (OABI) that EABI kernels do not serve.
+ */
+export const ARM_SYSCALLS: Record<string, string> = {
+  1: 'exit', 2: 'fork', 3: 'read', 4: 'write', 5: 'open', 6: 'close', 8: 'creat', 9: 'link', 10: 'unlink',
+  11: 'execve', 12: 'chdir', 14: 'mknod', 15: 'chmod', 16: 'lchown', 21: 'mount', 23: 'setuid', 26: 'ptrace',
+  33: 'access', 37: 'kill', 38: 'rename', 39: 'mkdir', 40: 'rmdir', 41: 'dup', 42: 'pipe', 46: 'setgid',
+  52: 'umount2', 54: 'ioctl', 60: 'umask', 61: 'chroot', 63: 'dup2', 66: 'setsid', 70: 'setreuid', 71: 'setregid',
+  74: 'sethostname', 75: 'setrlimit', 79: 'settimeofday', 81: 'setgroups', 83: 'symlink', 85: 'readlink',
+  87: 'swapon', 88: 'reboot', 92: 'truncate', 93: 'ftruncate', 94: 'fchmod', 95: 'fchown', 106: 'stat', 107: 'lstat',
+  108: 'fstat', 115: 'swapoff', 120: 'clone', 121: 'setdomainname', 124: 'adjtimex', 125: 'mprotect',
+  128: 'init_module', 129: 'delete_module', 138: 'setfsuid', 139: 'setfsgid', 164: 'setresuid', 170: 'setresgid',
+  172: 'prctl', 182: 'chown', 185: 'capset', 190: 'vfork', 192: 'mmap2', 193: 'truncate64', 194: 'ftruncate64',
+  198: 'lchown32', 203: 'setreuid32', 204: 'setregid32', 206: 'setgroups32', 207: 'fchown32', 208: 'setresuid32',
+  210: 'setresgid32', 212: 'chown32', 213: 'setuid32', 214: 'setgid32', 215: 'setfsuid32', 216: 'setfsgid32',
+  218: 'pivot_root', 226: 'setxattr', 227: 'lsetxattr', 228: 'fsetxattr', 235: 'removexattr', 236: 'lremovexattr',
+  237: 'fremovexattr', 238: 'tkill', 262: 'clock_settime', 268: 'tgkill', 281: 'socket', 282: 'bind', 283: 'connect',
+  284: 'listen', 285: 'accept', 290: 'sendto', 292: 'recvfrom', 294: 'setsockopt', 296: 'sendmsg', 297: 'recvmsg',
+  322: 'openat', 323: 'mkdirat', 324: 'mknodat', 325: 'fchownat', 328: 'unlinkat', 329: 'renameat', 330: 'linkat',
+  331: 'symlinkat', 333: 'fchmodat', 334: 'faccessat', 337: 'unshare', 347: 'kexec_load', 366: 'accept4',
+  371: 'open_by_handle_at', 375: 'setns', 376: 'process_vm_readv', 377: 'process_vm_writev', 379: 'finit_module',
+  382: 'renameat2', 383: 'seccomp', 385: 'memfd_create', 386: 'bpf', 387: 'execveat', 401: 'kexec_file_load',
+  425: 'io_uring_setup', 434: 'pidfd_open', 435: 'clone3', 437: 'openat2', 439: 'faccessat2',
+};
+
 export const ARCHITECTURES: Record<string, string> = {
   c000003e: 'x86_64',
   '40000003': 'i386',
@@ -106,11 +132,12 @@ export const ARCHITECTURES: Record<string, string> = {
   '40000028': 'arm',
 };
 
-/** arch= -> its syscall table: the same syscall has a different number on each (execve: 59, 11, 221). */
+/** arch= -> its syscall table: the same syscall has a different number on each (execve: 59, 11, 221, 11 on arm). */
 export const SYSCALLS_BY_ARCH: Record<string, Record<string, string>> = {
   c000003e: X86_64_SYSCALLS,
   '40000003': I386_SYSCALLS,
   c00000b7: AARCH64_SYSCALLS,
+  '40000028': ARM_SYSCALLS,
 };
 
 type Cat = [category: string[], type: string[]];
