@@ -224,6 +224,11 @@ class IngestRun {
   private readonly sources: Sources;
   private readonly writer: EventWriter;
   private readonly batchRows: number;
+  /**
+   * Where the zoneless times of a content read in this run under another name than before had reached, by the
+   * name it had: a rotated file read as auth.log.1 before the new auth.log, which continues its stream.
+   */
+  private readonly zonelessLeft = new Map<string, number | null>();
 
   constructor(
     private readonly db: DB,
@@ -320,6 +325,17 @@ class IngestRun {
     } catch {
       return new RecentBytes(offset);
     }
+  }
+
+  /**
+   * Where the stream's zoneless times had reached before this read (FoldReader): a resumed content's own, and for
+   * new content the latest content read under its name before it, so that a run beginning inside the repeated
+   * autumn hour goes on in the pass the stream was in.
+   */
+  private zonelessFrom(resume: Resume): number | null {
+    const s = resume.source;
+    if (resume.status === 'resumed') return s.zoneless_ts;
+    return this.zonelessLeft.get(s.path) ?? this.sources.zonelessAt(s.path, s.id);
   }
 
   /** Which known content is this file, and where to start reading it. */
@@ -425,6 +441,7 @@ class IngestRun {
     const known = this.opts.format ?? source.format ?? undefined;
     let dispatcher: Dispatcher | undefined;
     let lastTs = source.last_ts ?? undefined;
+    const zonelessFrom = this.zonelessFrom(resume);
     let rows: EventRow[] = [];
     let rowBytes = 0;
     let pendingDelete = resume.replaceTail;
@@ -466,7 +483,7 @@ class IngestRun {
     const readBefore = resume.status === 'resumed' ? source.lines : 0;
     const startDispatcher = (p: Parser) => {
       entry.format = p.name;
-      dispatcher = new Dispatcher(p, { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs, head: probe.head.toString('utf8') }, emit);
+      dispatcher = new Dispatcher(p, { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs, head: probe.head.toString('utf8') }, emit, zonelessFrom);
     };
     const replaySample = () => {
       // An empty file, or one whose only line is still being written (logrotate's create or copytruncate just
@@ -524,6 +541,9 @@ class IngestRun {
       const batch = rows;
       rows = [];
       rowBytes = 0;
+      // taken after every line emitted, an unfinished last line's too: read again by the next run, that line follows
+      // its own instant and is read as that instant again
+      const zoneless = dispatcher ? dispatcher.zonelessReached() : zonelessFrom;
       this.db.transaction(() => {
         let kept: StoredTail[] = [];
         if (pendingDelete !== null) {
@@ -551,8 +571,10 @@ class IngestRun {
           resume_fp_at: check?.at ?? null,
           resume_fp_len: check?.len ?? null,
           last_ts: lastTs ?? null,
+          zoneless_ts: zoneless,
         });
       })();
+      if (source.path !== logPath) this.zonelessLeft.set(source.path, zoneless);
       // a batch outlives young-generation collections, so its rows become old garbage: keep that from piling up
       paceHeap();
     };

@@ -47,14 +47,16 @@ export class Dispatcher {
   /** zoneless times in a zone with daylight saving: the repeated autumn hour is told apart by line order */
   private readonly fold: FoldReader | undefined;
 
+  /** `zonelessFrom`: where the stream's zoneless times had reached in an earlier run (FoldReader) */
   constructor(
     readonly parser: Parser,
     ctx: ParserContext,
     private readonly emit: Emit,
+    private readonly zonelessFrom: number | null = null,
   ) {
     this.main = parser.create(ctx);
     this.fallback = parser === RAW ? this.main : RAW.create(ctx);
-    this.fold = ctx.tz === 'UTC' || ctx.tz === 'Etc/UTC' ? undefined : new FoldReader(ctx.tz);
+    this.fold = ctx.tz === 'UTC' || ctx.tz === 'Etc/UTC' ? undefined : new FoldReader(ctx.tz, zonelessFrom ?? -Infinity);
   }
 
   push(line: string, at: LineRef): void {
@@ -92,6 +94,13 @@ export class Dispatcher {
 
   held(): LineRef | undefined {
     return this.main.held?.();
+  }
+
+  /** The instant the stream's latest zoneless time was read as, for the next run to continue from; null: none yet. */
+  zonelessReached(): number | null {
+    if (!this.fold) return this.zonelessFrom;
+    const at = this.fold.reached;
+    return Number.isFinite(at) ? at : null;
   }
 
   private emitParsed(ev: ParsedEvent, line: string, at: LineRef): void {

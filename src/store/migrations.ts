@@ -227,6 +227,14 @@ UPDATE runs SET delivered_at = finished_at;
 `);
     },
   },
+  {
+    // a cron run that began inside the second pass of the repeated autumn hour read its first lines as the first pass
+    version: 9,
+    description: 'the instant each source\'s last time without a zone was read as, from which a later run goes on reading its zoneless times',
+    up(db) {
+      db.exec('ALTER TABLE sources ADD COLUMN zoneless_ts INTEGER');
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

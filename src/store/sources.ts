@@ -24,6 +24,8 @@ export interface SourceRow {
   complete: number;
   format: string | null;
   last_ts: number | null;
+  /** the instant the last time without a zone was read as (FoldReader); null in stores before version 9 */
+  zoneless_ts: number | null;
   first_ingest: number;
   last_ingest: number;
 }
@@ -39,6 +41,7 @@ export class Sources {
   private readonly identityStmt;
   private readonly byIdStmt;
   private readonly releaseStmt;
+  private zonelessAtStmt?: Statement<[string, number], number | null>;
 
   constructor(private readonly db: DB) {
     this.byFp = db.prepare<[string], SourceRow>('SELECT * FROM sources WHERE fingerprint = ? ORDER BY id');
@@ -74,6 +77,19 @@ export class Sources {
     return this.byIdStmt.get(id);
   }
 
+  /**
+   * Where the zoneless times of the latest other content read under `path` had reached: the file that a new one at
+   * that path continues (logrotate's create, copytruncate). Sources read from stdin are not one stream.
+   */
+  zonelessAt(path: string, except: number): number | null {
+    if (path === '-') return null;
+    // prepared when first used, as saveProgress is
+    this.zonelessAtStmt ??= this.db
+      .prepare<[string, number], number | null>('SELECT zoneless_ts FROM sources WHERE path = ? AND id <> ? AND zoneless_ts IS NOT NULL ORDER BY id DESC LIMIT 1')
+      .pluck();
+    return this.zonelessAtStmt.get(path, except) ?? null;
+  }
+
   create(s: NewSource): SourceRow {
     const info = this.insertStmt.run({ ...s, now: Date.now() });
     const id = Number(info.lastInsertRowid);
@@ -91,12 +107,13 @@ export class Sources {
 
   /** Called inside the batch transaction: the committed position moves with the events. */
   saveProgress(
-    p: Pick<SourceRow, 'id' | 'offset' | 'lines' | 'tail_offset' | 'tail_line' | 'tail_event_id' | 'resume_fp' | 'resume_fp_at' | 'resume_fp_len' | 'last_ts'>,
+    p: Pick<SourceRow, 'id' | 'offset' | 'lines' | 'tail_offset' | 'tail_line' | 'tail_event_id' | 'resume_fp' | 'resume_fp_at' | 'resume_fp_len' | 'last_ts' | 'zoneless_ts'>,
   ): void {
     // prepared when first used: a Sources over a store of an early schema version (tests of migration) only creates rows
     this.progressStmt ??= this.db.prepare(
       `UPDATE sources SET offset = @offset, lines = @lines, tail_offset = @tail_offset, tail_line = @tail_line, tail_event_id = @tail_event_id,
-       resume_fp = @resume_fp, resume_fp_at = @resume_fp_at, resume_fp_len = @resume_fp_len, last_ts = @last_ts, last_ingest = @now WHERE id = @id`,
+       resume_fp = @resume_fp, resume_fp_at = @resume_fp_at, resume_fp_len = @resume_fp_len, last_ts = @last_ts, zoneless_ts = @zoneless_ts,
+       last_ingest = @now WHERE id = @id`,
     );
     this.progressStmt.run({ ...p, now: Date.now() });
   }

@@ -104,15 +104,24 @@ const FOLD_SLACK = 60_000;
  * The second pass of a repeated hour, told from the order of one stream's lines. wallToUtc alone reads 02:05 as the
  * first 02:05 of the night the clocks go back, so the lines written after the change would sort an hour early,
  * before lines written earlier. A line whose time, so read, lies more than a minute before the stream's previous
- * zoneless time is from the later pass and moves forward by the change. One per stream: a stream resumed by a later
- * run starts without its past, so a run that begins inside the second pass reads its first lines as the first pass.
+ * zoneless time is from the later pass and moves forward by the change. One per stream; a stream that a later run
+ * resumes (or a new file continues, after rotation) starts from the instant its earlier part had reached, so a run
+ * that begins inside the second pass is not read as the first.
  */
 export class FoldReader {
-  private last = -Infinity;
   private hour = NaN;
   private back = 0;
 
-  constructor(private readonly tz: string) {}
+  /** `last`: the instant the stream's previous zoneless time was read as, in an earlier run */
+  constructor(
+    private readonly tz: string,
+    private last = -Infinity,
+  ) {}
+
+  /** The instant the stream's latest zoneless time was read as (-Infinity before any): what a later run starts from. */
+  get reached(): number {
+    return this.last;
+  }
 
   /** `ts` read from a zoneless time in the stream's zone, in line order: the instant the line means. */
   next(ts: number): number {

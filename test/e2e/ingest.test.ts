@@ -296,6 +296,92 @@ test('stdin: read once; the same content piped again adds nothing', () => {
   assert.deepEqual(query(db, "SELECT DISTINCT path FROM sources"), [{ path: '-' }]);
 });
 
+/**
+ * The night Europe/Berlin goes back from CEST to CET (2026-10-25): wall times 02:00-02:59 happen twice, first at
+ * 00:xx UTC, then at 01:xx UTC. Syslog lines carry no year: the file's mtime puts them in 2026.
+ */
+const FOLD_MTIME = new Date(Date.UTC(2026, 9, 25, 3));
+const foldLine = (hhmm: string) => `Oct 25 ${hhmm}:00 h app: at ${hhmm}\n`;
+const foldWrite = (file: string, times: string[], append = false) => {
+  (append ? fs.appendFileSync : fs.writeFileSync)(file, times.map(foldLine).join(''));
+  fs.utimesSync(file, FOLD_MTIME, FOLD_MTIME);
+};
+const berlin = (db: string, args: string[], input?: string) => {
+  const res = ingest(db, ['--tz', 'Europe/Berlin', ...args], input);
+  assert.equal(res.code, 0, res.stderr);
+  return res;
+};
+/** UTC times (hh:mm) stored for the lines of the latest content read under a path, in line order. */
+const utcTimes = (db: string, file: string) =>
+  query<{ ts: number }>(db, 'SELECT ts FROM events WHERE source_id = (SELECT max(id) FROM sources WHERE path = ?) ORDER BY id', file).map((r) =>
+    new Date(r.ts).toISOString().slice(11, 16),
+  );
+
+test('the repeated autumn hour across runs: a run that begins inside the second pass goes on in it', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'auth.log');
+  const other = path.join(dir, 'other.log');
+  foldWrite(log, ['02:50', '02:59', '02:05', '02:10']);
+  berlin(db, [log]);
+  // the cron run 10 minutes later: the file has grown; another file read in the same run is its own stream
+  foldWrite(log, ['02:20', '02:30', '03:05'], true);
+  foldWrite(other, ['02:20']);
+  assert.equal(berlin(db, [log, other]).summary.sources[0].status, 'resumed');
+  const got = utcTimes(db, log);
+  // before: 02:20 and 02:30 were read as the first pass, 00:20 and 00:30 UTC, before lines stored earlier
+  assert.deepEqual(got, ['00:50', '00:59', '01:05', '01:10', '01:20', '01:30', '02:05']);
+  assert.deepEqual(got, [...got].sort(), 'monotonic');
+  assert.deepEqual(utcTimes(db, other), ['00:20'], 'nothing before it in its own stream: the first pass');
+
+  // the change itself between two runs: 02:05 after a run that ended at 02:59 is the second pass
+  const edge = path.join(dir, 'edge.log');
+  foldWrite(edge, ['02:40', '02:59']);
+  berlin(db, [edge]);
+  foldWrite(edge, ['02:05', '02:40'], true);
+  berlin(db, [edge]);
+  assert.deepEqual(utcTimes(db, edge), ['00:40', '00:59', '01:05', '01:40']);
+
+  // stdin resumed by its content (an ISO time without a zone carries its own year; lines long enough for stdin to
+  // be recognised by its first bytes)
+  const iso = (hhmm: string) => `2026-10-25T${hhmm}:00 h app: at ${hhmm} ${'x'.repeat(80)}\n`;
+  const piped = path.join(dir, 'piped.db');
+  const first = ['02:50', '02:59', '02:05', '02:10'].map(iso).join('');
+  berlin(piped, ['-'], first);
+  assert.equal(berlin(piped, ['-'], first + ['02:20', '02:30'].map(iso).join('')).summary.sources[0].status, 'resumed');
+  assert.deepEqual(utcTimes(piped, '-'), ['00:50', '00:59', '01:05', '01:10', '01:20', '01:30']);
+});
+
+test('the repeated autumn hour across rotation: the new file goes on from where the rotated one ended', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  const log = path.join(logs, 'auth.log');
+  const rotated = path.join(logs, 'auth.log.1');
+  // the last run read the first pass only; the file got to the second pass before logrotate renamed it
+  foldWrite(log, ['02:00', '02:10']);
+  berlin(db, [logs]);
+  foldWrite(log, ['02:40', '02:59', '02:05'], true);
+  fs.renameSync(log, rotated);
+  foldWrite(log, ['02:20', '02:30']);
+  // the folder is read oldest first: auth.log.1, then the new auth.log, which continues it
+  const res = berlin(db, [logs]);
+  assert.deepEqual(res.summary.sources.map((s: { status: string }) => s.status), ['resumed', 'new']);
+  assert.deepEqual(utcTimes(db, rotated), ['00:00', '00:10', '00:40', '00:59', '01:05']);
+  assert.deepEqual(utcTimes(db, log), ['01:20', '01:30'], 'before: 00:20 and 00:30, from a new reader');
+
+  // a cron run that names only the live file: the content last read under its name is the one it continues
+  const solo = path.join(dir, 'solo.db');
+  const live = path.join(dir, 'secure');
+  foldWrite(live, ['02:50', '02:59', '02:05', '02:10']);
+  berlin(solo, [live]);
+  fs.renameSync(live, `${live}-20261025`);
+  foldWrite(live, ['02:20', '02:30']);
+  assert.equal(berlin(solo, [live]).summary.sources[0].status, 'new');
+  assert.deepEqual(utcTimes(solo, live), ['01:20', '01:30']);
+});
+
 test('a named pipe is read as a stream, as stdin is', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');

@@ -143,6 +143,24 @@ test('zone: the repeated autumn hour is told apart by line order within a stream
   assert.equal(run('Asia/Tokyo')[2], '2024-10-26T17:00:01.000Z');
 });
 
+test('zone: a stream resumed from where its zoneless times reached stays in the second pass (Dispatcher)', () => {
+  const secondPass = Date.UTC(2024, 9, 27, 1, 10); // 02:10 CET, after 02:59 CEST
+  const run = (tz: string, from: number | null, lines: string[]) => {
+    const got: string[] = [];
+    const d = new Dispatcher(syslog, { path: 'test.log', tz, mtimeMs: Date.UTC(2024, 11, 31) }, (e) => got.push(iso(e.ts)!), from);
+    lines.forEach((l, i) => d.push(l, { line: i + 1, offset: 0 }));
+    d.end();
+    return { got, reached: d.zonelessReached() };
+  };
+  const later = ['Oct 27 02:20:00 h app: a', 'Oct 27 02:30:00 h app: b'];
+  assert.deepEqual(run('Europe/Berlin', secondPass, later), { got: ['2024-10-27T01:20:00.000Z', '2024-10-27T01:30:00.000Z'], reached: Date.UTC(2024, 9, 27, 1, 30) });
+  assert.deepEqual(run('Europe/Berlin', null, later).got, ['2024-10-27T00:20:00.000Z', '2024-10-27T00:30:00.000Z'], 'no past: the first pass');
+  // a run in a zone without a fold, or without zoneless lines, leaves the stream's state as it found it
+  assert.equal(run('UTC', secondPass, later).reached, secondPass);
+  assert.equal(run('Europe/Berlin', secondPass, ['2024-10-27T02:40:00+01:00 h app: c']).reached, secondPass);
+  assert.equal(run('Europe/Berlin', null, []).reached, null);
+});
+
 test('detect: syslog lines score 1, time-less "host prog[pid]:" lines only 0.5', () => {
   assert.equal(syslog.detect(['Nov 14 03:12:01 h sshd[1]: x', '2018-08-14T14:30:02+02:00 h sshd[1]: y']), 1);
   assert.equal(syslog.detect(['srv sshd[13709]: Failed password for root from 192.0.2.1 port 1 ssh2']), 0.5);

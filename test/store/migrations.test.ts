@@ -52,6 +52,7 @@ test('a source read by a version 6 loghound (no resume check) is resumed, and ge
   const raw = new Database(file);
   for (const col of ['resume_fp', 'resume_fp_at', 'resume_fp_len']) raw.exec(`ALTER TABLE sources DROP COLUMN ${col}`);
   raw.exec('ALTER TABLE runs DROP COLUMN delivered_at');
+  raw.exec('ALTER TABLE sources DROP COLUMN zoneless_ts');
   raw.pragma('user_version = 6');
   raw.close();
 
@@ -75,10 +76,35 @@ test('the findings of hunts run by a version 7 loghound count as delivered: the 
   assert.equal(run(['--db', file, 'hunt', '--json', log]).stdout.trim().split('\n').length, 1);
   const raw = new Database(file);
   raw.exec('ALTER TABLE runs DROP COLUMN delivered_at');
+  raw.exec('ALTER TABLE sources DROP COLUMN zoneless_ts');
   raw.pragma('user_version = 7');
   raw.close();
 
   const res = run(['--db', file, 'hunt', '--json', log]);
   assert.equal(res.code, 0, res.stderr);
   assert.equal(res.stdout, '');
+});
+
+test('a source read by a version 8 loghound (no zoneless time kept) is resumed, and keeps where its zoneless times reached', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'v8.db');
+  const log = path.join(dir, 'auth.log');
+  fs.writeFileSync(log, 'Oct 25 02:50:00 h app: a\n');
+  fs.utimesSync(log, new Date(Date.UTC(2026, 9, 25, 3)), new Date(Date.UTC(2026, 9, 25, 3)));
+  assert.equal(run(['--db', file, 'ingest', '--tz', 'Europe/Berlin', log]).code, 0);
+  const raw = new Database(file);
+  raw.exec('ALTER TABLE sources DROP COLUMN zoneless_ts');
+  raw.pragma('user_version = 8');
+  raw.close();
+
+  fs.appendFileSync(log, 'Oct 25 02:59:00 h app: b\n');
+  fs.utimesSync(log, new Date(Date.UTC(2026, 9, 25, 3)), new Date(Date.UTC(2026, 9, 25, 3)));
+  const res = run(['--db', file, 'ingest', '--json', '--tz', 'Europe/Berlin', log]);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout).sources[0].status, 'resumed');
+  const now = openDb(file, { readonly: true });
+  assert.equal(storeVersion(now), LATEST_VERSION);
+  // 02:59 CEST, the first pass of the repeated hour
+  assert.equal(now.prepare('SELECT zoneless_ts FROM sources').pluck().get(), Date.UTC(2026, 9, 25, 0, 59));
+  now.close();
 });
