@@ -6,14 +6,12 @@ import type { Fields, FieldValue, StoredEvent } from '../model/event.js';
 import { adjustRollup } from './rollup.js';
 import { COUNTED_COLUMNS, CountTally, subtractCounts } from './counts.js';
 import { dropEvidence } from './evidence.js';
+import { hasSpanLayout, SPAN_COLUMNS, spanOf } from './spans.js';
 
 const COLS = COLUMN_FIELDS.map((d) => d.column!);
 const COL_INDEX = new Map(COLUMN_FIELDS.map((d, i) => [d.name, i]));
 const ARRAY_COLS = new Set(COLUMN_FIELDS.filter((d) => d.type === 'keyword[]').map((d) => d.name));
 const BASE = ['ts', 'dataset', 'source_id', 'line', 'offset', 'status', 'flags', 'raw'];
-const INSERT_SQL = `INSERT INTO events (${[...BASE, ...COLS, 'extra'].join(', ')}) VALUES (${[...BASE, ...COLS, 'extra']
-  .map(() => '?')
-  .join(', ')})`;
 
 export interface EventRow {
   ts: number;
@@ -27,7 +25,7 @@ export interface EventRow {
   fields: Fields;
 }
 
-type Param = string | number | null;
+type Param = string | number | bigint | null;
 
 function toParam(v: FieldValue | undefined): Param {
   if (v === undefined || v === null) return null;
@@ -36,8 +34,16 @@ function toParam(v: FieldValue | undefined): Param {
   return v;
 }
 
-/** One row's parameters in INSERT_SQL order; fields that are not columns go to the extra JSON object. */
-export function rowParams(r: EventRow): Param[] {
+/**
+ * The column each parameter of a row goes to. In a store with the span layout (see spans.ts) the columns that
+ * repeat a part of the raw line are computed by SQLite and written through their `_src` column.
+ */
+function insertColumns(spans: boolean): string[] {
+  return [...BASE, ...COLS.map((c) => (spans && SPAN_COLUMNS.has(c) ? `${c}_src` : c)), 'extra'];
+}
+
+/** One row's parameters in insertColumns order; fields that are not columns go to the extra JSON object. */
+export function rowParams(r: EventRow, spans = false): Param[] {
   const out: Param[] = new Array(BASE.length + COLS.length + 1).fill(null);
   out[0] = r.ts;
   out[1] = r.dataset;
@@ -56,6 +62,8 @@ export function rowParams(r: EventRow): Param[] {
       (extra ??= {})[key] = v;
     } else if (ARRAY_COLS.has(key)) {
       out[BASE.length + idx] = Array.isArray(v) ? v.join(',') : toParam(v);
+    } else if (spans && typeof v === 'string' && SPAN_COLUMNS.has(COLS[idx])) {
+      out[BASE.length + idx] = spanOf(r.raw, v);
     } else {
       out[BASE.length + idx] = toParam(v);
     }
@@ -75,10 +83,13 @@ export class EventWriter {
   private readonly removeTail: Statement<[number, number, number]>;
   private readonly tailRows: Statement<[number, number, number], StoredTail>;
   private readonly tally: CountTally;
+  private readonly spans: boolean;
 
   constructor(private readonly db: DB) {
-    this.insert = db.prepare<Param[]>(INSERT_SQL);
-    this.insertMany = db.prepare<Param[]>(INSERT_SQL.replace(/VALUES .*$/, `VALUES ${new Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(', ')}`));
+    this.spans = hasSpanLayout(db);
+    const insert = `INSERT INTO events (${insertColumns(this.spans).join(', ')}) VALUES `;
+    this.insert = db.prepare<Param[]>(insert + ROW_VALUES);
+    this.insertMany = db.prepare<Param[]>(insert + new Array(ROWS_PER_INSERT).fill(ROW_VALUES).join(', '));
     this.removeTail = db.prepare<[number, number, number]>('DELETE FROM events WHERE id >= ? AND source_id = ? AND line >= ?');
     this.tailRows = db.prepare<[number, number, number], StoredTail>(
       'SELECT id, dataset, line, offset, status, flags, raw FROM events WHERE id >= ? AND source_id = ? AND line >= ? ORDER BY id',
@@ -102,7 +113,7 @@ export class EventWriter {
     for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
       params.length = 0;
       for (let k = i; k < i + ROWS_PER_INSERT; k++) {
-        const row = rowParams(rows[k]);
+        const row = rowParams(rows[k], this.spans);
         this.tally.add(row);
         for (const p of row) params.push(p);
       }
@@ -110,7 +121,7 @@ export class EventWriter {
       if (first < 0) first = last - ROWS_PER_INSERT + 1;
     }
     for (; i < rows.length; i++) {
-      const row = rowParams(rows[i]);
+      const row = rowParams(rows[i], this.spans);
       this.tally.add(row);
       const id = Number(this.insert.run(...row).lastInsertRowid);
       if (first < 0) first = id;

@@ -225,7 +225,7 @@ export function register(program: Command): void {
       examples([
         'loghound sql "SELECT dataset, count(*) AS n FROM events GROUP BY dataset ORDER BY n DESC"',
         "loghound sql \"SELECT source_ip, count(*) AS n FROM events WHERE ip_in_cidr(source_ip, '10.0.0.0/8') GROUP BY 1\" --csv",
-        'loghound sql "SELECT name FROM pragma_table_info(\'events\')" --json | jq -r .name',
+        'loghound sql "SELECT name FROM pragma_table_xinfo(\'events\')" --json | jq -r .name',
       ]),
     )
     .action(
