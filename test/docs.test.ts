@@ -29,7 +29,27 @@ test('every command has a README section and examples in its --help', () => {
   for (const c of commands) {
     assert.match(readme, new RegExp(`loghound ${c}\\b`), `README mentions "loghound ${c}"`);
   }
-  for (const c of ['hunt', 'ingest', 'explain', 'search', 'timeline', 'stats', 'sql', 'export', 'prune', 'report']) {
-    assert.match(run([c, '--help']).stdout, /Examples:/, `${c} --help has examples`);
-  }
+});
+
+/** the subcommands a --help lists under "Commands:" (help itself left out) */
+function subcommands(help: string): string[] {
+  const section = help.split(/^Commands:\n/m)[1]?.split(/\n\n/)[0] ?? '';
+  return [...section.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]).filter((c) => c !== 'help');
+}
+
+test('every command and subcommand ends its --help with examples, as README says', () => {
+  assert.match(readme, /every command's\s+help ends with examples/);
+  const seen: string[] = [];
+  const walk = (path: string[]) => {
+    for (const c of subcommands(run([...path, '--help']).stdout)) {
+      const cmd = [...path, c];
+      const help = run([...cmd, '--help']);
+      assert.equal(help.code, 0, cmd.join(' '));
+      assert.match(help.stdout, /\nExamples:\n( {2}\$ .+\n)+\n*$/, `"loghound ${cmd.join(' ')} --help" ends with examples`);
+      seen.push(cmd.join(' '));
+      walk(cmd);
+    }
+  };
+  walk([]);
+  for (const c of ['rules lint', 'rules test', 'feeds remove', 'feeds disable', 'geoip update', 'db check']) assert.ok(seen.includes(c), `${c} among ${seen.join(', ')}`);
 });
