@@ -177,6 +177,8 @@ test('export: events or findings, and flags that belong to the other are usage e
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /error:/);
   }
+  assert.match(cli('export', '--events', '--findings').stderr, /--events and --findings exclude each other/);
+  assert.match(cli('export').stderr, /say what to export: --events or --findings/);
   const file = path.join(dir, 'findings.csv');
   const out = cli('export', '--findings', '--format', 'csv', '--out', file);
   assert.equal(out.code, 0, out.stderr);

@@ -35,7 +35,11 @@ export function register(program: Command): void {
       }),
     );
 
-  const db = program.command('db').summary('store maintenance: integrity check').description('Look after the store file.');
+  const db = program
+    .command('db')
+    .summary('store maintenance: integrity check')
+    .description('Look after the store file.')
+    .addHelpText('after', examples(['loghound db check', 'loghound db check --json']));
   db.command('check')
     .description(
       "Run SQLite's integrity check, compare the counts stats reads (the hourly rollup, the value counts) with the " +

@@ -173,7 +173,8 @@ function checkIndexName(name: string): void {
 }
 
 async function runExport(app: App, flags: ExportFlags): Promise<number | void> {
-  if (Boolean(flags.events) === Boolean(flags.findings)) throw new UsageError('say what to export: --events or --findings');
+  if (flags.events && flags.findings) throw new UsageError('--events and --findings exclude each other: export one at a time');
+  if (!flags.events && !flags.findings) throw new UsageError('say what to export: --events or --findings');
   const what = flags.events ? 'events' : 'findings';
   const format = (flags.format ?? 'ndjson') as Format;
   if (!FORMATS.includes(format)) throw new UsageError(`--format ${flags.format}: expected ndjson, csv or ecs-bulk`);

@@ -134,7 +134,7 @@ export function register(program: Command): void {
     .argument('[names...]', 'feeds to update (default: every enabled feed)')
     .option('--timeout <seconds>', 'give up on a download after this long', '60')
     .option('--json', 'one JSON object per feed (NDJSON)')
-    .addHelpText('after', examples(['loghound feeds update', 'loghound feeds update spamhaus-drop feodo', '0 */6 * * * loghound --db /srv/case.db feeds update -q']))
+    .addHelpText('after', examples(['loghound feeds update', 'loghound feeds update spamhaus-drop feodo', 'loghound --db /srv/case.db feeds update -q    # from cron: only warnings and errors']))
     .action(
       action(async (names: string[], flags: { timeout: string; json?: boolean }, cmd: Command) => {
         const app = appFor(cmd);
@@ -228,7 +228,9 @@ export function register(program: Command): void {
   feeds
     .command('remove')
     .summary('remove a feed added with "feeds add", with its data')
+    .description('Removes a feed added with "feeds add", with its data. A built-in feed is disabled instead ("feeds disable"); a feed of the config file is removed there.')
     .argument('<name>')
+    .addHelpText('after', examples(['loghound feeds remove blocked']))
     .action(
       action(async (name: string, _flags: unknown, cmd: Command) => {
         const app = appFor(cmd);
@@ -245,7 +247,9 @@ export function register(program: Command): void {
     feeds
       .command(verb)
       .summary(`${verb} a feed (remembered in the store; wins over the config file)`)
+      .description(`${on ? 'Enables' : 'Disables'} a feed. The choice is remembered in the store and wins over the config file.`)
       .argument('<name>')
+      .addHelpText('after', examples([`loghound feeds ${verb} firehol-level1`]))
       .action(
         action(async (name: string, _flags: unknown, cmd: Command) => {
           const app = appFor(cmd);

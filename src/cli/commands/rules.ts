@@ -15,7 +15,11 @@ function where(s: Skipped): string {
 }
 
 export function register(program: Command): void {
-  const rules = program.command('rules').summary('list, lint and test rules').description('Inspect the rules hunt runs: the built-in pack and any --rules paths.');
+  const rules = program
+    .command('rules')
+    .summary('list, lint and test rules')
+    .description('Inspect the rules hunt runs: the built-in pack and any --rules paths.')
+    .addHelpText('after', examples(['loghound rules list', 'loghound rules lint ./my-rules', 'loghound rules test']));
 
   rules
     .command('list')
@@ -72,8 +76,9 @@ export function register(program: Command): void {
 
   rules
     .command('lint')
-    .description('Check rule files: YAML, Sigma structure, modifiers, field mappings. Errors as file:line:col.')
+    .description('Check rule files: YAML, Sigma structure, modifiers, field mappings. Errors as file:line:col; exit 2 when there is any.')
     .argument('<paths...>', 'rule files or folders')
+    .addHelpText('after', examples(['loghound rules lint ./my-rules', 'loghound rules lint ./my-rules/sudo_refused.yml']))
     .action(
       action(async (paths: string[], _flags: unknown, cmd: Command) => {
         const app = appFor(cmd);
@@ -90,9 +95,10 @@ export function register(program: Command): void {
 
   rules
     .command('test')
-    .description('Run the rules\' own tests (tests/<rule>/match.log and nomatch.log beside each rule).')
+    .description('Run the rules\' own tests (tests/<rule>/match.log and nomatch.log beside each rule); exit 2 when one fails.')
     .argument('[paths...]', 'rule files or folders (default: the built-in pack)')
     .option('--json', 'one JSON object per test case')
+    .addHelpText('after', examples(['loghound rules test', "loghound rules test ./my-rules --json | jq -c 'select(.ok | not)'"]))
     .action(
       action(async (paths: string[], flags: { json?: boolean }, cmd: Command) => {
         const app = appFor(cmd);
