@@ -493,7 +493,9 @@ class Run {
     const params: unknown[] = [];
     const specs = rules.map((c) => {
       const group = cols.length;
-      c.groupBy.forEach((g) => cols.push(g.sql));
+      // a spread field is read as its JSON array of values even when it holds one: a single value of free text (a
+      // feed's context "[x] odd") is then never taken for an array
+      c.groupBy.forEach((g) => cols.push(g.spread ? g.each!.column : g.sql));
       const verdict = ruleSql(c);
       cols.push(`CASE WHEN ${verdict.sql} THEN 1 ELSE 0 END`);
       params.push(...verdict.params);

@@ -26,7 +26,7 @@ export interface ScanRule {
   /** row columns: where its group-by values start, and its verdict */
   group: number;
   groupNames: string[];
-  /** per group-by field: its value may be a JSON array of several, one group each (mapping.ts ResolvedField.spread) */
+  /** per group-by field: its column is the JSON array of its values, one group each (mapping.ts ResolvedField.spread) */
   spread: boolean[];
   verdict: number;
 }
@@ -118,8 +118,8 @@ function groupsOf(row: unknown[], a: ScanRule): Group[] {
   a.groupNames.forEach((name, k) => {
     const v = row[a.group + k] as FieldValue | null;
     if (v === null || v === undefined) return;
-    if (a.spread[k] && typeof v === 'string' && v.startsWith('[')) {
-      const values = JSON.parse(v) as FieldValue[];
+    if (a.spread[k]) {
+      const values = JSON.parse(v as string) as FieldValue[];
       groups = groups.flatMap((g) => values.map((x) => ({ ...g, [name]: x })));
     } else for (const g of groups) g[name] = v;
   });

@@ -45,7 +45,10 @@ export interface ResolvedField {
   type: FieldType;
   /** multi-valued: match when any element of this JSON location matches */
   each?: { column: string; path: string };
-  /** `sql` gives one value, or a JSON array when the event holds several: a group-by makes one group of each */
+  /**
+   * `sql` gives one value, or a JSON array when the event holds several; a group-by reads `each.column`, always an
+   * array, and makes one group of each element
+   */
   spread?: true;
 }
 

@@ -148,14 +148,21 @@ async function updateOne(db: DB, feed: EffectiveFeed, opts: UpdateOptions, now: 
     if (feed.file) {
       body = readFileFeed(feed.file, conditional ? state.etag : null, maxBytes);
     } else {
+      const etag = conditional ? state.etag : null;
+      const lastModified = conditional ? state.last_modified : null;
       const r = await download(feed.url!, {
         timeoutMs: opts.timeoutMs ?? FEED_DEFAULTS.timeoutMs,
         maxBytes,
         retryDelayMs: opts.retryDelayMs ?? FEED_DEFAULTS.retryDelayMs,
         userAgent: opts.userAgent ?? 'loghound',
-        etag: conditional ? state.etag : null,
-        lastModified: conditional ? state.last_modified : null,
+        etag,
+        lastModified,
       });
+      // "not modified" answers a question this request did not ask: recorded as ok, it would leave the feed empty
+      // (or its data parsed under old settings) and call it up to date
+      if (r.status === 'not-modified' && !etag && !lastModified) {
+        throw new FetchError('the server answered 304 Not Modified to a request without If-None-Match or If-Modified-Since, and sent no list', false);
+      }
       body = r.status === 'ok' ? { status: 'ok', text: r.body.toString('utf8'), etag: r.etag, lastModified: r.lastModified } : r;
     }
   } catch (err) {

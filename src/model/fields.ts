@@ -64,10 +64,10 @@ export const INTEL_FIELDS: FieldDef[] = [
   { name: `${side}.as.organization.name`, type: 'keyword', desc: `AS organization of ${side}.ip`, filledBy: 'enrichment (ASN database)' },
   ]),
   { name: 'threat.indicator.ip', type: 'ip', desc: 'the source and/or destination addresses of this event that a threat feed lists', filledBy: 'enrichment (feeds)' },
-  { name: 'threat.feed.name', type: 'keyword', desc: 'the feed of the heaviest listing (every listing feed: threat.enrichments)', filledBy: 'enrichment (feeds)' },
-  { name: 'threat.context', type: 'keyword', desc: 'what the feeds say it is (Malicious Host, Botnet C2, Tor Exit, ...)', filledBy: 'enrichment (feeds)' },
-  { name: 'threat.severity', type: 'keyword', desc: 'informational..critical, from the listing feeds\' weights (of the heaviest listing)', filledBy: 'enrichment (feeds)' },
-  { name: 'threat.feed_count', type: 'long', desc: 'how many enabled feeds list it', filledBy: 'enrichment (feeds)' },
+  { name: 'threat.feed.name', type: 'keyword', desc: 'every feed listing the source or destination address: any of them matches', filledBy: 'enrichment (feeds)' },
+  { name: 'threat.context', type: 'keyword', desc: 'what the feeds say the listed addresses are (Malicious Host, Botnet C2, Tor Exit, ...): any of them matches', filledBy: 'enrichment (feeds)' },
+  { name: 'threat.severity', type: 'keyword', desc: 'informational..critical, from the listing feeds\' weights: the highest of the listed addresses', filledBy: 'enrichment (feeds)' },
+  { name: 'threat.feed_count', type: 'long', desc: 'how many enabled feeds list the address: the most of the listed addresses', filledBy: 'enrichment (feeds)' },
 ];
 
 export const COLUMN_FIELDS = FIELDS.filter((d) => d.column && d.column !== 'ts' && d.column !== 'dataset');

@@ -63,41 +63,76 @@ const INTEL_COLUMN = new Map([
   ['as.organization.name', 'as_org'],
 ]);
 
-/** ip_intel (alias i) expressions; threat.feed.name is the heaviest feed, the first of `feeds` (heaviest first). */
-const THREAT_COLUMN = new Map([
-  ['threat.feed.name', `substr(i.feeds, 1, instr(i.feeds || ',', ',') - 1)`],
-  ['threat.context', 'i.threat_context'],
-  ['threat.severity', 'i.threat_severity'],
-  ['threat.feed_count', 'i.feed_count'],
-]);
-
 const LISTED = (a: string, side: 'source' | 'destination') =>
   `(SELECT i.feed_count FROM ip_intel i WHERE i.ip = ${a}.${side}_ip) > 0`;
 
 /**
- * Every listed address of an event is an indicator (as ECS threat.enrichments has one per match): the address when
- * one is listed, a JSON array when both are, which search matches element by element. `values` is always an array,
- * for rules: they match any element, and group one finding per listed address. Written as CASE over the two
+ * A threat field by which of the event's addresses the feeds list: `one(address)` when only that one is (or both
+ * fields hold the same address), `both` when two different addresses are, NULL when none is. An event with no
+ * listed address (nearly every event) costs two ip_intel lookups and builds no JSON. Written as CASE over the two
  * lookups: one subquery over both addresses cost a third more per event in a hunt's scan.
  */
-function indicatorSql(a: string): FieldSql {
+function byListed(a: string, one: (ip: string) => string, both: string): string {
   const src = `${a}.source_ip`;
   const dst = `${a}.destination_ip`;
-  const both = `${LISTED(a, 'destination')} AND ${dst} <> ${src}`;
+  return `(CASE WHEN ${LISTED(a, 'source')} THEN (CASE WHEN ${LISTED(a, 'destination')} AND ${dst} <> ${src} THEN ${both} ELSE ${one(src)} END) WHEN ${LISTED(a, 'destination')} THEN ${one(dst)} END)`;
+}
+
+/**
+ * Every listed address of an event is an indicator (as ECS threat.enrichments has one per match): the address when
+ * one is listed, a JSON array when both are, which search matches element by element. `values` is always an array,
+ * for rules: they match any element, and group one finding per listed address.
+ */
+function indicatorSql(a: string): FieldSql {
+  const both = `json_array(${a}.source_ip, ${a}.destination_ip)`;
   return {
-    sql: `(CASE WHEN ${LISTED(a, 'source')} THEN (CASE WHEN ${both} THEN json_array(${src}, ${dst}) ELSE ${src} END) WHEN ${LISTED(a, 'destination')} THEN ${dst} END)`,
-    values: `(CASE WHEN ${LISTED(a, 'source')} THEN (CASE WHEN ${both} THEN json_array(${src}, ${dst}) ELSE json_array(${src}) END) WHEN ${LISTED(a, 'destination')} THEN json_array(${dst}) END)`,
+    sql: byListed(a, (ip) => ip, both),
+    values: byListed(a, (ip) => `json_array(${ip})`, both),
     type: 'ip',
     column: false,
   };
 }
 
+/** Fields that hold what each listing says, from the JSON array at this path of ip_intel.threat (matcher.ts Threat). */
+const PER_LISTING = new Map([
+  ['threat.feed.name', '$.feeds'],
+  ['threat.context', '$.contexts'],
+]);
+
 /**
- * The heaviest listing of the event, as its JSON's threat.* summary shows it (enrich/ecs.ts threatEcs): the highest
- * score, the source first on a tie.
+ * The feed names (or contexts) of every listing of the event's addresses, as threat.enrichments shows them: one
+ * value, or a JSON array of the distinct ones, which search matches element by element; `values` always an array,
+ * for rules, which match any element and group per element. A Tor exit that a heavier list also holds is found by
+ * the Tor list's name.
  */
-function heaviestSql(a: string, expr: string): string {
-  return `(SELECT ${expr} FROM ip_intel i WHERE i.ip IN (${a}.source_ip, ${a}.destination_ip) AND i.feed_count > 0 ORDER BY i.threat_score DESC, i.ip = ${a}.source_ip DESC LIMIT 1)`;
+function perListingSql(a: string, path: string): FieldSql {
+  const array = (ip: string) => `(SELECT json_extract(i.threat, '${path}') FROM ip_intel i WHERE i.ip = ${ip})`;
+  const single = (ip: string) =>
+    `(SELECT CASE WHEN json_array_length(i.threat, '${path}') = 1 THEN json_extract(i.threat, '${path}[0]') ELSE json_extract(i.threat, '${path}') END FROM ip_intel i WHERE i.ip = ${ip})`;
+  const elements = `FROM ip_intel i, json_each(i.threat, '${path}') j WHERE i.ip IN (${a}.source_ip, ${a}.destination_ip)`;
+  return {
+    sql: byListed(a, single, `(SELECT CASE WHEN count(DISTINCT j.value) = 1 THEN min(j.value) ELSE json_group_array(DISTINCT j.value) END ${elements})`),
+    values: byListed(a, array, `(SELECT json_group_array(DISTINCT j.value) ${elements})`),
+    type: 'keyword',
+    column: false,
+  };
+}
+
+/**
+ * Measures of how strongly the event is implicated: the highest over its listed addresses. A severity query is a
+ * triage level, so `threat.severity: low` must not return an event whose other address is a critical C2. Severity
+ * rises with the score, so the highest is the heaviest listing's, as the event JSON's threat.severity; feed_count
+ * is the most feeds any listed address is on, so `threat.feed_count >= 2` finds an address on two feeds even when
+ * the event's heavier address is on one.
+ */
+function highestSql(a: string, name: 'threat.severity' | 'threat.feed_count'): FieldSql {
+  const col = name === 'threat.severity' ? 'threat_severity' : 'feed_count';
+  const one = (ip: string) => `(SELECT i.${col} FROM ip_intel i WHERE i.ip = ${ip})`;
+  const both =
+    col === 'feed_count'
+      ? `max(${one(`${a}.source_ip`)}, ${one(`${a}.destination_ip`)})`
+      : `(SELECT i.threat_severity FROM ip_intel i WHERE i.ip IN (${a}.source_ip, ${a}.destination_ip) ORDER BY i.threat_score DESC LIMIT 1)`;
+  return { sql: byListed(a, one, both), type: col === 'feed_count' ? 'long' : 'keyword', column: false };
 }
 
 /** Enrichment lives per address in ip_intel; these read it through the event's address. */
@@ -109,8 +144,9 @@ function intelSql(name: string, a: string): FieldSql | undefined {
     return { sql: `(SELECT i.${intel} FROM ip_intel i WHERE i.ip = ${a}.${m[1]}_ip)`, type, column: false };
   }
   if (name === 'threat.indicator.ip') return indicatorSql(a);
-  const threat = THREAT_COLUMN.get(name);
-  if (threat) return { sql: heaviestSql(a, threat), type: name === 'threat.feed_count' ? 'long' : 'keyword', column: false };
+  const path = PER_LISTING.get(name);
+  if (path) return perListingSql(a, path);
+  if (name === 'threat.severity' || name === 'threat.feed_count') return highestSql(a, name);
   return undefined;
 }
 

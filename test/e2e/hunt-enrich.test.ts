@@ -92,13 +92,16 @@ test('every listed address of an event is an indicator: a finding each, and sear
   const [event] = ndjsonLines(run(['--db', db, 'search', 'threat.severity:critical', '--json']).stdout);
   assert.equal(event?.threat.severity, 'critical', 'threat.severity searches what the event JSON shows: the heaviest listing');
   assert.equal(event.threat.indicator.ip, '50.16.16.211');
-  assert.equal(count('threat.severity:informational'), 0);
+  assert.equal(count('threat.severity:informational'), 0, 'severity is the event\'s highest: not the Tor source\'s');
   assert.equal(count('threat.context:"Botnet C2"'), 1);
+  assert.equal(count('threat.context:"Tor Exit"'), 1, 'the lighter address\'s context too, as threat.enrichments shows it');
+  assert.equal(count('threat.feed.name:tor'), 1, 'and its feed');
+  assert.deepEqual(event.threat.enrichments.map((e: any) => e.feed.name).sort(), ['c2', 'tor']);
   const top = run(['--db', db, 'stats', '--top', 'threat.indicator.ip', '--json']);
   assert.doesNotMatch(top.stdout, /\[/, 'stats counts each listed address, not the pair');
 });
 
-test('an address on two feeds: threat.feed.name searches the heaviest feed, as the event JSON shows it', () => {
+test('an address on two feeds: threat.feed.name matches either feed, as threat.enrichments lists them', () => {
   const dir = tmpDir();
   const db = torAndC2(dir);
   const add = run(['--db', db, 'feeds', 'add', 'bl', path.join(FEEDS, 'plain.txt'), '--severity', 'medium']);
@@ -108,12 +111,96 @@ test('an address on two feeds: threat.feed.name searches the heaviest feed, as t
   assert.equal(run(['--db', db, 'hunt', log, '--json']).code, 0);
   const [event] = ndjsonLines(run(['--db', db, 'search', 'destination.ip:185.224.128.17', '--json']).stdout);
   assert.deepEqual(event.threat.feeds, ['c2', 'bl']);
-  assert.equal(event.threat.feed.name, 'c2');
+  assert.equal(event.threat.feed.name, 'c2', 'the event JSON keeps the heaviest listing as its summary');
+  assert.deepEqual(event.threat.enrichments.map((e: any) => e.feed.name), ['c2', 'bl']);
   const count = (q: string) => ndjsonLines(run(['--db', db, 'search', q, '--json']).stdout).length;
-  // Before, the field read "c2,bl": neither feed's name found the event.
   assert.equal(count('threat.feed.name:c2'), 1);
-  assert.equal(count('threat.feed.name:bl'), 0, 'the lighter listing is in threat.enrichments, not threat.feed.name');
-  assert.equal(count('threat.feed.name:"c2,bl"'), 0);
+  // Before, only the heaviest feed's name found the event: bl, in threat.enrichments, did not.
+  assert.equal(count('threat.feed.name:bl'), 1, 'the lighter listing matches too');
+  assert.equal(count('threat.feed.name:"c2,bl"'), 0, 'the names are matched one by one, not as their list');
+  assert.equal(count('threat.feed.name:tor'), 0);
+});
+
+/** A rule on one field of the threat_intel log source, one finding per listed address. */
+function threatRule(dir: string, name: string, field: string, value: string): string {
+  const file = path.join(dir, `${name}.yml`);
+  fs.writeFileSync(
+    file,
+    `title: ${name}\nid: ${name}\nlogsource:\n  product: loghound\n  category: threat_intel\n` +
+      `detection:\n  selection:\n    ${field}: ${value}\n  condition: selection\n` +
+      `loghound:\n  group-by: [threat.indicator.ip]\n  window: 1d\nlevel: low\n`,
+  );
+  return file;
+}
+
+test('a Tor exit that a heavier list also holds: a rule and a search on the Tor list find it, an unlisted address is not found', () => {
+  const dir = tmpDir();
+  const db = torAndC2(dir);
+  const heavy = path.join(dir, 'heavy.txt');
+  fs.writeFileSync(heavy, '185.220.101.4\n');
+  const add = run(['--db', db, 'feeds', 'add', 'heavy', heavy, '--severity', 'high']);
+  assert.equal(add.code, 0, add.stderr);
+  const log = path.join(dir, 'fw.log');
+  // the Tor exit on both lists; a C2 that Tor does not list; an address no feed lists; a C2 source with the Tor
+  // exit (on two feeds) as destination
+  fs.writeFileSync(
+    log,
+    ufw(1, '185.220.101.4', '10.0.0.9') + ufw(2, '50.16.16.211', '10.0.0.9') + ufw(3, '81.2.69.142', '10.0.0.9') + ufw(4, '50.16.16.211', '185.220.101.4'),
+  );
+  const rules = [threatRule(dir, 'on-tor', 'threat.feed.name', 'tor'), threatRule(dir, 'tor-context', 'threat.context', 'Tor Exit')];
+  const hunt = run(['--db', db, 'hunt', log, '--no-builtin', ...rules.flatMap((r) => ['--rules', r]), '--json']);
+  assert.equal(hunt.code, 0, hunt.stderr);
+  const found = ndjsonLines(hunt.stdout).map((f) => `${f.rule.title} ${f.group.threat.indicator.ip} ${f.count}`).sort();
+  // the fourth event matches as a whole: it is evidence for both its listed addresses, as with any event-level match
+  assert.deepEqual(found, ['on-tor 185.220.101.4 2', 'on-tor 50.16.16.211 1', 'tor-context 185.220.101.4 2', 'tor-context 50.16.16.211 1']);
+
+  const [event] = ndjsonLines(run(['--db', db, 'search', 'source.ip:185.220.101.4', '--json']).stdout);
+  assert.equal(event.threat.feed.name, 'heavy', 'the summary is the heaviest listing');
+  assert.deepEqual(event.threat.enrichments.map((e: any) => e.feed.name), ['heavy', 'tor']);
+  const ids = (q: string) => ndjsonLines(run(['--db', db, 'search', q, '--json']).stdout).map((e) => e.log.file.line);
+  assert.deepEqual(ids('threat.feed.name:tor'), [1, 4]);
+  assert.deepEqual(ids('threat.feed.name:t*'), [1, 4]);
+  assert.deepEqual(ids('threat.feed.name:heavy'), [1, 4]);
+  assert.deepEqual(ids('threat.feed.name:c2'), [2, 4]);
+  assert.deepEqual(ids('threat.feed.name:*'), [1, 2, 4], 'the unlisted address has no feed name');
+  assert.deepEqual(ids('source.ip:81.2.69.142 and threat.feed.name:tor'), []);
+  assert.deepEqual(ids('not threat.feed.name:tor'), [2, 3]);
+  // event 4: a C2 source (critical, one feed) and the Tor exit (high, two feeds); the event JSON's summary is the C2's
+  const [both] = ndjsonLines(run(['--db', db, 'search', 'source.ip:50.16.16.211 and destination.ip:185.220.101.4', '--json']).stdout);
+  assert.deepEqual([both.threat.severity, both.threat.feed_count], ['critical', 1]);
+  assert.deepEqual(ids('threat.severity:critical'), [2, 4]);
+  assert.deepEqual(ids('threat.severity:high'), [1], 'severity is the event\'s highest: event 4 is critical, not high');
+  assert.deepEqual(ids('threat.feed_count>=2'), [1, 4], 'the most feeds any listed address of the event is on');
+
+  const top = run(['--db', db, 'stats', '--top', 'threat.feed.name', '--json']);
+  assert.equal(top.code, 0, top.stderr);
+  const counts = Object.fromEntries(ndjsonLines(top.stdout).filter((r) => r.type === 'top').map((r) => [r.value, r.count]));
+  assert.deepEqual(counts, { c2: 2, heavy: 2, tor: 2 }, 'each event counts once under each feed listing one of its addresses');
+});
+
+test('a rule grouped on threat.context makes a finding per context of the event\'s listings, whatever their text', () => {
+  const dir = tmpDir();
+  const db = torAndC2(dir);
+  const odd = path.join(dir, 'odd.txt');
+  fs.writeFileSync(odd, '185.220.101.4\n81.2.69.142\n');
+  // a context that looks like the start of a JSON array: the scan once took it for one and failed
+  const add = run(['--db', db, 'feeds', 'add', 'odd', odd, '--context', '[x] odd']);
+  assert.equal(add.code, 0, add.stderr);
+  const rule = path.join(dir, 'by-context.yml');
+  fs.writeFileSync(
+    rule,
+    'title: by context\nid: by-context\nlogsource:\n  product: loghound\n  category: threat_intel\n' +
+      'detection:\n  selection:\n    threat.indicator.ip|exists: true\n  condition: selection\n' +
+      'loghound:\n  group-by: [threat.context]\n  window: 1d\nlevel: low\n',
+  );
+  const log = path.join(dir, 'fw.log');
+  fs.writeFileSync(log, ufw(1, '185.220.101.4', '10.0.0.9') + ufw(2, '50.16.16.211', '10.0.0.9') + ufw(3, '81.2.69.142', '10.0.0.9'));
+  const hunt = run(['--db', db, 'hunt', log, '--no-builtin', '--rules', rule, '--json']);
+  assert.equal(hunt.code, 0, hunt.stderr);
+  const found = ndjsonLines(hunt.stdout).map((f) => `${f.group.threat.context}: ${f.count}`).sort();
+  assert.deepEqual(found, ['Botnet C2: 1', 'Tor Exit: 1', '[x] odd: 2']);
+  const count = (q: string) => ndjsonLines(run(['--db', db, 'search', q, '--json']).stdout).length;
+  assert.equal(count('threat.context:"[x] odd"'), 2);
 });
 
 test('a threat finding names the field its address was in, and files its location on that side', () => {

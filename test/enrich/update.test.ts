@@ -163,6 +163,51 @@ test('Last-Modified alone gives If-Modified-Since and a 304', async (t) => {
   assert.equal(srv.requests[1]['if-modified-since'], LAST_MODIFIED);
 });
 
+test('a 304 to a request that asked for no comparison is a failure: the feed is not "ok" without data', async (t) => {
+  let hits = 0;
+  const srv = await serve((_req, res) => {
+    hits++;
+    res.writeHead(304, { etag: '"x"' }).end();
+  });
+  t.after(() => srv.close());
+  const { db } = tempStore();
+  addFeed(db, 'odd', `${srv.url}/list`, {});
+  const clock = Date.UTC(2026, 0, 10);
+  const warnings: string[] = [];
+  const { results } = await updateFeeds(db, { ...FAST, names: ['odd'], now: () => clock, onWarning: (m) => warnings.push(m) });
+  assert.equal(srv.requests[0]['if-none-match'], undefined, 'the feed has no data: the request is unconditional');
+  assert.equal(srv.requests[0]['if-modified-since'], undefined);
+  assert.equal(results[0].status, 'failed');
+  assert.equal(
+    results[0].message,
+    'feed "odd": the server answered 304 Not Modified to a request without If-None-Match or If-Modified-Since, and sent no list; it has no data yet',
+  );
+  assert.deepEqual(warnings, [results[0].message]);
+  assert.equal(hits, 1, 'not retried: the server will answer the same');
+  const st = feedState(db, 'odd')!;
+  assert.deepEqual([st.status, st.entries, st.etag], ['failed', 0, null], 'no validator is kept from the bogus answer');
+  assert.equal(feedStatus(db, {}, clock).find((s) => s.name === 'odd')!.health, 'failed');
+});
+
+test('a 304 to the unconditional request after a settings change keeps the data marked out of date', async (t) => {
+  const IPSUM = fs.readFileSync(path.join(FEEDS, 'ipsum.txt'));
+  let always304 = false;
+  const srv = await serve((_req, res) => void (always304 ? res.writeHead(304).end() : res.writeHead(200, { etag: '"i1"' }).end(IPSUM)));
+  t.after(() => srv.close());
+  const { db } = tempStore();
+  const clock = Date.UTC(2026, 0, 10);
+  const at5 = { feeds: { ipsum: { url: `${srv.url}/ipsum.txt`, 'min-count': 5 } } };
+  const update = (settings: UpdateOptions) => updateFeeds(db, { ...FAST, ...settings, names: ['ipsum'], now: () => clock });
+  assert.equal((await update({ feeds: { ipsum: { url: `${srv.url}/ipsum.txt` } } })).results[0].entries, 4);
+  always304 = true;
+  const { results } = await update(at5);
+  assert.equal(srv.requests.at(-1)!['if-none-match'], undefined, 'asked unconditionally: the data was read with min-count 3');
+  assert.equal(results[0].status, 'failed');
+  assert.match(results[0].message, /304 Not Modified to a request without If-None-Match or If-Modified-Since.*; the previous data is kept$/);
+  // recorded as "not modified", the min-count 3 data would have passed for data read with min-count 5
+  assert.equal(feedStatus(db, at5, clock).find((s) => s.name === 'ipsum')!.stale, true);
+});
+
 test('Spamhaus is asked at most once an hour; FireHOL bogons are stripped with a warning', async (t) => {
   const srv = await serve((req, res) => {
     const file = req.url === '/drop_v4.json' ? 'drop_v4.json' : 'firehol_level1.netset';
