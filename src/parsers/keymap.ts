@@ -245,11 +245,17 @@ export function mapKey(m: Mapped, key: string, value: FieldValue, prefix: string
         return;
       }
     } else if (mode === 'ecs') {
-      m.fields[safeName(key)] = value;
+      keep(m, safeName(key), value);
       return;
     }
   }
-  m.fields[`${prefix}.${safeName(key)}`] = value;
+  keep(m, `${prefix}.${safeName(key)}`, value);
+}
+
+/** A value no ECS field takes. A name the line gives twice ({"a":{"b":1},"a.b":2}) keeps both values, in order. */
+function keep(m: Mapped, name: string, value: FieldValue): void {
+  const old = m.fields[name];
+  m.fields[name] = old === undefined ? value : ([] as FieldValue[]).concat(old, value);
 }
 
 /**

@@ -196,3 +196,19 @@ test('a document nested deeper than 100 levels is refused with the reason; 100 l
   assert.equal(json.create(CTX).parse(nested(101), { line: 1, offset: 0 }), 'JSON nested deeper than 100 levels');
   assert.deepEqual(Object.keys(parse(nested(100)).fields), ['message', 'json.a']);
 });
+
+test('a key that is a value and a parent keeps both values, as fields and in the event JSON', () => {
+  const f = parse('{"a":2,"a.b":1,"msg":"x"}').fields;
+  assert.equal(f['json.a'], 2);
+  assert.equal(f['json.a.b'], 1);
+  const { events } = parseLines(['{"a.b":1,"a":2}', '{"@timestamp":"2026-11-14T03:12:01Z","event":{"kind":"event"},"custom":3,"custom.sub":4}'], { format: 'json' });
+  assert.deepEqual(events[0].doc.json, { 'a.b': 1, a: 2 });
+  assert.equal(events[1].doc.custom, 3);
+  assert.equal(events[1].doc['custom.sub'], 4);
+});
+
+test('a name given twice, nested and dotted, keeps both values in order', () => {
+  assert.deepEqual(parse('{"a":{"b":1},"a.b":5}').fields['json.a.b'], [1, 5]);
+  const ecs = parse('{"@timestamp":"2026-11-14T03:12:01Z","event":{"kind":"event"},"custom":{"x":1},"custom.x":2}').fields;
+  assert.deepEqual(ecs['custom.x'], [1, 2]);
+});
