@@ -6,7 +6,7 @@ import type { FindingRow } from '../store/findings.js';
 import { EVENT_SELECT, rowToEvent } from '../store/events.js';
 import type { StoredEvent } from '../model/event.js';
 import { isoUtc } from '../util/time.js';
-import { setPath, type Doc } from './ecs.js';
+import { nestFields, setPath, type Doc } from './ecs.js';
 import { cellText, csvLine, fmtInt, renderTable } from './format.js';
 import { escapeTerminal } from './escape.js';
 import type { GeoEcs, ThreatEcs } from '../enrich/ecs.js';
@@ -20,9 +20,7 @@ export function evidenceEvents(db: DB, findingId: string, limit: number): Stored
 }
 
 export function nestGroup(group: Record<string, unknown>): Doc {
-  const doc: Doc = {};
-  for (const [k, v] of Object.entries(group)) setPath(doc, k, v);
-  return doc;
+  return nestFields({}, Object.entries(group));
 }
 
 export function evidenceDoc(ev: StoredEvent): Doc {

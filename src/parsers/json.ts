@@ -6,7 +6,7 @@
  */
 import type { FieldValue } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
-import { mapKey, webEvent, type KeyMode, type Mapped } from './keymap.js';
+import { ECS_SETS, endLine, mapKey, type KeyMode, type Mapped } from './keymap.js';
 import type { Parser, ParserContext } from './types.js';
 import { WEB_FIELDS } from './web-common.js';
 import { TOO_DEEP, jsonTooDeep } from './lib.js';
@@ -15,14 +15,6 @@ const NOT_OBJECT = 'not a JSON object';
 const BAD_JSON = 'not valid JSON';
 /** Deeper objects are kept whole under their name rather than flattened further. */
 const MAX_DEPTH = 16;
-
-/** ECS field sets whose objects (or dotted names) mark a document as ECS-shaped. */
-const ECS_SETS = new Set([
-  'agent', 'client', 'cloud', 'container', 'data_stream', 'destination', 'dns', 'email', 'error', 'event', 'faas',
-  'file', 'group', 'host', 'http', 'log', 'network', 'observer', 'orchestrator', 'organization', 'package', 'process',
-  'registry', 'related', 'rule', 'server', 'service', 'source', 'span', 'threat', 'tls', 'trace', 'transaction', 'url',
-  'user', 'user_agent', 'vulnerability',
-]);
 
 type Obj = { [key: string]: FieldValue };
 
@@ -88,14 +80,14 @@ export function readObject(line: string): Obj | string {
 function parseLine(line: string, ctx: ParserContext) {
   const doc = readObject(line);
   if (typeof doc === 'string') return doc;
-  const m: Mapped = { fields: {}, flags: 0 };
   const ecs = isEcsShaped(doc);
+  const m: Mapped = { fields: {}, flags: 0, logstash: !ecs && Object.hasOwn(doc, '@version') };
   for (const k in doc) {
     const v = doc[k];
     if (isObject(v)) flatten(m, k, v, ctx, ecs ? 'ecs' : 'nested', 1);
     else mapKey(m, k, v, 'json', ctx, ecs ? 'ecs' : 'usual');
   }
-  if (!ecs) webEvent(m, 'json');
+  if (!ecs) endLine(m, 'json');
   return { ts: m.ts, dataset: m.dataset ?? 'json', fields: m.fields, flags: m.flags };
 }
 

@@ -16,6 +16,13 @@ export interface Mapped {
   flags: number;
   /** event.dataset named by the line itself */
   dataset?: string;
+  /** a top-level `host`, placed once every key is read (endLine): an HTTP line's Host, or the host that wrote it */
+  host?: string;
+  /**
+   * The line is a Logstash event (a JSON document with Logstash's `@version`): its `host` is the host Logstash read
+   * it on and its `path` the file, as Logstash's inputs write them without ECS compatibility.
+   */
+  logstash?: boolean;
 }
 
 type Role = (m: Mapped, v: FieldValue, ctx: ParserContext) => boolean;
@@ -26,6 +33,18 @@ function int(v: FieldValue, max: number): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : NaN;
   return Number.isInteger(n) && n >= 0 && n <= max ? n : undefined;
 }
+
+/**
+ * ECS field sets: in ECS each is an object, never a value. Their objects (or dotted names) mark a JSON document as
+ * ECS-shaped; `ecs` and `labels` are objects too.
+ */
+export const ECS_SETS = new Set([
+  'agent', 'client', 'cloud', 'container', 'data_stream', 'destination', 'dns', 'email', 'error', 'event', 'faas',
+  'file', 'group', 'host', 'http', 'log', 'network', 'observer', 'orchestrator', 'organization', 'package', 'process',
+  'registry', 'related', 'rule', 'server', 'service', 'source', 'span', 'threat', 'tls', 'trace', 'transaction', 'url',
+  'user', 'user_agent', 'vulnerability',
+]);
+const ECS_OBJECTS = new Set([...ECS_SETS, 'ecs', 'labels']);
 
 /** Only set a target once: the first key of a line that maps to it wins; later ones stay extra fields. */
 function put(m: Mapped, name: string, value: FieldValue | undefined): boolean {
@@ -82,6 +101,14 @@ function address(side: 'source' | 'destination'): Role {
 
 const PINO_LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 
+/**
+ * The host that wrote the line: a name to host.name, an address to host.ip, as Logstash's inputs with ECS
+ * compatibility write the `host` they used to (pipe, exec, file: [host][name]; syslog, udp: [host][ip]).
+ */
+function host(m: Mapped, v: FieldValue): boolean {
+  return typeof v === 'string' && v !== '' && put(m, ipVersion(v) !== 0 ? 'host.ip' : 'host.name', v);
+}
+
 const time: Role = (m, v, ctx) => {
   if (m.ts !== undefined) return false;
   const t = readTime(v, ctx, m);
@@ -105,10 +132,11 @@ role(['dst_ip', 'dstip', 'dest_ip', 'destination_ip', 'dst'], address('destinati
 role(['src_port', 'srcport', 'sport', 'source_port', 'client_port', 'remote_port'], number('source.port', 65535));
 role(['dst_port', 'dstport', 'dport', 'dest_port', 'destination_port'], number('destination.port', 65535));
 // "-" is how web servers write an absent value (nginx's escape=json an empty string): taken, as nothing
-role(['user', 'username', 'user_name', 'remote_user', 'clientusername'], (m, v) => {
+const user: Role = (m, v) => {
   const s = str(v);
   return s === '-' || (s !== undefined && s !== '' && put(m, 'user.name', s));
-});
+};
+role(['user', 'username', 'user_name', 'remote_user', 'clientusername'], user);
 const status: Role = (m, v) => {
   const n = int(v, 999);
   return n !== undefined && n >= 100 && put(m, 'http.response.status_code', n);
@@ -144,8 +172,9 @@ const referrer: Role = (m, v) => {
   const s = firstString(v);
   return s === '-' || s === '' || (s !== undefined && put(m, 'http.request.referrer', s));
 };
-// request_user-agent and request_referer: Traefik's logged headers
-role(['user_agent', 'useragent', 'http_user_agent', 'request_user-agent'], agent);
+// request_user-agent and request_referer: Traefik's logged headers; agent: Logstash's combined-log pattern before
+// ECS, and nginx JSON formats (ECS's `agent` is the shipper, an object: a log line's string agent is the client's)
+role(['user_agent', 'useragent', 'http_user_agent', 'request_user-agent', 'agent'], agent);
 role(['referer', 'referrer', 'http_referer', 'http_referrer', 'request_referer'], referrer);
 const bytes = number('http.response.body.bytes', Number.MAX_SAFE_INTEGER);
 role(['bytes', 'body_bytes_sent', 'bytes_sent', 'downstreamcontentsize'], bytes);
@@ -157,6 +186,35 @@ const version: Role = (m, v) => {
 role(['server_protocol', 'protocol', 'requestprotocol', 'proto', 'http_version'], version);
 role(['hostname'], text('host.name'));
 role(['pid'], number('process.pid', Number.MAX_SAFE_INTEGER));
+// which host a `host` names is known only at the end of the line (endLine)
+ROLES.set('host', (m, v) => {
+  if (typeof v !== 'string' || v === '' || m.host !== undefined) return false;
+  m.host = v;
+  return true;
+});
+
+/** A Logstash event's own keys (Mapped.logstash); `path` is a file, not a URL: no role takes it. */
+const LOGSTASH_ROLES = new Map<string, Role>([
+  ['host', host],
+  ['path', () => false],
+]);
+
+/**
+ * ECS objects that shapes from before ECS write as one string (Logstash's `host`, a logger's `user` or `service`):
+ * in an ECS-shaped line the string goes to the object's main field. Kept as it is, it would stand where the
+ * object's fields go: no document holds both {"host": "web1"} and host.ip, and Elasticsearch refuses the string
+ * against an ECS mapping ("object mapping for [host] tried to parse field [host] as object, but found a concrete
+ * value"). A `source` string (Filebeat 6's file path) has no field to go to, nor has `log` (docker's line: the
+ * document has its message), nor `event`: they are kept under the prefix.
+ */
+const LEGACY_ROLES = new Map<string, Role>([
+  ['host', host],
+  ['user', user],
+  ['url', url],
+  ['agent', agent],
+  ['process', text('process.name')],
+  ['service', text('service.name')],
+]);
 
 /**
  * Names flattened from nested objects (lower-cased) that web servers and HTTP middleware use for the request:
@@ -227,9 +285,14 @@ export type KeyMode = 'usual' | 'nested' | 'ecs';
 /** Maps one key (a top-level key, or a dotted name flattened from a nested object) and its value. */
 export function mapKey(m: Mapped, key: string, value: FieldValue, prefix: string, ctx: ParserContext, mode: KeyMode): void {
   if (mode !== 'ecs') {
-    const r = (mode === 'usual' ? ROLES : NESTED_ROLES).get(key.toLowerCase());
+    const k = key.toLowerCase();
+    const r = mode === 'nested' ? NESTED_ROLES.get(k) : ((m.logstash && LOGSTASH_ROLES.get(k)) || ROLES.get(k));
     if (r && r(m, value, ctx)) return;
   } else if (key === '@timestamp' && time(m, value, ctx)) {
+    return;
+  } else if (ECS_OBJECTS.has(key) && !isPlainObject(value)) {
+    const r = LEGACY_ROLES.get(key);
+    if (!r || !r(m, value, ctx)) keep(m, `${prefix}.${key}`, value);
     return;
   }
   if (key === 'event.dataset' && typeof value === 'string' && /^[\w.-]{1,100}$/.test(value) && m.dataset === undefined) {
@@ -245,11 +308,34 @@ export function mapKey(m: Mapped, key: string, value: FieldValue, prefix: string
         return;
       }
     } else if (mode === 'ecs') {
-      m.fields[safeName(key)] = value;
+      keep(m, safeName(key), value);
       return;
     }
   }
-  m.fields[`${prefix}.${safeName(key)}`] = value;
+  keep(m, `${prefix}.${safeName(key)}`, value);
+}
+
+/** A value no ECS field takes. A name the line gives twice ({"a":{"b":1},"a.b":2}) keeps both values, in order. */
+function keep(m: Mapped, name: string, value: FieldValue): void {
+  const old = m.fields[name];
+  m.fields[name] = old === undefined ? value : ([] as FieldValue[]).concat(old, value);
+}
+
+function isPlainObject(v: FieldValue): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * What the line is, once every key is read. Its `host` is the request's Host on an HTTP line (a status or a
+ * method: nginx's $host, Heroku's router), kept under the prefix; on any other line it is the host that wrote it.
+ */
+export function endLine(m: Mapped, prefix: string): void {
+  const f = m.fields;
+  if (m.host !== undefined) {
+    const http = f['http.response.status_code'] !== undefined || f['http.request.method'] !== undefined;
+    if (http || !host(m, m.host)) keep(m, `${prefix}.host`, m.host);
+  }
+  webEvent(m, prefix);
 }
 
 /**
@@ -258,7 +344,7 @@ export function mapKey(m: Mapped, key: string, value: FieldValue, prefix: string
  * logfmt): it gets the access parser's dataset, so the web rules read it as they read combined logs. `prefix` is
  * where mapKey kept the keys no ECS field took.
  */
-export function webEvent(m: Mapped, prefix: string): void {
+function webEvent(m: Mapped, prefix: string): void {
   const f = m.fields;
   const status = f['http.response.status_code'];
   if (f['event.category'] !== undefined || (status === undefined && f['http.request.method'] === undefined)) return;

@@ -6,7 +6,7 @@
  */
 import type { FieldValue } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
-import { mapKey, webEvent, type Mapped } from './keymap.js';
+import { endLine, mapKey, type Mapped } from './keymap.js';
 import type { Parser, ParserContext } from './types.js';
 import { WEB_FIELDS } from './web-common.js';
 
@@ -70,7 +70,7 @@ function parseLine(line: string, ctx: ParserContext) {
   if (!pairs) return NOT_LOGFMT;
   const m: Mapped = { fields: {}, flags: 0 };
   for (const [k, v] of pairs) mapKey(m, k, v, 'logfmt', ctx, 'usual');
-  webEvent(m, 'logfmt');
+  endLine(m, 'logfmt');
   return { ts: m.ts, dataset: m.dataset ?? 'logfmt', fields: m.fields, flags: m.flags };
 }
 

@@ -5,7 +5,7 @@
 import { flagTags, type LineRef, type ParsedEvent } from '../model/event.js';
 import { Dispatcher, chooseParser } from './dispatch.js';
 import type { Parser } from './types.js';
-import { setPath, type Doc } from '../output/ecs.js';
+import { fieldsDoc, type Doc } from '../output/ecs.js';
 import { isoUtc } from '../util/time.js';
 
 export interface RunOptions {
@@ -39,11 +39,11 @@ export function parseLines(lines: string[], opts: RunOptions = {}): RunResult {
 
 /** A parsed (not yet stored) event as an ECS document. */
 export function toDoc(ev: ParsedEvent, status: number, raw: string): Doc {
-  const doc: Doc = {};
-  if (ev.ts !== undefined && !Number.isNaN(ev.ts)) doc['@timestamp'] = isoUtc(ev.ts);
-  for (const [k, v] of Object.entries(ev.fields)) if (v !== undefined && v !== null) setPath(doc, k, v);
-  setPath(doc, 'event.dataset', ev.dataset);
-  setPath(doc, 'event.original', raw);
+  const stamp: Doc = ev.ts !== undefined && !Number.isNaN(ev.ts) ? { '@timestamp': isoUtc(ev.ts) } : {};
+  const doc = fieldsDoc(stamp, ev.fields, [
+    ['event.dataset', ev.dataset],
+    ['event.original', raw],
+  ]);
   const tags = flagTags(ev.flags ?? 0, status);
   if (tags.length) doc.tags = tags;
   return doc;

@@ -98,6 +98,22 @@ test('ecs-bulk: names from logs that Elasticsearch refuses are renamed, keeping 
   assert.deepEqual(ndjson[0].a, { '': 'trail' });
 });
 
+test('a log key that is a value and a parent: search --json, export and ecs-bulk keep both values; search finds each', () => {
+  const own = path.join(dir, 'parent.db');
+  const log = path.join(dir, 'parent.log');
+  fs.writeFileSync(log, 'ts=2026-11-14T03:00:00Z msg=first a=2 a.b=1\nts=2026-11-14T03:00:01Z msg=second a.b=3 a=4\n');
+  assert.equal(run(['--db', own, 'ingest', log]).code, 0);
+  const found = ndjsonLines(run(['--db', own, 'search', '--json', '*']).stdout);
+  assert.deepEqual(found.map((d) => d.logfmt), [{ a: '2', 'a.b': '1' }, { 'a.b': '3', a: '4' }]);
+  assert.deepEqual(ndjsonLines(run(['--db', own, 'export', '--events']).stdout), found);
+  // Elasticsearch would expand "a.b" into the object a, which already holds a value: the bulk key has no dots
+  const bulk = ndjsonLines(run(['--db', own, 'export', '--events', '--format', 'ecs-bulk']).stdout).filter((_, i) => i % 2 === 1);
+  assert.deepEqual(bulk.map((d) => d.logfmt), [{ a: '2', a_b: '1' }, { a_b: '3', a: '4' }]);
+  for (const [query, message] of [['logfmt.a.b:3', 'second'], ['logfmt.a:2', 'first']]) {
+    assert.deepEqual(ndjsonLines(run(['--db', own, 'search', '--json', query]).stdout).map((d) => d.message), [message], query);
+  }
+});
+
 test('--out writes a private file through a temp name, and the same bytes as stdout', () => {
   const file = path.join(dir, 'out.ndjson');
   fs.writeFileSync(file, 'old contents\n');

@@ -196,3 +196,67 @@ test('a document nested deeper than 100 levels is refused with the reason; 100 l
   assert.equal(json.create(CTX).parse(nested(101), { line: 1, offset: 0 }), 'JSON nested deeper than 100 levels');
   assert.deepEqual(Object.keys(parse(nested(100)).fields), ['message', 'json.a']);
 });
+
+test('a key that is a value and a parent keeps both values, as fields and in the event JSON', () => {
+  const f = parse('{"a":2,"a.b":1,"msg":"x"}').fields;
+  assert.equal(f['json.a'], 2);
+  assert.equal(f['json.a.b'], 1);
+  const { events } = parseLines(['{"a.b":1,"a":2}', '{"@timestamp":"2026-11-14T03:12:01Z","event":{"kind":"event"},"custom":3,"custom.sub":4}'], { format: 'json' });
+  assert.deepEqual(events[0].doc.json, { 'a.b': 1, a: 2 });
+  assert.equal(events[1].doc.custom, 3);
+  assert.equal(events[1].doc['custom.sub'], 4);
+});
+
+test('a name given twice, nested and dotted, keeps both values in order', () => {
+  assert.deepEqual(parse('{"a":{"b":1},"a.b":5}').fields['json.a.b'], [1, 5]);
+  const ecs = parse('{"@timestamp":"2026-11-14T03:12:01Z","event":{"kind":"event"},"custom":{"x":1},"custom.x":2}').fields;
+  assert.deepEqual(ecs['custom.x'], [1, 2]);
+});
+
+test('Logstash events before ECS: host is the host (host.name, an address host.ip), path the file it was read from', () => {
+  const ev = parse('{"@timestamp":"2026-11-14T03:12:01.000Z","@version":"1","host":"web1","path":"/var/log/app.log","message":"disk full"}');
+  assert.equal(ev.ts, Date.UTC(2026, 10, 14, 3, 12, 1));
+  assert.deepEqual(ev.fields, { 'json.@version': '1', 'host.name': 'web1', 'json.path': '/var/log/app.log', message: 'disk full' });
+  // python-logstash and the syslog input: an address
+  assert.equal(parse('{"@version":1,"host":"192.0.2.8","message":"m"}').fields['host.ip'], '192.0.2.8');
+  // the host of a Logstash event is Logstash's, even on a web line grok took apart
+  const web = parse('{"@version":"1","host":"lb1","clientip":"203.0.113.9","verb":"GET","request":"/x","response":"200"}').fields;
+  assert.equal(web['host.name'], 'lb1');
+  assert.equal(web['url.path'], '/x');
+});
+
+test('host: the host that wrote an application line, the Host header of an HTTP line; agent is the user agent', () => {
+  assert.equal(parse('{"time":"2026-11-14T03:12:01Z","host":"db1","msg":"connected"}').fields['host.name'], 'db1');
+  const http = parse('{"time":"2026-11-14T03:12:01Z","host":"www.example.com","method":"GET","path":"/","status":200,"agent":"curl/8.5"}').fields;
+  assert.equal(http['host.name'], undefined);
+  assert.equal(http['json.host'], 'www.example.com');
+  assert.equal(http['user_agent.original'], 'curl/8.5');
+  // hostname came first: host.name is taken, and the other is kept
+  const both = parse('{"hostname":"api-1","host":"api-1.internal"}').fields;
+  assert.equal(both['host.name'], 'api-1');
+  assert.equal(both['json.host'], 'api-1.internal');
+});
+
+test('ECS-shaped lines: an ECS object given as a string goes to its main field or under json.*, never stays a value', () => {
+  const f = parse(
+    '{"@timestamp":"2026-11-14T03:12:01Z","event":{"kind":"event"},"host":"web1","user":"bob","url":"/a?b=1","agent":"curl/8.5","process":"worker","service":"api","source":"/var/log/x.log","log":"raw","error":"boom","message":"m"}',
+  ).fields;
+  assert.deepEqual(f, {
+    'event.kind': 'event',
+    'host.name': 'web1',
+    'user.name': 'bob',
+    'url.original': '/a?b=1',
+    'url.path': '/a',
+    'url.query': 'b=1',
+    'user_agent.original': 'curl/8.5',
+    'process.name': 'worker',
+    'service.name': 'api',
+    'json.source': '/var/log/x.log',
+    'json.log': 'raw',
+    'json.error': 'boom',
+    message: 'm',
+  });
+  const { events } = parseLines(['{"@timestamp":"2026-11-14T03:12:01Z","host":"10.0.0.5","source":{"ip":"203.0.113.9"}}'], { format: 'json' });
+  assert.deepEqual(events[0].doc.host, { ip: '10.0.0.5' });
+  assert.deepEqual(events[0].doc.source, { ip: '203.0.113.9' });
+});

@@ -6,6 +6,7 @@ import { FIXTURES } from '../helpers/cli.js';
 import { checkGolden } from '../helpers/golden.js';
 import { logfmt, readPairs } from '../../src/parsers/logfmt.js';
 import type { ParsedEvent } from '../../src/model/event.js';
+import { parseLines } from '../../src/parsers/run.js';
 
 const DIR = path.join(FIXTURES, 'logfmt');
 const CTX = { path: '-', tz: 'UTC', mtimeMs: Date.UTC(2026, 11, 1) };
@@ -86,4 +87,19 @@ test('detect: logfmt scores 1; auditd, firewall, syslog-prefixed and JSON lines 
     ]),
     0,
   );
+});
+
+test('a key that is a value and a parent keeps both values, as fields and in the event JSON', () => {
+  const f = parse('a=2 a.b=1').fields;
+  assert.equal(f['logfmt.a'], '2');
+  assert.equal(f['logfmt.a.b'], '1');
+  const { events } = parseLines(['ts=2026-11-14T03:12:01Z a=2 a.b=1', 'ts=2026-11-14T03:12:02Z a.b=1 a=2'], { format: 'logfmt' });
+  for (const e of events) assert.deepEqual(e.doc.logfmt, { a: '2', 'a.b': '1' });
+});
+
+test('host=: the host that wrote the line, or on an HTTP line (a router) the request Host, kept as logfmt.host', () => {
+  assert.equal(parse('level=info host=web01 msg="cache warm"').fields['host.name'], 'web01');
+  const router = parse('at=info method=GET path=/ host=app.example.com status=200').fields;
+  assert.equal(router['host.name'], undefined);
+  assert.equal(router['logfmt.host'], 'app.example.com');
 });
