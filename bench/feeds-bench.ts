@@ -11,6 +11,7 @@ import { ensureFeedState, rebuildSegments, replaceEntries } from '../src/enrich/
 import type { ParsedFeed } from '../src/enrich/feedparse.js';
 import { effectiveFeeds } from '../src/enrich/feeds.js';
 import { refreshIntel } from '../src/enrich/intel.js';
+import { rebuildCounts } from '../src/store/counts.js';
 import { FeedMatcher } from '../src/enrich/matcher.js';
 import { sweep, V4_OPS } from '../src/enrich/sweep.js';
 import { openDb } from '../src/store/db.js';
@@ -139,6 +140,8 @@ const pool = Array.from({ length: ADDRESSES }, (_, i) => (i % 4 === 0 ? formatIP
 time(`insert ${EVENTS} events (setup, not enrichment)`, () =>
   db.transaction(() => {
     for (let i = 0; i < EVENTS; i++) ins.run(i, pool[i % ADDRESSES], i % 5 === 0 ? '10.0.0.5' : null);
+    // the writer keeps the counts per address that a first enrichment reads its addresses from; this INSERT does not
+    rebuildCounts(db);
   })(),
 );
 db.pragma('wal_checkpoint(TRUNCATE)');
