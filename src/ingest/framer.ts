@@ -7,7 +7,8 @@ import { EventFlag } from '../model/event.js';
 
 export const MAX_LINE_BYTES = 1024 * 1024;
 
-export type LineSink = (line: string, lineNo: number, offset: number, flags: number) => void;
+/** `damage`: the unit could not be read whole (a framer that understands its bytes says why); it is stored unparsed. */
+export type LineSink = (line: string, lineNo: number, offset: number, flags: number, damage?: string) => void;
 
 const REPLACEMENT = Buffer.from('\uFFFD', 'utf8');
 

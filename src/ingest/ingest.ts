@@ -15,6 +15,7 @@ import { PARSERS, RAW, parserByName } from '../parsers/registry.js';
 import type { Parser } from '../parsers/types.js';
 import { LineFramer, MAX_LINE_BYTES } from './framer.js';
 import { RecordsFramer } from './records.js';
+import { JournalExportFramer, isJournalExport } from './journal-export.js';
 import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
 import { describeOpenError, expandInputs, type InputFile } from './inputs.js';
 import { CHECK_BYTES, RecentBytes, checkMatches, fileMatches, readRange, resumePoint, storedCheck, type ResumeCheck } from './resume.js';
@@ -276,7 +277,8 @@ class IngestRun {
     skip: (p: string, r: string, e: boolean) => void,
   ): Promise<void> {
     const isStdin = file.path === '-';
-    if (!this.opts.force && looksBinary(probe.head)) {
+    // journalctl -o export holds raw bytes (lengths, binary values) but is read as the journal it is
+    if (!this.opts.force && looksBinary(probe.head) && !isJournalExport(probe.head)) {
       if (stdin !== process.stdin) stdin?.destroy();
       skip(shown, 'binary file (NUL bytes near the start); pass --force to ingest it anyway', file.explicit);
       return;
@@ -438,7 +440,9 @@ class IngestRun {
     let check = resume.offset > 0 ? storedCheck(source) : null;
     const summary = this.summary;
     const logPath = source.path === '-' ? '-' : shown;
-    const known = this.opts.format ?? source.format ?? undefined;
+    const journalExport = isJournalExport(probe.head);
+    // an export stream is a journal whatever its first entries say
+    const known = this.opts.format ?? source.format ?? (journalExport ? 'journald' : undefined);
     let dispatcher: Dispatcher | undefined;
     let lastTs = source.last_ts ?? undefined;
     const zonelessFrom = this.zonelessFrom(resume);
@@ -506,16 +510,17 @@ class IngestRun {
     const damaged = new DamagedLines();
     /** set when the input broke off in the middle of a line: that line is kept raw, never parsed */
     let cutBy: string | undefined;
-    const onLine = (line: string, lineNo: number, offset: number, flags: number) => {
+    const onLine = (line: string, lineNo: number, offset: number, flags: number, damage?: string) => {
       if (lineNo > readBefore) {
         entry.lines++;
         summary.lines_read++;
         if (flags !== 0) damaged.note(flags, lineNo);
       }
-      if (cutBy !== undefined) {
+      const rawBecause = cutBy ?? damage;
+      if (rawBecause !== undefined) {
         if (!dispatcher) replaySample();
         lineFlags = flags;
-        dispatcher!.pushRaw(line, { line: lineNo, offset }, cutBy);
+        dispatcher!.pushRaw(line, { line: lineNo, offset }, rawBecause);
         return;
       }
       if (dispatcher) {
@@ -528,12 +533,15 @@ class IngestRun {
       sampleBytes += line.length;
       if (sample.length >= SAMPLE_LINES || sampleBytes >= SAMPLE_BYTES) replaySample();
     };
-    const framer = splitsRecords(probe.head)
-      ? new RecordsFramer(resume.offset, resume.lines, onLine, (damage) => {
-          summary.failed = true;
-          this.warn(`${shown}: ${damage}`);
-        })
-      : new LineFramer(resume.offset, resume.lines, onLine);
+    const reportDamage = (damage: string) => {
+      summary.failed = true;
+      this.warn(`${shown}: ${damage}`);
+    };
+    const framer = journalExport
+      ? new JournalExportFramer(resume.offset, resume.lines, onLine, reportDamage)
+      : splitsRecords(probe.head)
+        ? new RecordsFramer(resume.offset, resume.lines, onLine, reportDamage)
+        : new LineFramer(resume.offset, resume.lines, onLine);
 
     /** One transaction: the batch's events and the position they bring the source to. */
     const commit = (final: boolean) => {
