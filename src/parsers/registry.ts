@@ -12,6 +12,7 @@ import { access } from './access.js';
 import { nginxError } from './nginx-error.js';
 import { apacheError } from './apache-error.js';
 import { haproxy } from './haproxy.js';
+import { fail2ban } from './fail2ban.js';
 import { syslog } from './syslog.js';
 import { firewall } from './firewall.js';
 import { journald } from './journald.js';
@@ -28,6 +29,8 @@ export const PARSERS: Parser[] = [
   apacheError,
   haproxy,
   syslog,
+  // after syslog: a file of fail2ban lines behind syslog prefixes scores the same in both, and syslog reads them
+  fail2ban,
   firewall,
   // journal entries are JSON lines too: journald must come before json to win the tie
   journald,

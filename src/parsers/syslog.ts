@@ -82,7 +82,7 @@ function programFields(h: SyslogHeader, entry: ProgramParser | undefined, ev: Pa
 }
 
 /** What syslog messages become: the programs' datasets and those of the formats they carry. */
-export const SYSLOG_DATASETS = ['system.syslog', 'system.auth', 'firewall', 'haproxy.log', 'web.access', 'nginx.error', 'apache.error', 'auditd.log'];
+export const SYSLOG_DATASETS = ['system.syslog', 'system.auth', 'firewall', 'haproxy.log', 'web.access', 'nginx.error', 'apache.error', 'auditd.log', 'fail2ban.log'];
 
 /**
  * Events from read headers, one instance per stream (it holds sshd's connections and the open embedded group);
@@ -136,7 +136,7 @@ export class SyslogMessages {
 
 export const syslog: Parser = {
   name: 'syslog',
-  description: 'syslog files: RFC 3164, RFC 3339-stamped (rsyslog, journalctl -o short-iso), RFC 5424; sshd, sudo, su, PAM, account tools, cron, logind, UFW/iptables and haproxy messages, web access lines and audit records sent through syslog',
+  description: 'syslog files: RFC 3164, RFC 3339-stamped (rsyslog, journalctl -o short-iso), RFC 5424; sshd, sudo, su, PAM, account tools, cron, logind, UFW/iptables and haproxy messages, web access lines, audit records and fail2ban messages sent through syslog',
   datasets: SYSLOG_DATASETS,
   detect(sample) {
     const reader = new SyslogReader({ path: '-', tz: 'UTC', mtimeMs: Date.now() });

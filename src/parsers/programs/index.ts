@@ -7,6 +7,7 @@
 import { access } from '../access.js';
 import { apacheErrorMessages } from '../apache-error.js';
 import { auditd } from '../auditd.js';
+import { FAIL2BAN_PROGRAMS, fail2banMessages } from '../fail2ban.js';
 import { nginxErrorMessages } from '../nginx-error.js';
 import type { Parser } from '../types.js';
 import { accountsMessage } from './accounts.js';
@@ -63,6 +64,7 @@ const CARRIED: [programs: string[], format: Parser][] = [
   // audit records forwarded by audispd's syslog plugin, or printed by the kernel (`audit: type=1400 audit(...)`)
   // when no auditd reads them
   [['audispd', 'audisp-syslog', 'auditd', 'audit', 'kernel'], auditd],
+  [FAIL2BAN_PROGRAMS, fail2banMessages],
 ];
 
 for (const [programs, format] of CARRIED) {
