@@ -4,6 +4,7 @@ import type { DB } from './db.js';
 import { adjustRollup, rebuildRollup, rollupDrift, ROLLUP_VERSION } from './rollup.js';
 import { COUNTS_VERSION, countsDrift, rebuildCounts, subtractCounts } from './counts.js';
 import { DANGLING_EVIDENCE } from './evidence.js';
+import { compactEvents } from './spans.js';
 
 /** The schema version that added findings and their evidence. */
 const FINDINGS_VERSION = 2;
@@ -60,6 +61,28 @@ export function prune(db: DB, file: string, before: number, batch = 50_000): Pru
   else db.exec('VACUUM');
   db.pragma('wal_checkpoint(TRUNCATE)');
   return { deleted, kept_as_evidence: kept, bytes_before: bytesBefore, bytes_after: storeBytes(file) };
+}
+
+export interface CompactResult {
+  /** events rewritten into the span layout; 0 when the store had it already */
+  events: number;
+  bytes_before: number;
+  bytes_after: number;
+}
+
+/**
+ * Rewrites a store made before the span layout into it (spans.ts), then gives the freed pages back to the file
+ * system. Needs free disk space about the size of the store while it runs.
+ */
+export function compact(db: DB, file: string): CompactResult {
+  const bytesBefore = storeBytes(file);
+  const n = db.transaction(() => compactEvents(db))();
+  if (n !== null) {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.exec('VACUUM');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+  return { events: n ?? 0, bytes_before: bytesBefore, bytes_after: storeBytes(file) };
 }
 
 export interface CheckResult {

@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import { rebuildRollup } from './rollup.js';
 import { rebuildCounts, VALUE_COUNTS_TABLE } from './counts.js';
-import { spanColumnSql } from './spans.js';
+import { eventIndexSql, spanEventsTableSql } from './spans.js';
 
 export interface Migration {
   version: number;
@@ -237,37 +237,16 @@ UPDATE runs SET delivered_at = finished_at;
     },
   },
   {
-    // rewriting a store that holds events would take minutes and twice its disk space: only empty ones change
+    // rewriting a store that holds events takes minutes and twice its disk space: only empty ones change here, the
+    // others when asked (`loghound db compact`)
     version: 10,
     description: 'a new store keeps the parsed columns that repeat part of the raw line as places in it (spans.ts)',
     up(db) {
       if (db.prepare('SELECT 1 FROM events LIMIT 1').get()) return;
-      const indexes = db
-        .prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL")
-        .all();
-      db.exec(`
-DROP TABLE events;
-CREATE TABLE events (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  ts INTEGER NOT NULL,
-  dataset TEXT NOT NULL,
-  source_id INTEGER NOT NULL,
-  line INTEGER NOT NULL,
-  offset INTEGER NOT NULL,
-  status INTEGER NOT NULL DEFAULT 0,
-  flags INTEGER NOT NULL DEFAULT 0,
-  raw TEXT NOT NULL,
-  event_category TEXT, event_type TEXT, event_action TEXT, event_outcome TEXT,
-  source_ip TEXT, source_port INTEGER, destination_ip TEXT, destination_port INTEGER,
-  user_name TEXT, user_target_name TEXT, host_name TEXT, process_name TEXT, process_pid INTEGER,
-  http_request_method TEXT, ${spanColumnSql('http_request_referrer')}, http_version TEXT,
-  ${spanColumnSql('url_original')}, ${spanColumnSql('url_path')}, url_query TEXT,
-  http_response_status_code INTEGER, http_response_body_bytes INTEGER, ${spanColumnSql('user_agent_original')},
-  network_transport TEXT, network_bytes INTEGER, ${spanColumnSql('message')},
-  extra TEXT
-);
-`);
-      for (const { sql } of indexes) db.exec(sql);
+      const indexes = eventIndexSql(db);
+      db.exec('DROP TABLE events');
+      db.exec(spanEventsTableSql('events'));
+      for (const sql of indexes) db.exec(sql);
     },
   },
 ];

@@ -40,3 +40,63 @@ export function spanColumnSql(column: string): string {
 export function hasSpanLayout(db: DB): boolean {
   return db.prepare<[], { n: number }>("SELECT count(*) AS n FROM pragma_table_xinfo('events') WHERE name = 'message_src'").get()!.n > 0;
 }
+
+/** The events table in the span layout (migration 10 and compactEvents). */
+export function spanEventsTableSql(name: string): string {
+  return `
+CREATE TABLE ${name} (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  ts INTEGER NOT NULL,
+  dataset TEXT NOT NULL,
+  source_id INTEGER NOT NULL,
+  line INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  status INTEGER NOT NULL DEFAULT 0,
+  flags INTEGER NOT NULL DEFAULT 0,
+  raw TEXT NOT NULL,
+  event_category TEXT, event_type TEXT, event_action TEXT, event_outcome TEXT,
+  source_ip TEXT, source_port INTEGER, destination_ip TEXT, destination_port INTEGER,
+  user_name TEXT, user_target_name TEXT, host_name TEXT, process_name TEXT, process_pid INTEGER,
+  http_request_method TEXT, ${spanColumnSql('http_request_referrer')}, http_version TEXT,
+  ${spanColumnSql('url_original')}, ${spanColumnSql('url_path')}, url_query TEXT,
+  http_response_status_code INTEGER, http_response_body_bytes INTEGER, ${spanColumnSql('user_agent_original')},
+  network_transport TEXT, network_bytes INTEGER, ${spanColumnSql('message')},
+  extra TEXT
+);`;
+}
+
+/** The events table's index definitions, to be made again on a rebuilt table. */
+export function eventIndexSql(db: DB): string[] {
+  return db
+    .prepare<[], string>("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL")
+    .pluck()
+    .all();
+}
+
+/**
+ * Rewrites a store made before the span layout into it, events, ids and evidence unchanged: `loghound db compact`.
+ * In SQL, where instr() and substr() count characters alike, so every place found reads back the same value. Inside
+ * the caller's transaction; the space comes back with a VACUUM after it. Returns the events rewritten, or null when
+ * the store has the layout already.
+ */
+export function compactEvents(db: DB): number | null {
+  if (hasSpanLayout(db)) return null;
+  const indexes = eventIndexSql(db);
+  // ids only grow, also past events that were deleted: the new table goes on from the old one's sequence
+  const seq = db.prepare<[], number>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() ?? 0;
+  const columns = db.prepare<[], string>("SELECT name FROM pragma_table_xinfo('events') WHERE hidden = 0").pluck().all();
+  const target = columns.map((c) => (SPAN_COLUMNS.has(c) ? `${c}_src` : c));
+  const source = columns.map((c) => {
+    if (!SPAN_COLUMNS.has(c)) return c;
+    const at = `instr(raw, ${c})`;
+    return `CASE WHEN ${c} IS NOT NULL AND typeof(${c}) = 'text' AND ${at} > 0 AND ${at} < ${POS_LIMIT} THEN ${at} + length(${c}) * ${POS_LIMIT} ELSE ${c} END`;
+  });
+  db.exec(spanEventsTableSql('events_compact'));
+  const n = db.prepare(`INSERT INTO events_compact (${target.join(', ')}) SELECT ${source.join(', ')} FROM events ORDER BY id`).run().changes;
+  db.exec('DROP TABLE events');
+  db.exec('ALTER TABLE events_compact RENAME TO events');
+  db.prepare("DELETE FROM sqlite_sequence WHERE name IN ('events', 'events_compact')").run();
+  db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', max(?, (SELECT coalesce(max(id), 0) FROM events)))").run(seq);
+  for (const sql of indexes) db.exec(sql);
+  return n;
+}

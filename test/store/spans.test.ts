@@ -65,3 +65,42 @@ test('a store that already holds events keeps its plain columns, and new events 
   ]);
   db.close();
 });
+
+test('db compact rewrites a store made before the span layout: the same events, ids, findings and counts, then spans for new events', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'old.db');
+  const old = openDb(file, { migrateTo: 8 });
+  const src = new Sources(old).create({ path: 'seed.log', dev: null, ino: null, size: 1, mtime_ms: 0, compressed: 0, fingerprint: 'f', fp_len: 1 });
+  // an astral character before the message: SQL counts it as one character in instr() and substr() alike
+  const raw = 'host app: \u{1F600} ok "Mozilla/5.0"';
+  old.transaction(() =>
+    new EventWriter(old).writeAll([
+      { ts: 1, dataset: 'test', sourceId: src.id, line: 1, offset: 0, status: 0, flags: 0, raw, fields: { message: 'ok "Mozilla/5.0"', 'user_agent.original': 'Mozilla/5.0', 'url.path': '/decoded path' } },
+    ]),
+  )();
+  old.close();
+  const log = path.join(dir, 'auth.log');
+  const fail = (i: number) => `Nov 14 10:00:0${i} web01 sshd[10${i}]: Failed password for root from 203.0.113.77 port 4100${i} ssh2\n`;
+  fs.writeFileSync(log, [1, 2, 3, 4, 5].map(fail).join(''));
+  assert.equal(run(['--db', file, 'hunt', log]).code, 0);
+  const exported = () => [run(['--db', file, 'export', '--events']).stdout, run(['--db', file, 'export', '--findings']).stdout];
+  const before = exported();
+  assert.match(before[1], /203\.0\.113\.77/, 'the brute force is a finding');
+
+  const res = run(['--db', file, 'db', 'compact', '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.equal(JSON.parse(res.stdout).events, 6);
+  assert.deepEqual(exported(), before);
+  const db = openDb(file, { readonly: true });
+  assert.ok(hasSpanLayout(db));
+  assert.deepEqual(db.prepare('SELECT typeof(message_src), typeof(user_agent_original_src), typeof(url_path_src) FROM events WHERE id = 1').raw().get(), ['integer', 'integer', 'text']);
+  db.close();
+  assert.equal(run(['--db', file, 'db', 'check']).code, 0, 'rollup, value counts and evidence still agree with the events');
+  assert.equal(JSON.parse(run(['--db', file, 'db', 'compact', '--json']).stdout).events, 0, 'compact already: nothing to do');
+
+  fs.appendFileSync(log, fail(6));
+  assert.equal(run(['--db', file, 'ingest', log]).code, 0);
+  const after = openDb(file, { readonly: true });
+  assert.deepEqual(after.prepare('SELECT id, typeof(message_src) FROM events ORDER BY id DESC LIMIT 1').raw().get(), [7, 'integer']);
+  after.close();
+});
