@@ -43,7 +43,7 @@ function insertColumns(spans: boolean): string[] {
 }
 
 /** One row's parameters in insertColumns order; fields that are not columns go to the extra JSON object. */
-export function rowParams(r: EventRow, spans = false): Param[] {
+function rowParams(r: EventRow, spans = false): Param[] {
   const out: Param[] = new Array(BASE.length + COLS.length + 1).fill(null);
   out[0] = r.ts;
   out[1] = r.dataset;

@@ -244,8 +244,9 @@ UPDATE runs SET delivered_at = finished_at;
     up(db) {
       if (db.prepare('SELECT 1 FROM events LIMIT 1').get()) return;
       const indexes = eventIndexSql(db);
+      const table = spanEventsTableSql(db, 'events');
       db.exec('DROP TABLE events');
-      db.exec(spanEventsTableSql('events'));
+      db.exec(table);
       for (const sql of indexes) db.exec(sql);
     },
   },

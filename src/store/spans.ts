@@ -30,7 +30,7 @@ export function spanOf(raw: string, value: string): bigint | string {
 }
 
 /** The column definitions that replace `<column> TEXT` in the span layout. */
-export function spanColumnSql(column: string): string {
+function spanColumnSql(column: string): string {
   const src = `${column}_src`;
   // no declared type: an `_src` value keeps its storage class, so a literal "123" stays text, not a span
   return `${src}, ${column} TEXT GENERATED ALWAYS AS (CASE WHEN typeof(${src}) = 'integer' THEN substr(raw, ${src} & ${POS_LIMIT - 1}, ${src} >> 20) ELSE ${src} END) VIRTUAL`;
@@ -41,28 +41,19 @@ export function hasSpanLayout(db: DB): boolean {
   return db.prepare<[], { n: number }>("SELECT count(*) AS n FROM pragma_table_xinfo('events') WHERE name = 'message_src'").get()!.n > 0;
 }
 
-/** The events table in the span layout (migration 10 and compactEvents). */
-export function spanEventsTableSql(name: string): string {
-  return `
-CREATE TABLE ${name} (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  ts INTEGER NOT NULL,
-  dataset TEXT NOT NULL,
-  source_id INTEGER NOT NULL,
-  line INTEGER NOT NULL,
-  offset INTEGER NOT NULL,
-  status INTEGER NOT NULL DEFAULT 0,
-  flags INTEGER NOT NULL DEFAULT 0,
-  raw TEXT NOT NULL,
-  event_category TEXT, event_type TEXT, event_action TEXT, event_outcome TEXT,
-  source_ip TEXT, source_port INTEGER, destination_ip TEXT, destination_port INTEGER,
-  user_name TEXT, user_target_name TEXT, host_name TEXT, process_name TEXT, process_pid INTEGER,
-  http_request_method TEXT, ${spanColumnSql('http_request_referrer')}, http_version TEXT,
-  ${spanColumnSql('url_original')}, ${spanColumnSql('url_path')}, url_query TEXT,
-  http_response_status_code INTEGER, http_response_body_bytes INTEGER, ${spanColumnSql('user_agent_original')},
-  network_transport TEXT, network_bytes INTEGER, ${spanColumnSql('message')},
-  extra TEXT
-);`;
+/**
+ * The plain events table's own definition (as the store holds it) turned into the span layout under `name`: the
+ * same columns, each spanned one as its `_src` and virtual column (migration 10 and compactEvents).
+ */
+export function spanEventsTableSql(db: DB, name: string): string {
+  const plain = db.prepare<[], string>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'events'").pluck().get()!;
+  let sql = plain.replace(/^CREATE TABLE "?events"?/, `CREATE TABLE ${name}`);
+  for (const column of SPAN_COLUMNS) {
+    const plainColumn = new RegExp(`\\b${column} TEXT\\b`);
+    if (!plainColumn.test(sql)) throw new Error(`events table without a plain ${column} column`);
+    sql = sql.replace(plainColumn, spanColumnSql(column));
+  }
+  return sql;
 }
 
 /** The events table's index definitions, to be made again on a rebuilt table. */
@@ -91,7 +82,7 @@ export function compactEvents(db: DB): number | null {
     const at = `instr(raw, ${c})`;
     return `CASE WHEN ${c} IS NOT NULL AND typeof(${c}) = 'text' AND ${at} > 0 AND ${at} < ${POS_LIMIT} THEN ${at} + length(${c}) * ${POS_LIMIT} ELSE ${c} END`;
   });
-  db.exec(spanEventsTableSql('events_compact'));
+  db.exec(spanEventsTableSql(db, 'events_compact'));
   const n = db.prepare(`INSERT INTO events_compact (${target.join(', ')}) SELECT ${source.join(', ')} FROM events ORDER BY id`).run().changes;
   db.exec('DROP TABLE events');
   db.exec('ALTER TABLE events_compact RENAME TO events');
