@@ -487,7 +487,8 @@ class IngestRun {
     const readBefore = resume.status === 'resumed' ? source.lines : 0;
     const startDispatcher = (p: Parser) => {
       entry.format = p.name;
-      dispatcher = new Dispatcher(p, { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs, head: probe.head.toString('utf8') }, emit, zonelessFrom);
+      const ctx = { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs, head: probe.head.toString('utf8') };
+      dispatcher = new Dispatcher(p, ctx, emit, zonelessFrom, { forced: this.opts.format !== undefined });
     };
     const replaySample = () => {
       // An empty file, or one whose only line is still being written (logrotate's create or copytruncate just

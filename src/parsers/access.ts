@@ -470,6 +470,7 @@ export const access: Parser = {
   name: 'access',
   description: 'nginx / Apache access logs (common, combined and their variants)',
   datasets: ['web.access'],
+  standalone: true,
   detect(sample) {
     let hits = 0;
     for (const line of sample) if (typeof parseAccessLine(line, DETECT_CTX) !== 'string') hits++;

@@ -227,6 +227,7 @@ export const apacheError: Parser = {
   name: 'apache-error',
   description: 'Apache httpd error log, 2.2 and 2.4 formats, also through syslog',
   datasets: ['apache.error'],
+  standalone: true,
   detect(sample) {
     let hits = 0;
     for (const line of sample) if (typeof parseLine(line, DETECT_CTX) !== 'string') hits++;

@@ -597,6 +597,7 @@ export const auditd: Parser = {
   name: 'auditd',
   description: 'Linux audit log (audit.log, audispd via syslog, kernel audit lines, ausearch output); records of one event are grouped',
   datasets: [DATASET],
+  standalone: true,
   detect(sample) {
     let n = 0;
     for (const l of sample) {

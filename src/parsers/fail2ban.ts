@@ -134,6 +134,7 @@ export const fail2ban: Parser = {
   name: 'fail2ban',
   description: "fail2ban's own log (fail2ban.log): bans, unbans and found failures per jail; also through syslog and the journal",
   datasets: [DATASET],
+  standalone: true,
   detect(sample) {
     const ctx: ParserContext = { path: '-', tz: 'UTC', mtimeMs: Date.now() };
     let score = 0;

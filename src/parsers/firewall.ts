@@ -166,6 +166,7 @@ export const firewall: Parser = {
   name: 'firewall',
   description: 'UFW and iptables (netfilter LOG) kernel lines, with a syslog or dmesg prefix or none',
   datasets: ['firewall'],
+  standalone: true,
   detect(sample) {
     let n = 0;
     for (const line of sample) if (looksLikeFirewall(line)) n++;

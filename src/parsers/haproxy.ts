@@ -285,6 +285,7 @@ export const haproxy: Parser = {
   name: 'haproxy',
   description: 'HAProxy HTTP and TCP logs (option httplog / tcplog), with or without a syslog prefix',
   datasets: ['haproxy.log'],
+  standalone: true,
   detect(sample) {
     const reader = new SyslogReader({ path: '-', tz: 'UTC', mtimeMs: Date.now() });
     let score = 0;

@@ -95,6 +95,7 @@ export const json: Parser = {
   name: 'json',
   description: 'JSON lines: ECS documents keep their names; other documents get the usual keys mapped',
   datasets: ['json', 'web.access'],
+  standalone: true,
   detect(sample) {
     let hits = 0;
     for (const line of sample) {

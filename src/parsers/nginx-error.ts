@@ -345,13 +345,18 @@ function close(g: Group): ParsedEvent {
   return finish(g.ev);
 }
 
-/** Lines that start like a line of some log (a time, a bracket, JSON): never an nginx message continued. */
-const LINE_START = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}[-/]\d\d[-/]\d\d|<\d+>|[[{])/;
+/**
+ * Lines that start like a line of some log (a time, a bracket, JSON, an access line's client, ident, user and
+ * [time]): never an nginx message continued. They are rejected, so that in a stream of mixed formats (an nginx
+ * container's output) another parser reads them.
+ */
+const LINE_START = /^(?:[A-Z][a-z]{2} [ \d]\d \d\d:|\d{4}[-/]\d\d[-/]\d\d|<\d+>|[[{]|\S+ \S+ \S+ \[\d\d\/[A-Z][a-z]{2}\/\d{4}:)/;
 
 export const nginxError: Parser = {
   name: 'nginx-error',
   description: 'nginx error log (with multi-line messages and an optional syslog/journald prefix)',
   datasets: ['nginx.error'],
+  standalone: true,
   detect(sample) {
     const ctx: ParserContext = { path: '-', tz: 'UTC', mtimeMs: 0 };
     let hits = 0;
@@ -374,7 +379,7 @@ export const nginxError: Parser = {
       parse(line, at) {
         const head = parseHead(line, ctx);
         if (typeof head === 'string') {
-          if (!open) return head;
+          if (!open || LINE_START.test(line)) return head;
           if (open.lines >= MAX_GROUP_LINES || open.raw.length + line.length > MAX_GROUP_CHARS) return TOO_LONG;
           open.raw += '\n' + line;
           open.lines++;

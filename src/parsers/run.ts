@@ -18,16 +18,18 @@ export interface RunOptions {
 
 export interface RunResult {
   parser: Parser;
-  events: { doc: Doc; status: number; at: LineRef; raw: string }[];
+  /** `parser`: the one that took the line (the stream's parser, another standalone one, or raw) */
+  events: { doc: Doc; status: number; at: LineRef; raw: string; parser: Parser }[];
 }
 
 export function parseLines(lines: string[], opts: RunOptions = {}): RunResult {
   const parser = chooseParser(lines.slice(0, 200), opts.format);
   const events: RunResult['events'] = [];
   const ctx = { path: opts.path ?? '-', tz: opts.tz ?? 'UTC', mtimeMs: opts.mtimeMs ?? Date.now() };
-  const d = new Dispatcher(parser, ctx, (ev, status, at, raw) => {
-    events.push({ doc: toDoc(ev, status, raw), status, at, raw });
-  });
+  const emit = (ev: ParsedEvent, status: number, at: LineRef, raw: string, _lines: number, by: Parser) => {
+    events.push({ doc: toDoc(ev, status, raw), status, at, raw, parser: by });
+  };
+  const d = new Dispatcher(parser, ctx, emit, null, { forced: opts.format !== undefined });
   let offset = 0;
   lines.forEach((line, i) => {
     d.push(line, { line: i + 1, offset });

@@ -138,6 +138,7 @@ export const syslog: Parser = {
   name: 'syslog',
   description: 'syslog files: RFC 3164, RFC 3339-stamped (rsyslog, journalctl -o short-iso), RFC 5424; sshd, sudo, su, PAM, account tools, cron, logind, UFW/iptables and haproxy messages, web access lines, audit records and fail2ban messages sent through syslog',
   datasets: SYSLOG_DATASETS,
+  standalone: true,
   detect(sample) {
     const reader = new SyslogReader({ path: '-', tz: 'UTC', mtimeMs: Date.now() });
     let score = 0;

@@ -36,6 +36,13 @@ export interface Parser {
   description: string;
   /** the event.dataset values it produces */
   datasets: string[];
+  /**
+   * True when one line of this format is recognised on its own, without the stream around it: such a parser also
+   * reads the lines that the stream's own parser rejects (an nginx container's error lines among its access lines,
+   * `cat access.log error.log`). Left out: formats whose lines are ambiguous alone (logfmt takes any key=value text,
+   * VPC flow any 14 words) or framed by the stream (CloudTrail documents, journal entries).
+   */
+  standalone?: boolean;
   /** Share (0..1) of the sample lines this parser would take. Cheap: a regex test or a prefix check per line. */
   detect(sample: string[]): number;
   create(ctx: ParserContext): LineParser;

@@ -415,6 +415,33 @@ test('an unterminated last line is kept, and replaced by the whole line once it 
   );
 });
 
+test('a mixed stream (an nginx container\'s stdout and stderr): each line read by its format; a multi-line error open at the end continues in the next run', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const log = path.join(dir, 'web.log');
+  const error = '2026/11/14 03:00:09 [error] 29#29: *1 FastCGI sent in stderr: "PHP message: a';
+  fs.writeFileSync(log, accessLines(5) + error + '\n');
+  const first = ingest(db, [log]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(first.summary.by_dataset, { 'web.access': 5, 'nginx.error': 1 });
+  assert.equal(first.summary.unparsed, 0);
+  fs.appendFileSync(log, 'PHP message: b" while reading upstream, client: 192.0.2.5, server: s, request: "GET /x HTTP/1.1"\n' + accessLines(2, 5));
+  const second = ingest(db, [log]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(
+    query(db, 'SELECT line, dataset, source_ip FROM events ORDER BY line'),
+    [
+      ...Array.from({ length: 5 }, (_, i) => ({ line: i + 1, dataset: 'web.access', source_ip: `10.0.0.${i}` })),
+      { line: 6, dataset: 'nginx.error', source_ip: '192.0.2.5' },
+      { line: 8, dataset: 'web.access', source_ip: '10.0.0.5' },
+      { line: 9, dataset: 'web.access', source_ip: '10.0.0.6' },
+    ],
+  );
+  // the same stream on stdin with --format access keeps the error lines raw
+  const forced = ingest(path.join(dir, 'forced.db'), ['--format', 'access', '-'], fs.readFileSync(log));
+  assert.deepEqual(forced.summary.by_dataset, { 'web.access': 7, raw: 2 });
+});
+
 test('an unfinished last line: finished later it counts once in findings; read again unchanged it stores nothing', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');

@@ -58,13 +58,12 @@ export function register(program: Command): void {
         const { escapeTerminal } = await import('../../output/escape.js');
         const result = parseLines(lines, { format: flags.format, tz, mtimeMs: Date.now() });
         if (flags.json) {
-          for (const e of result.events) app.out.line(jsonLine({ parser: e.status === 0 ? result.parser.name : 'raw', event: e.doc }));
+          for (const e of result.events) app.out.line(jsonLine({ parser: e.parser.name, event: e.doc }));
           return;
         }
         const ranks = new Map(rankParsers(lines.slice(0, 200)).map((r) => [r.parser.name, r.score]));
         for (const e of result.events) {
-          const taken = e.status === 0 ? result.parser.name : 'raw';
-          app.out.line(`${app.c.bold(`line ${e.at.line}`)}: taken by ${app.c.green(taken)}${e.status === 0 ? '' : app.c.yellow(' (unparsed)')}`);
+          app.out.line(`${app.c.bold(`line ${e.at.line}`)}: taken by ${app.c.green(e.parser.name)}${e.status === 0 ? '' : app.c.yellow(' (unparsed)')}`);
           const fields = flat(e.doc).filter(([k]) => k !== 'event.original');
           const w = Math.max(...fields.map(([k]) => k.length));
           for (const [k, v] of fields) app.out.line(`  ${k.padEnd(w)}  ${escapeTerminal(typeof v === 'string' ? v : JSON.stringify(v))}`);
