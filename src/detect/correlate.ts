@@ -16,6 +16,8 @@ export interface Occurrence {
   input: number;
   /** the counted field's value (value_count) */
   value?: unknown;
+  /** the field's value as a number (value_sum, value_avg); undefined when it is not one, as SQL's SUM skips NULL */
+  amount?: number;
   /** how many events it stands for (1 for an event; an episode's count for a chained correlation) */
   weight: number;
   /** the event's id; a chained episode carries its evidence instead (one array per occurrence would be garbage) */
@@ -32,10 +34,13 @@ export interface Episode {
   count: number;
   /** distinct values (value_count) or inputs seen (temporal) at the firing */
   distinct?: number;
+  /** the sum or average at the firing (value_sum, value_avg) */
+  aggregate?: number;
   evidence: { id: number; ts: number }[];
 }
 
 export function holds(c: CountCondition, n: number): boolean {
+  if (Number.isNaN(n)) return false;
   if (c.gt !== undefined && !(n > c.gt)) return false;
   if (c.gte !== undefined && !(n >= c.gte)) return false;
   if (c.lt !== undefined && !(n < c.lt)) return false;
@@ -45,6 +50,46 @@ export function holds(c: CountCondition, n: number): boolean {
   return true;
 }
 
+/** What a window or bucket holds, as the correlation type measures it. */
+interface Tally {
+  weight: number;
+  values: Map<unknown, number>;
+  perInput: number[];
+  /** the sum of the numeric amounts, and how many there were */
+  sum: number;
+  amounts: number;
+}
+
+function measure(type: CorrelationType, t: Tally): number {
+  switch (type) {
+    case 'event_count':
+      return t.weight;
+    case 'value_count':
+      return t.values.size;
+    case 'value_sum':
+      return t.sum;
+    case 'value_avg':
+      // a window whose events carry no number has no average: NaN holds no condition
+      return t.amounts ? t.sum / t.amounts : NaN;
+    default:
+      return t.perInput.filter((n) => n > 0).length;
+  }
+}
+
+function tally(t: Tally, o: Occurrence, sign: 1 | -1): void {
+  t.weight += sign * o.weight;
+  t.perInput[o.input] += sign;
+  if (o.value !== undefined) {
+    const n = (t.values.get(o.value) ?? 0) + sign;
+    if (n === 0) t.values.delete(o.value);
+    else t.values.set(o.value, n);
+  }
+  if (o.amount !== undefined) {
+    t.sum += sign * o.amount;
+    t.amounts += sign;
+  }
+}
+
 interface OpenEpisode extends Omit<Episode, 'group'> {
   /** sequence numbers of the first and last member occurrence */
   start: number;
@@ -52,7 +97,7 @@ interface OpenEpisode extends Omit<Episode, 'group'> {
 }
 
 /** One group's sliding window. Occurrences carry sequence numbers; the window is occ[head..]. */
-class GroupWindow {
+class GroupWindow implements Tally {
   occ: Occurrence[] = [];
   head = 0;
   /** sequence number of occ[0] */
@@ -60,6 +105,8 @@ class GroupWindow {
   weight = 0;
   values = new Map<unknown, number>();
   perInput: number[];
+  sum = 0;
+  amounts = 0;
   ep: OpenEpisode | undefined;
   lastTs = 0;
 
@@ -92,21 +139,9 @@ export class CorrelationStream {
     if (!g) this.groups.set(key, (g = new GroupWindow(group(), this.inputs)));
     g.occ.push(o);
     g.lastTs = o.ts;
-    if (o.value !== undefined) g.values.set(o.value, (g.values.get(o.value) ?? 0) + 1);
-    g.perInput[o.input]++;
-    g.weight += o.weight;
+    tally(g, o, 1);
     // slide: occurrences older than the timespan leave the window
-    while (g.occ[g.head].ts < o.ts - this.timespan) {
-      const old = g.occ[g.head];
-      if (old.value !== undefined) {
-        const n = g.values.get(old.value)! - 1;
-        if (n === 0) g.values.delete(old.value);
-        else g.values.set(old.value, n);
-      }
-      g.perInput[old.input]--;
-      g.weight -= old.weight;
-      g.head++;
-    }
+    while (g.occ[g.head].ts < o.ts - this.timespan) tally(g, g.occ[g.head++], -1);
     const i = g.base + g.occ.length - 1;
     const j = g.base + g.head;
     switch (this.type) {
@@ -116,6 +151,12 @@ export class CorrelationStream {
       case 'value_count':
         if (holds(this.cond, g.values.size)) this.fire(g, j, i, g.values.size);
         break;
+      case 'value_sum':
+      case 'value_avg': {
+        const n = measure(this.type, g);
+        if (holds(this.cond, n)) this.fire(g, j, i, undefined, n);
+        break;
+      }
       case 'temporal': {
         const seen = g.perInput.filter((n) => n > 0).length;
         const wanted = Object.keys(this.cond).some((k) => k !== 'field') ? holds(this.cond, seen) : seen === this.inputs;
@@ -154,16 +195,18 @@ export class CorrelationStream {
     this.groups.clear();
   }
 
-  private fire(g: GroupWindow, from: number, to: number, distinct?: number): void {
+  private fire(g: GroupWindow, from: number, to: number, distinct?: number, aggregate?: number): void {
     // the firing window continues the open episode when it shares members with it, or starts right after it and
     // within one timespan of its end: the same rule that closes an idle group (evict). Sequence numbers alone
     // would join two bursts a month apart when nothing of the group came in between.
     if (g.ep && from <= g.ep.end + 1 && g.at(from).ts - g.ep.last <= this.timespan) {
+      // an episode reports the largest sum it reached; an average, the one it fired with
+      if (this.type === 'value_sum' && aggregate! > g.ep.aggregate!) g.ep.aggregate = aggregate;
       this.include(g, g.ep.end + 1, to);
       return;
     }
     this.close(g);
-    g.ep = { start: from, end: from - 1, first: g.at(from).ts, last: g.at(from).ts, fired: g.at(to).ts, count: 0, distinct, evidence: [] };
+    g.ep = { start: from, end: from - 1, first: g.at(from).ts, last: g.at(from).ts, fired: g.at(to).ts, count: 0, distinct, aggregate, evidence: [] };
     this.include(g, from, to);
   }
 
@@ -208,10 +251,12 @@ export function bucketed(type: CorrelationType, c: CountCondition): boolean {
 }
 
 /** One group's events in one bucket of a bucketed correlation. */
-class Bucket {
+class Bucket implements Tally {
   weight = 0;
   values = new Map<unknown, number>();
   perInput: number[];
+  sum = 0;
+  amounts = 0;
   first: number;
   last: number;
   evidence: { id: number; ts: number }[] = [];
@@ -254,10 +299,8 @@ export class BucketStream {
       b = new Bucket(b.group, index, o.ts, this.inputs);
       this.groups.set(key, b);
     } else if (!b) this.groups.set(key, (b = new Bucket(group(), index, o.ts, this.inputs)));
-    b.weight += o.weight;
+    tally(b, o, 1);
     b.last = o.ts;
-    b.perInput[o.input]++;
-    if (o.value !== undefined) b.values.set(o.value, (b.values.get(o.value) ?? 0) + 1);
     const add = o.evidence ?? (o.id !== undefined ? [{ id: o.id, ts: o.ts }] : []);
     for (const e of add) {
       if (b.evidence.length >= EPISODE_EVIDENCE) break;
@@ -282,9 +325,18 @@ export class BucketStream {
   }
 
   private judge(b: Bucket): void {
-    const seen = b.perInput.filter((n) => n > 0).length;
-    const n = this.type === 'event_count' ? b.weight : this.type === 'value_count' ? b.values.size : seen;
+    const n = measure(this.type, b);
     if (!holds(this.cond, n)) return;
-    this.onEpisode({ group: b.group, first: b.first, last: b.last, fired: b.last, count: b.weight, distinct: this.type === 'event_count' ? undefined : n, evidence: b.evidence });
+    const aggregated = this.type === 'value_sum' || this.type === 'value_avg';
+    this.onEpisode({
+      group: b.group,
+      first: b.first,
+      last: b.last,
+      fired: b.last,
+      count: b.weight,
+      distinct: this.type === 'event_count' || aggregated ? undefined : n,
+      aggregate: aggregated ? n : undefined,
+      evidence: b.evidence,
+    });
   }
 }

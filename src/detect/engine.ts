@@ -9,7 +9,8 @@ import type { Statement } from 'better-sqlite3';
 import { eventBounds, type DB } from '../store/db.js';
 import { Findings, groupKey, type FindingInput, type Group } from '../store/findings.js';
 import { LEVELS, levelRank, type FieldValue, type Level } from '../model/event.js';
-import type { BaselineRule, CorrelationRule, Rule, Skipped } from './model.js';
+import { FIELD_TYPES, type BaselineRule, type CorrelationRule, type Rule, type Skipped } from './model.js';
+import { asNumber } from '../query/functions.js';
 import { compileDetection, type CompiledDetection, type Sql } from './compile.js';
 import { resolveField, type ResolvedField } from './mapping.js';
 import { BucketStream, bucketed, CorrelationStream, type Episode } from './correlate.js';
@@ -193,9 +194,9 @@ function resolveRef(owner: CorrelationRule | BaselineRule, ref: string, ids: Map
   if (rule.id === owner.id) return { why: 'refers to itself' };
   if (owner.kind === 'correlation' && rule.kind === 'baseline') return { rule, why: `refers to "${ref}", a baseline: a correlation reads detection rules and correlations` };
   if (owner.kind === 'baseline' && rule.kind !== 'detection') return { rule, why: `refers to "${ref}", a ${rule.kind}: a baseline reads detection rules only` };
-  // a chained episode carries a count, not the events' values: there would be nothing to count distinct values of
-  if (owner.kind === 'correlation' && owner.type === 'value_count' && rule.kind === 'correlation') {
-    return { rule, why: `refers to "${ref}", a correlation: value_count counts a field's values in events, so it reads detection rules only` };
+  // a chained episode carries a count, not the events' values: there would be nothing to count or add up
+  if (owner.kind === 'correlation' && FIELD_TYPES.includes(owner.type) && rule.kind === 'correlation') {
+    return { rule, why: `refers to "${ref}", a correlation: ${owner.type} reads a field of events, so it reads detection rules only` };
   }
   return { rule };
 }
@@ -765,6 +766,7 @@ class Run {
             count: ep.count,
             mode: 'set',
             evidence: ep.evidence,
+            details: ep.aggregate === undefined ? undefined : { [r.type === 'value_sum' ? 'sum' : 'average']: ep.aggregate, field: r.condition.field },
           },
           { from: ep.first - r.timespan, to: ep.last + r.timespan },
         );
@@ -778,7 +780,8 @@ class Run {
         to,
         inputs,
         chained,
-        push: (input, ts, id, key, group, value) => stream.push(key, group, { ts, input, value, weight: 1, id }),
+        push: (input, ts, id, key, group, value) =>
+          stream.push(key, group, r.type === 'value_sum' || r.type === 'value_avg' ? { ts, input, amount: numberOf(value), weight: 1, id } : { ts, input, value, weight: 1, id }),
         feedChained: (o) => stream.push(o.key, () => o.group, { ts: o.ts, input: o.input, weight: o.weight, evidence: o.evidence }),
         evict: (now) => stream.evict(now),
         finish: () => (stream instanceof BucketStream ? stream.finish(this.dataEnd(this.hi)) : stream.finish()),
@@ -1041,4 +1044,10 @@ function groupByScope(rules: CompiledDetection[]): CompiledDetection[][] {
 /** A log source as `hunt -v` names it: its mapping file. */
 function sourceName(c: CompiledDetection): string {
   return c.mapping.file.replace(/\.yml$/, '');
+}
+
+/** A field's value as a number for value_sum and value_avg (logs often quote numbers); undefined when it is none. */
+function numberOf(v: unknown): number | undefined {
+  const n = asNumber(v);
+  return n === null ? undefined : Number(n);
 }

@@ -10,10 +10,12 @@ import { fileURLToPath } from 'node:url';
 import YAML, { LineCounter, type Document } from 'yaml';
 import { LEVELS, type Level } from '../model/event.js';
 import { ConditionError, parseCondition } from './condition.js';
+import { FIELD_TYPES } from './model.js';
 import type {
   BaselineRule,
   Condition,
   CorrelationRule,
+  CorrelationType,
   CountCondition,
   DetectionRule,
   FieldItem,
@@ -328,6 +330,8 @@ function timespanOf(v: unknown, at: Where, what = 'timespan'): number {
   return ms;
 }
 
+const CORRELATION_TYPES: readonly CorrelationType[] = ['event_count', 'value_count', 'value_sum', 'value_avg', 'temporal', 'temporal_ordered'];
+
 const CORRELATION_KEYS = ['type', 'rules', 'group-by', 'timespan', 'timeframe', 'condition', 'aliases', 'generate'];
 
 function correlationOf(obj: Record<string, unknown>, meta: RuleMeta, at: (k: (string | number)[]) => Where): CorrelationRule {
@@ -340,25 +344,31 @@ function correlationOf(obj: Record<string, unknown>, meta: RuleMeta, at: (k: (st
     throw new RuleError(`correlation.${key} is not a Sigma correlation attribute${near ? ` (did you mean ${near}?)` : ''}`, at(['correlation', key]));
   }
   const type = str(c.type);
-  if (!type || !['event_count', 'value_count', 'temporal', 'temporal_ordered'].includes(type)) {
-    throw new RuleError(`correlation type "${type ?? ''}" is not supported (event_count, value_count, temporal, temporal_ordered)`, at(['correlation', 'type']));
+  if (type === 'value_percentile' || type === 'value_median') {
+    // proposed beside value_sum and value_avg, but no text says what is compared (which percentile, of what)
+    throw new RuleError(`correlation type "${type}" is not supported: the Sigma specification does not define what it compares`, at(['correlation', 'type']));
   }
+  if (!type || !CORRELATION_TYPES.includes(type as CorrelationType)) {
+    throw new RuleError(`correlation type "${type ?? ''}" is not supported (${CORRELATION_TYPES.join(', ')})`, at(['correlation', 'type']));
+  }
+  const counts = type === 'event_count' || type === 'value_count' || type.startsWith('temporal');
   const rules = strList(c.rules);
   if (rules.length === 0) throw new RuleError('correlation.rules names no rule', at(['correlation']));
   const condition = countCondition(c.condition, at(['correlation', 'condition']));
   // a temporal type counts the rules seen, so at most as many as it reads
-  const never = neverHolds(condition, type.startsWith('temporal') ? rules.length : Infinity);
+  const never = counts ? neverHolds(condition, type.startsWith('temporal') ? rules.length : Infinity) : undefined;
   if (never) throw new RuleError(`condition ${JSON.stringify(c.condition)} can never hold: ${never}`, at(['correlation', 'condition']));
   if (type === 'temporal_ordered' && Object.keys(condition).length && !neverHolds({ ...condition, lt: rules.length })) {
     // an order among some of the rules is not defined by Sigma: loghound wants each of them, in the order listed
     throw new RuleError(`temporal_ordered needs every one of its ${rules.length} rules in order: a condition that asks for fewer is not supported`, at(['correlation', 'condition']));
   }
-  if ((type === 'event_count' || type === 'value_count') && Object.keys(condition).filter((k) => k !== 'field').length === 0) {
-    throw new RuleError(`an ${type} correlation needs a condition such as {gte: 5}`, at(['correlation']));
+  const fieldType = FIELD_TYPES.includes(type as CorrelationType);
+  if ((type === 'event_count' || fieldType) && Object.keys(condition).filter((k) => k !== 'field').length === 0) {
+    throw new RuleError(`a ${type} correlation needs a condition such as {gte: 5}`, at(['correlation']));
   }
-  if (type === 'value_count' && !condition.field) throw new RuleError('a value_count correlation needs condition.field', at(['correlation', 'condition']));
-  if (type !== 'value_count' && condition.field !== undefined) {
-    throw new RuleError(`condition.field counts distinct values, which only value_count does: ${type === 'event_count' ? 'an event_count correlation counts events' : `a ${type} correlation counts rules`}`, at(['correlation', 'condition']));
+  if (fieldType && !condition.field) throw new RuleError(`a ${type} correlation needs condition.field`, at(['correlation', 'condition']));
+  if (!fieldType && condition.field !== undefined) {
+    throw new RuleError(`condition.field names the field that value_count, value_sum and value_avg read: ${type === 'event_count' ? 'an event_count correlation counts events' : `a ${type} correlation counts rules`}`, at(['correlation', 'condition']));
   }
   for (const g of [c.generate, obj.generate]) {
     if (g !== undefined && typeof g !== 'boolean') throw new RuleError(`generate must be true or false, not ${JSON.stringify(g)}`, at(c.generate === g ? ['correlation', 'generate'] : ['generate']));

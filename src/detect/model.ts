@@ -59,7 +59,10 @@ export interface DetectionRule extends RuleMeta {
   condition: Condition;
 }
 
-export type CorrelationType = 'event_count' | 'value_count' | 'temporal' | 'temporal_ordered';
+export type CorrelationType = 'event_count' | 'value_count' | 'value_sum' | 'value_avg' | 'temporal' | 'temporal_ordered';
+
+/** The types that aggregate a field of the events (`condition.field`): they read detection rules only. */
+export const FIELD_TYPES: readonly CorrelationType[] = ['value_count', 'value_sum', 'value_avg'];
 
 export interface CountCondition {
   gt?: number;

@@ -710,7 +710,7 @@ baseline:
   );
   assert.equal(findingsOf(s, 'web-burst').length, 1, 'the rest of the rules ran');
   const distinct = `${WEB_BURST}---\ntitle: v\nid: v\ncorrelation:\n  type: value_count\n  rules: [web-burst]\n  group-by: [c-ip]\n  timespan: 1h\n  condition: {field: sc-status, gte: 2}\n`;
-  assert.deepEqual(plan(rules(distinct)).skipped.map((x) => x.reason), ['refers to "web-burst", a correlation: value_count counts a field\'s values in events, so it reads detection rules only']);
+  assert.deepEqual(plan(rules(distinct)).skipped.map((x) => x.reason), ['refers to "web-burst", a correlation: value_count reads a field of events, so it reads detection rules only']);
 });
 
 test('aliases may name a rule by its id; an alias for a rule the correlation does not read is refused', () => {
@@ -764,7 +764,7 @@ test('correlation sections: a misspelt attribute, a condition no count meets and
   assert.equal(refusal('{gt: 5}', '{eq: 0}'), 'condition {"eq":0} can never hold: a count starts at 1 (an absence of events is never counted)');
   assert.equal(refusal('{gt: 5}', '{gt: 2, lt: 4, neq: 3}'), 'condition {"gt":2,"lt":4,"neq":3} can never hold: the only count it allows is 3, which neq excludes');
   assert.equal(refusal('{gt: 5}', "{gte: '5'}"), 'condition: gte takes a number, not "5"');
-  assert.equal(refusal('{gt: 5}', '{gt: 5, field: c-ip}'), 'condition.field counts distinct values, which only value_count does: an event_count correlation counts events');
+  assert.equal(refusal('{gt: 5}', '{gt: 5, field: c-ip}'), 'condition.field names the field that value_count, value_sum and value_avg read: an event_count correlation counts events');
   assert.equal(refusal('timespan: 5m', 'timespan: 5M'), undefined, 'pySigma\'s month loads');
   assert.match(refusal('timespan: 5m', 'timespan: 5H')!, /^timespan "5H" is not a duration: a number and a unit, s, m, h or d/);
   assert.equal(refusal('timespan: 5m', 'timespan: 0m'), 'timespan must be longer than 0');
@@ -781,6 +781,79 @@ test('temporal conditions count rules: one asking for more than the rules read, 
   assert.deepEqual(temporal('temporal_ordered', '{gte: 3}'), []);
   const twice = rules(`${WEB_BURST}---\ntitle: t\nid: t\ncorrelation:\n  type: temporal_ordered\n  rules: [web_auth_fail, web-burst, web-auth-fail]\n  group-by: [c-ip]\n  timespan: 5m\n`);
   assert.deepEqual(plan(twice).skipped.map((x) => x.reason), ['names "web_auth_fail" twice: in a temporal_ordered correlation each rule is one of the things that must happen']);
+});
+
+const BYTES = (type: string, cond: string) => `
+title: web response
+id: web-response
+name: web_response
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: GET}
+  condition: sel
+---
+title: bytes to one client
+id: bytes
+correlation:
+  type: ${type}
+  rules: [web_response]
+  group-by: [c-ip]
+  timespan: 10m
+  condition: ${cond}
+level: high
+`;
+const get = (s: TestStore, t: number, ip: string, bytes: number | string | undefined) =>
+  s.add(t, 'web.access', { 'source.ip': ip, 'http.request.method': 'GET', 'http.response.status_code': 200, ...(bytes === undefined ? {} : { 'http.response.body.bytes': bytes }) });
+
+test('value_sum and value_avg: a field summed or averaged per group in a sliding window; the finding says how much', () => {
+  const s = testStore();
+  // .1: 3 x 400 MB within 10 minutes (1.2 GB); .2: the same 3 spread over an hour (never 1 GB in 10 min)
+  for (let i = 0; i < 3; i++) get(s, sec(i * 120), '198.51.100.1', 400e6);
+  for (let i = 0; i < 3; i++) get(s, sec(i * 1200), '198.51.100.2', 400e6);
+  // .3: many small responses, and one request with no size (a 304): left out of the sum and the average
+  for (let i = 0; i < 50; i++) get(s, sec(i), '198.51.100.3', 1000);
+  get(s, sec(60), '198.51.100.3', undefined);
+  run(s, rules(BYTES('value_sum', '{field: http.response.body.bytes, gte: 1000000000}')));
+  const sums = findingsOf(s, 'bytes');
+  assert.deepEqual(sums.map((f) => [JSON.parse(f.group_json)['source.ip'], f.count, JSON.parse(f.details!)]), [
+    ['198.51.100.1', 3, { sum: 1.2e9, field: 'http.response.body.bytes' }],
+  ]);
+
+  const a = testStore();
+  for (let i = 0; i < 50; i++) get(a, sec(i), '198.51.100.3', 1000);
+  get(a, sec(60), '198.51.100.3', undefined);
+  for (let i = 0; i < 4; i++) get(a, sec(i), '198.51.100.4', 5e6);
+  run(a, rules(BYTES('value_avg', '{field: http.response.body.bytes, gt: 1000000}')));
+  assert.deepEqual(findingsOf(a, 'bytes').map((f) => [JSON.parse(f.group_json)['source.ip'], JSON.parse(f.details!).average]), [['198.51.100.4', 5e6]]);
+});
+
+test('value_sum with an upper bound judges whole buckets; numbers written as text count, other text does not', () => {
+  const s = testStore();
+  get(s, sec(0), '198.51.100.5', '700');
+  get(s, sec(10), '198.51.100.5', 'n/a');
+  get(s, sec(20), '198.51.100.5', 300);
+  get(s, sec(0), '198.51.100.6', 5000);
+  s.add(sec(3600), 'web.access', { 'source.ip': '192.0.2.1', 'http.request.method': 'POST' });
+  run(s, rules(BYTES('value_sum', '{field: http.response.body.bytes, gte: 1000, lte: 1000}')));
+  assert.deepEqual(findingsOf(s, 'bytes').map((f) => [JSON.parse(f.group_json)['source.ip'], f.count, JSON.parse(f.details!).sum]), [['198.51.100.5', 3, 1000]]);
+});
+
+test('value_sum and value_avg need condition.field and read detection rules only; value_percentile is refused with a reason', () => {
+  const skipped = (text: string) => loadText(text, 't.yml').skipped.map((x) => x.reason);
+  assert.deepEqual(skipped(BYTES('value_sum', '{gte: 5}')), ['a value_sum correlation needs condition.field']);
+  assert.deepEqual(skipped(BYTES('value_avg', '{field: x}')), ['a value_avg correlation needs a condition such as {gte: 5}']);
+  assert.deepEqual(skipped(BYTES('value_percentile', '{field: x, lte: 1}')), ['correlation type "value_percentile" is not supported: the Sigma specification does not define what it compares']);
+  const chained = rules(`${WEB_BURST}---
+title: t
+id: t
+correlation:
+  type: value_sum
+  rules: [web-burst]
+  group-by: [c-ip]
+  timespan: 5m
+  condition: {field: sc-bytes, gt: 5}
+`);
+  assert.deepEqual(plan(chained).skipped.map((x) => x.reason), ['refers to "web-burst", a correlation: value_sum reads a field of events, so it reads detection rules only']);
 });
 
 test('timespans in the units pySigma reads: s, m, h, d, w, M (30.44 days), y (365.25 days)', () => {
