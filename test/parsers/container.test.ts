@@ -218,6 +218,11 @@ test('lines that are not container log lines are rejected with a reason', () => 
   }
 });
 
+test('a rejected line closes an open long line first: it is stored where its pieces are, before the rejected one', () => {
+  const { evs } = events([cri('piece one ', 'stdout', 'P'), cri('piece two', 'stdout', 'P'), 'garbage', cri('next')], { format: 'container' });
+  assert.deepEqual(evs.map((e) => [e.at.line, e.status, e.raw]), [[1, 0, 'piece one piece two'], [3, 1, 'garbage'], [4, 0, 'next']]);
+});
+
 test('paths name the container and, under Kubernetes, its pod and namespace', () => {
   assert.deepEqual(pathFields(`/var/lib/docker/containers/${ID}/${ID}-json.log`), { 'container.id': ID });
   assert.deepEqual(pathFields(`evidence/${ID}-json.log.3`), { 'container.id': ID }, 'a rotated copy');
