@@ -110,8 +110,13 @@ test('the format is chosen per line, not per stream: a JSON app line and a plain
     docker(ACCESS + '\n', 'stdout'),
     docker('level=info msg="listening" port=8080\n', 'stdout'),
     docker('Starting server...\n', 'stdout', '2026-12-03T10:00:09.5Z'),
+    // HAProxy with `log stdout format raw`, fail2ban with `logtarget = STDOUT`
+    docker('172.18.0.1:51234 [03/Dec/2026:10:00:00.123] http-in web/web1 0/0/1/2/3 200 615 - - ---- 1/1/0/0/0 0/0 "GET /admin HTTP/1.1"\n'),
+    docker('2026-12-03 10:00:00,123 fail2ban.actions        [1]: NOTICE  [sshd] Ban 203.0.113.5\n'),
   ]);
-  assert.deepEqual(evs.map((e) => e.f['event.dataset']), ['json', 'web.access', 'logfmt', 'container.log']);
+  assert.deepEqual(evs.map((e) => e.f['event.dataset']), ['json', 'web.access', 'logfmt', 'container.log', 'haproxy.log', 'fail2ban.log']);
+  assert.equal(evs[4].f['url.original'], '/admin');
+  assert.equal(evs[5].f['event.action'], 'ban');
   assert.ok(evs.every((e) => e.status === 0));
   assert.equal(evs[0].f['@timestamp'], '2026-12-03T09:00:01.000Z', 'the JSON line\'s own exact time');
   assert.equal(evs[0].f['log.level'], 'error');
