@@ -3,7 +3,7 @@
  * syslog:` / `error_log syslog:` / `ErrorLog syslog` or through logger, audit records forwarded by audispd or
  * printed by the kernel. programs/index.ts names the formats a program's messages may be in; their own parsers read
  * them, so the event is the one the native file gives (its dataset, fields and time), with the facts of the syslog
- * header on top.
+ * header on top. Container runtime logs carry any of them the same way, one line per wrapper (container.ts).
  *
  * Grouping formats keep their groups (auditd: the records of one event). A group is open only while lines of its
  * format follow each other: any other line closes it first, so events are stored in line order and a resume point
@@ -32,6 +32,8 @@ interface Fed {
   at: LineRef;
   line: string;
   head: HeaderFacts;
+  /** how many lines of the input `line` is */
+  lines: number;
 }
 
 export class EmbeddedFormats {
@@ -44,11 +46,13 @@ export class EmbeddedFormats {
   /**
    * The events of a line whose message `msg` may be in `format`: undefined when that format's parser rejects the
    * message (the line is then an ordinary syslog line), null while the line joined a group that stays open.
+   * `line` is the text the message was read from, `lines` how many lines of the input it is: more than one when a
+   * container's long line was joined from its pieces (container.ts).
    */
-  read(format: Parser, msg: string, line: string, at: LineRef, head: HeaderFacts): ParsedEvent | ParsedEvent[] | null | undefined {
+  read(format: Parser, msg: string, line: string, at: LineRef, head: HeaderFacts, lines = 1): ParsedEvent | ParsedEvent[] | null | undefined {
     let inner = this.parsers.get(format);
     if (!inner) this.parsers.set(format, (inner = format.create(this.ctx)));
-    this.fed.push({ at, line, head });
+    this.fed.push({ at, line, head, lines });
     const res = inner.parse(msg, at);
     if (typeof res === 'string') {
       this.fed.pop();
@@ -93,7 +97,10 @@ export class EmbeddedFormats {
       const i = this.fed.findIndex((x) => x.at.offset === span.at.offset);
       if (i >= 0) {
         first = i;
-        span.raw = this.fed.slice(i, i + span.lines).map((x) => x.line).join('\n');
+        // the inner parser counted messages; the span counts the input's lines
+        const group = this.fed.slice(i, i + span.lines);
+        span.raw = group.map((x) => x.line).join('\n');
+        span.lines = group.reduce((n, x) => n + x.lines, 0);
       }
     }
     const head = this.fed[first].head;

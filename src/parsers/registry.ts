@@ -8,6 +8,7 @@ import { registerFields } from '../model/fields.js';
 import { cloudtrail } from './cloudtrail.js';
 import { vpcflow } from './vpcflow.js';
 import { auditd } from './auditd.js';
+import { container } from './container.js';
 import { access } from './access.js';
 import { nginxError } from './nginx-error.js';
 import { apacheError } from './apache-error.js';
@@ -24,6 +25,8 @@ export const PARSERS: Parser[] = [
   cloudtrail,
   vpcflow,
   auditd,
+  // a container log's lines are JSON (Docker) or start with a time (CRI) and may hold access lines: it must win the tie
+  container,
   access,
   nginxError,
   apacheError,
