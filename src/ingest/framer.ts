@@ -3,9 +3,9 @@
  * works on bytes, not decoded strings). LF and CRLF; a last line without a newline is kept; a line longer than
  * maxLineBytes is cut there and flagged, and the rest of it is skipped without being held in memory.
  */
-import { EventFlag } from '../model/event.js';
+import { EventFlag, MAX_LINE_BYTES } from '../model/event.js';
 
-export const MAX_LINE_BYTES = 1024 * 1024;
+export { MAX_LINE_BYTES };
 
 /** `damage`: the unit could not be read whole (a framer that understands its bytes says why); it is stored unparsed. */
 export type LineSink = (line: string, lineNo: number, offset: number, flags: number, damage?: string) => void;

@@ -7,6 +7,9 @@ export type FieldValue = string | number | boolean | null | FieldValue[] | { [ke
 /** ECS field name (dotted, e.g. "source.ip") -> value. Arrays for event.category / event.type. */
 export type Fields = Record<string, FieldValue | undefined>;
 
+/** The longest line kept whole: past it a line is cut and flagged truncated (a container's joined pieces too). */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
 /** Where a line sits in its source: 1-based line number and the byte offset of its first byte. */
 export interface LineRef {
   line: number;

@@ -21,9 +21,8 @@
  * (held()), and a line that does not continue it (the other stream's) closes it first, as it stands, so events stay
  * in line order and the resume point never passes a stored line.
  */
-import { EventFlag, type FieldValue, type Fields, type LineRef, type ParsedEvent } from '../model/event.js';
+import { EventFlag, MAX_LINE_BYTES, type FieldValue, type Fields, type LineRef, type ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
-import { MAX_LINE_BYTES } from '../ingest/framer.js';
 import { access } from './access.js';
 import { apacheError } from './apache-error.js';
 import { EmbeddedFormats, type HeaderFacts } from './embedded.js';
@@ -155,6 +154,7 @@ export const container: Parser = {
   name: 'container',
   description: 'container runtime logs: Docker json-file and Kubernetes CRI (containerd, CRI-O); each line read as the format it is in (web access and error lines, haproxy, syslog, JSON, logfmt), long lines joined',
   datasets: [DATASET, ...new Set(CARRIED.flatMap((p) => p.datasets))],
+  standalone: true,
   detect(sample) {
     let hits = 0;
     for (const line of sample) if (looksWrapped(line)) hits++;
