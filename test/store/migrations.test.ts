@@ -29,6 +29,8 @@ test('a version 1 store with events is migrated to the latest schema on open, ev
   assert.equal(storeVersion(now), LATEST_VERSION);
   assert.deepEqual(now.prepare('SELECT raw FROM events').all(), [{ raw: 'kept line' }]);
   assert.ok(now.prepare("SELECT name FROM sqlite_master WHERE name = 'findings'").get(), 'later tables exist');
+  // schema 11: the user name index of a store that holds events becomes partial too
+  assert.match(now.prepare("SELECT sql FROM sqlite_master WHERE name = 'events_user_name'").pluck().get() as string, /WHERE user_name IS NOT NULL$/);
   now.close();
 });
 
