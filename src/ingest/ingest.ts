@@ -16,7 +16,7 @@ import type { Parser } from '../parsers/types.js';
 import { LineFramer, MAX_LINE_BYTES } from './framer.js';
 import { RecordsFramer } from './records.js';
 import { JournalExportFramer, isJournalExport } from './journal-export.js';
-import { MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
+import { FP_BYTES, LIVE_MS, MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
 import { describeOpenError, expandInputs, type InputFile } from './inputs.js';
 import { CHECK_BYTES, RecentBytes, checkMatches, fileMatches, readRange, resumePoint, storedCheck, type ResumeCheck } from './resume.js';
 import { gunzipKeepingDamaged } from './gunzip.js';
@@ -40,6 +40,8 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** stdin stream (tests) */
   stdin?: Readable;
+  /** how long what arrived on stdin or a pipe waits for more before it is stored (tests; default LIVE_MS) */
+  liveMs?: number;
   /** rows per transaction */
   batchRows?: number;
   /** input size from which indexes are dropped and built after (tests; default 64 MB) */
@@ -254,7 +256,7 @@ class IngestRun {
     try {
       try {
         stdin = isStdin ? this.opts.stdin ?? process.stdin : await openPipe(file.path);
-        if (stdin) ({ probe, first: stdinFirst } = await probeStream(stdin));
+        if (stdin) ({ probe, first: stdinFirst } = await probeStream(stdin, this.opts.liveMs));
         else probe = probeFile(file.path);
       } catch (err) {
         stdin?.destroy();
@@ -456,6 +458,15 @@ class IngestRun {
     const sample: { line: string; at: LineRef; flags: number }[] = [];
     let sampleBytes = 0;
     let lineFlags = 0;
+    // stdin or a pipe: what arrives is stored within liveMs, however slowly it comes (a file is read at full speed)
+    const liveMs = probe.size === null ? (this.opts.liveMs ?? LIVE_MS) : undefined;
+    /** when what has arrived but is not stored yet is stored at the latest (live input) */
+    let dueAt: number | undefined;
+    /** lines stored raw by an early choice of no parser: they rank the parsers again, with the lines after them */
+    const sampledRaw: string[] = [];
+    // a stream probed before its first KiB had come is known by that KiB once it has, as if it had come at once
+    const start = liveMs !== undefined && probe.fpLen < FP_BYTES ? { bytes: [] as Buffer[], len: 0 } : undefined;
+    let ident = { fingerprint: probe.fingerprint, fpLen: probe.fpLen };
 
     const emit = (ev: ParsedEvent, status: number, at: LineRef, raw: string) => {
       let flags = (ev.flags ?? 0) | lineFlags;
@@ -490,19 +501,28 @@ class IngestRun {
       const ctx = { path: logPath, tz: this.opts.tz, mtimeMs: probe.mtimeMs, head: probe.head.toString('utf8') };
       dispatcher = new Dispatcher(p, ctx, emit, zonelessFrom, { forced: this.opts.format !== undefined });
     };
-    const replaySample = () => {
+    const sampleFull = () => sampledRaw.length + sample.length >= SAMPLE_LINES || sampleBytes >= SAMPLE_BYTES;
+    /** `early`: live input that paused before its sample was full */
+    const replaySample = (early = false) => {
       // An empty file, or one whose only line is still being written (logrotate's create or copytruncate just
       // ran), says nothing about its format; nor do a few lines no parser knows (a banner before the first entry).
       // Such a choice serves this run only, and the next run samples the lines that have arrived since.
       const complete = sample.filter((s) => (!tailFrom || s.at.line < tailFrom.line) && s.line.trim() !== '');
-      const parser = chooseParser((complete.length > 0 ? complete : sample).map((s) => s.line));
-      const full = sample.length >= SAMPLE_LINES || sampleBytes >= SAMPLE_BYTES;
+      const parser = chooseParser(sampledRaw.concat((complete.length > 0 ? complete : sample).map((s) => s.line)));
+      const full = sampleFull();
       startDispatcher(parser);
       // the format saved is the one later runs use without a sample; undecided, the summary shows none
-      if (complete.length === 0 || (parser === RAW && !full)) entry.format = undefined;
+      if (complete.length + sampledRaw.length === 0 || (parser === RAW && !full)) entry.format = undefined;
       for (const s of sample) {
         lineFlags = s.flags;
         dispatcher!.push(s.line, s.at);
+      }
+      // No parser knows the first lines of a live stream (a banner before its first entry): they are stored raw
+      // now, and the lines after them are sampled with them, as a file's full sample would be. Lines already stored
+      // stay raw; a parser once chosen keeps the stream.
+      if (early && parser === RAW && !full) {
+        sampledRaw.push(...sample.map((s) => s.line));
+        dispatcher = undefined;
       }
       sample.length = 0;
     };
@@ -532,7 +552,7 @@ class IngestRun {
       // the parser is chosen from the first lines of the stream
       sample.push({ line, at: { line: lineNo, offset }, flags });
       sampleBytes += line.length;
-      if (sample.length >= SAMPLE_LINES || sampleBytes >= SAMPLE_BYTES) replaySample();
+      if (sampleFull()) replaySample();
     };
     const reportDamage = (damage: string) => {
       summary.failed = true;
@@ -550,6 +570,7 @@ class IngestRun {
       const batch = rows;
       rows = [];
       rowBytes = 0;
+      dueAt = undefined;
       // taken after every line emitted, an unfinished last line's too: read again by the next run, that line follows
       // its own instant and is read as that instant again
       const zoneless = dispatcher ? dispatcher.zonelessReached() : zonelessFrom;
@@ -582,6 +603,7 @@ class IngestRun {
           last_ts: lastTs ?? null,
           zoneless_ts: zoneless,
         });
+        if (grownIdentity()) saveIdentity(false);
       })();
       if (source.path !== logPath) this.zonelessLeft.set(source.path, zoneless);
       // a batch outlives young-generation collections, so its rows become old garbage: keep that from piling up
@@ -596,18 +618,37 @@ class IngestRun {
         size: probe.size,
         mtime_ms: probe.mtimeMs,
         compressed: probe.compressed ? 1 : 0,
-        fingerprint: probe.fpLen > source.fp_len ? probe.fingerprint : source.fingerprint,
-        fp_len: Math.max(probe.fpLen, source.fp_len),
+        fingerprint: ident.fpLen > source.fp_len ? ident.fingerprint : source.fingerprint,
+        fp_len: Math.max(ident.fpLen, source.fp_len),
         complete: complete ? 1 : 0,
         format: entry.format ?? null,
       });
 
+    /** Whether the stream's first bytes now say more about it than its identity did (only once it is the content it was taken for). */
+    const grownIdentity = () => {
+      if (!start || start.len <= ident.fpLen || !prefix.verified) return false;
+      ident = { fingerprint: fingerprintOf(Buffer.concat(start.bytes), start.len), fpLen: start.len };
+      return true;
+    };
+    /** Live input that paused: what has arrived is stored now, its parser chosen from the lines there are. */
+    const storeArrived = () => {
+      dueAt = undefined;
+      if (!dispatcher) replaySample(true);
+      if (rows.length > 0) commit(false);
+    };
+
     // stdin and named pipes cannot be read twice: only they keep what they skip (a gzip file is opened again)
     const prefix = new KnownPart(skipTo, resume.check, recent, compressedStream === undefined);
     const chunks = input[Symbol.asyncIterator]();
+    const nextChunk = () => (dueAt === undefined ? chunks.next() : beforeDue(chunks.next(), dueAt, storeArrived));
     let failure: string | undefined;
     try {
-      for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      for (let next = await nextChunk(); !next.done; next = await nextChunk()) {
+        if (start && start.len < FP_BYTES) {
+          const part = next.value.subarray(0, FP_BYTES - start.len);
+          start.bytes.push(part);
+          start.len += part.length;
+        }
         const buf = prefix.take(next.value);
         if (buf === MISMATCH) return this.mismatched(prefix, [next.value], chunks, shown);
         if (buf === null) continue;
@@ -616,6 +657,7 @@ class IngestRun {
         summary.bytes_read += buf.length;
         this.reportProgress(compressedStream ? compressedStream.bytesRead : framer.position - resume.offset);
         if (dispatcher && (rows.length >= this.batchRows || rowBytes >= BATCH_BYTES)) commit(false);
+        if (liveMs !== undefined && dueAt === undefined && (rows.length > 0 || sample.length > 0)) dueAt = performance.now() + liveMs;
         if (this.opts.interrupted?.()) {
           summary.interrupted = true;
           void chunks.return?.();
@@ -838,6 +880,23 @@ function splitsRecords(head: Buffer): boolean {
 interface StdinBytes {
   bytes: AsyncIterable<Buffer>;
   decompressed: boolean;
+}
+
+const DUE = Symbol('due');
+
+/** `next`, unless `dueAt` comes first: then `onDue` runs, and `next` is awaited after it. */
+async function beforeDue<T>(next: Promise<T>, dueAt: number, onDue: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const due = new Promise<typeof DUE>((resolve) => (timer = setTimeout(resolve, Math.max(0, dueAt - performance.now()), DUE)));
+  try {
+    if ((await Promise.race([next, due])) !== DUE) return next;
+  } finally {
+    clearTimeout(timer);
+  }
+  // a store that fails in onDue ends the run: the read still pending must not then be an unhandled rejection
+  next.catch(() => undefined);
+  onDue();
+  return next;
 }
 
 async function* concatIter(first: Buffer[], rest: AsyncIterable<Buffer> | AsyncIterator<Buffer>): AsyncGenerator<Buffer> {

@@ -14,6 +14,8 @@ export const FP_BYTES = 1024;
 export const HEAD_BYTES = 4096;
 /** A source fingerprinted over fewer bytes is matched by content alone only from this length (shorter is ambiguous). */
 export const MIN_CONTENT_MATCH = 256;
+/** Bytes read for a probe (a stream: taken off it, when they come at once). */
+const PROBE_BYTES = 64 * 1024;
 
 export interface Probe {
   dev: number | null;
@@ -87,7 +89,7 @@ export function probeFile(file: string): Probe {
   try {
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    const raw = Buffer.alloc(64 * 1024);
+    const raw = Buffer.alloc(PROBE_BYTES);
     const n = fs.readSync(fd, raw, 0, raw.length, 0);
     const start = raw.subarray(0, n);
     const compressed = isGzip(start);
@@ -118,15 +120,27 @@ export function probeFile(file: string): Probe {
 }
 
 /**
- * stdin cannot be re-read, so its first bytes are taken off the stream, probed, and handed back with the stream
- * to be replayed in front of it.
+ * How long what has arrived on stdin or a pipe may wait for more before it is used: probed, sampled for its
+ * parser, committed. A pipe fed at full speed (cat, zcat, ssh of a file) fills the probe, the sample and a batch
+ * long before this, so it is read as it always was; a live stream (tail -f) has each line stored about this long
+ * after it arrives. 500 ms is short next to a person watching a search, and a commit every 500 ms costs nothing.
  */
-export async function probeStream(stream: Readable): Promise<{ probe: Probe; first: Buffer[] }> {
+export const LIVE_MS = 500;
+
+/**
+ * stdin cannot be re-read, so its first bytes are taken off the stream, probed, and handed back with the stream
+ * to be replayed in front of it. A slow stream is probed with what it sent within `liveMs` of its first byte, once
+ * that holds a whole line (before one, there is nothing to store, and a gzip header alone says nothing).
+ */
+export async function probeStream(stream: Readable, liveMs = LIVE_MS): Promise<{ probe: Probe; first: Buffer[] }> {
   const first: Buffer[] = [];
   let len = 0;
-  for await (const chunk of readUntil(stream, () => len >= 64 * 1024)) {
+  let dueAt: number | undefined;
+  const enough = () => len >= PROBE_BYTES || (dueAt !== undefined && performance.now() >= dueAt && holdsLine(Buffer.concat(first)));
+  for await (const chunk of readUntil(stream, enough, () => dueAt)) {
     first.push(chunk);
     len += chunk.length;
+    dueAt ??= performance.now() + liveMs;
   }
   const start = Buffer.concat(first);
   const compressed = isGzip(start);
@@ -148,8 +162,22 @@ export async function probeStream(stream: Readable): Promise<{ probe: Probe; fir
   };
 }
 
-/** Reads chunks from a stream until `enough()` or its end, leaving the rest unread. */
-async function* readUntil(stream: Readable, enough: () => boolean): AsyncGenerator<Buffer> {
+/** Whether the start of a stream holds a whole line (decompressed, for gzip). */
+function holdsLine(start: Buffer): boolean {
+  if (!isGzip(start)) return start.includes(0x0a);
+  try {
+    return gunzipHead(start).includes(0x0a);
+  } catch {
+    // damaged from its start: the reader reports it once the stream is taken as it is
+    return true;
+  }
+}
+
+/**
+ * Reads chunks from a stream until `enough()` or its end, leaving the rest unread. `wakeAt`: an instant at which
+ * `enough()` is asked again though nothing more arrived.
+ */
+async function* readUntil(stream: Readable, enough: () => boolean, wakeAt: () => number | undefined = () => undefined): AsyncGenerator<Buffer> {
   while (!enough()) {
     const chunk: Buffer | null = stream.read();
     if (chunk !== null) {
@@ -157,10 +185,14 @@ async function* readUntil(stream: Readable, enough: () => boolean): AsyncGenerat
       continue;
     }
     if (stream.readableEnded) return;
+    const wait = wakeAt() === undefined ? undefined : wakeAt()! - performance.now();
     const more = await new Promise<boolean>((resolve) => {
       const onReadable = () => done(true);
       const onEnd = () => done(false);
+      // past the instant, and still not enough: only more input can change that
+      const timer = wait !== undefined && wait > 0 ? setTimeout(onReadable, wait) : undefined;
       const done = (v: boolean) => {
+        clearTimeout(timer);
         stream.off('readable', onReadable);
         stream.off('end', onEnd);
         stream.off('error', onEnd);
