@@ -168,6 +168,12 @@ export function closingQuote(line: string, from: number): number {
   return -1;
 }
 
+/** ECS event.outcome of an HTTP exchange by its status: client and server errors are failures. */
+export function httpOutcome(status: number | undefined): string | undefined {
+  if (status === undefined) return undefined;
+  return status >= 400 ? 'failure' : status >= 100 ? 'success' : 'unknown';
+}
+
 const ERROR_LEVELS = new Set(['emerg', 'alert', 'crit', 'error', 'warn']);
 
 /** ECS event.type of a server error-log line: warnings and worse are errors, the rest information. */
