@@ -20,7 +20,7 @@ import { EventFlag, type Fields, type FieldValue, type ParsedEvent, type LineRef
 import type { FieldDef } from '../model/fields.js';
 import type { Parser, ParserContext } from './types.js';
 import { isIpAddress, parseIsoTime } from './lib.js';
-import { httpOutcome, setUrl } from './web-common.js';
+import { WEB_FIELDS, httpOutcome, setUrl } from './web-common.js';
 import { objectStart, readObject } from './json.js';
 import { wallToUtc } from '../util/time.js';
 
@@ -160,12 +160,13 @@ function tsvRecord(line: string, layout: Layout): Rec | string {
   if (layout.names.length === 0) return 'a Zeek TSV line without the #fields line that names its columns';
   const values = line.split(layout.sep);
   if (values.length !== layout.names.length) {
-    return `not a Zeek ${layout.path ?? ''} record (expected ${layout.names.length} ${layout.sep === '\t' ? 'tab' : `"${layout.sep}"`}-separated fields, found ${values.length})`.replace('  ', ' ');
+    const sep = layout.sep === '\t' ? 'tab' : `"${layout.sep}"`;
+    return `not a Zeek ${layout.path ?? 'log'} record (expected ${layout.names.length} ${sep}-separated fields, found ${values.length})`;
   }
   const rec: Rec = new Map();
   for (let i = 0; i < values.length; i++) {
     const name = layout.names[i];
-    const v = tsvValue(values[i], layout.types?.[i] ?? NAME_TYPES[name], layout);
+    const v = tsvValue(values[i], layout.types?.[i] ?? NAME_TYPES.get(name), layout);
     if (v !== undefined) rec.set(name, v);
   }
   const ts = rec.get('ts');
@@ -174,7 +175,7 @@ function tsvRecord(line: string, layout: Layout): Rec | string {
 }
 
 /** Types of the columns every log has, for logs written without #types. */
-const NAME_TYPES: Record<string, string> = { ts: 'time', 'id.orig_p': 'port', 'id.resp_p': 'port' };
+const NAME_TYPES = new Map([['ts', 'time'], ['id.orig_p', 'port'], ['id.resp_p', 'port']]);
 
 function isZeekObject(doc: Record<string, unknown>): boolean {
   if (!Object.hasOwn(doc, 'ts')) return false;
@@ -201,7 +202,7 @@ function jsonRecord(line: string): { rec: Rec; path?: string } | string {
 /** A log named by its file: conn.log, conn.2024-03-02-10-00-00.log.gz, http.10:00:00-11:00:00.log.gz. */
 function pathOfFile(file: string): string | undefined {
   const base = file.slice(file.lastIndexOf('/') + 1);
-  const name = base.slice(0, base.indexOf('.') >>> 0);
+  const name = base.split('.', 1)[0];
   return LOG_NAMES.has(name) ? name : undefined;
 }
 
@@ -401,22 +402,32 @@ const weird: Mapper = (rec, f) => {
 
 const MAPPERS: Record<string, Mapper> = { conn, http, dns, ssl, ssh, notice, weird };
 
-/** The fields no ECS field took, nested by the dots in their names (id.vlan, certificate.subject). */
+/**
+ * The fields no ECS field took, nested by the dots in their names (id.vlan, certificate.subject). Names come from the
+ * log: own properties only, so `__proto__` or `constructor` is a field like any other.
+ */
 function nest(rec: Rec, into: Record<string, FieldValue>): Record<string, FieldValue> {
   for (const [name, value] of rec) {
     const parts = name.split('.');
     let at = into;
     let i = 0;
     for (; i < parts.length - 1; i++) {
-      const next = at[parts[i]];
-      if (next === undefined) at = at[parts[i]] = {};
-      else if (typeof next === 'object' && next !== null && !Array.isArray(next)) at = next;
+      const next = Object.hasOwn(at, parts[i]) ? at[parts[i]] : undefined;
+      if (next === undefined) {
+        const child = {};
+        setOwn(at, parts[i], child);
+        at = child;
+      } else if (typeof next === 'object' && next !== null && !Array.isArray(next)) at = next;
       else break;
     }
     // a name that is both a value and a prefix of another keeps its rest whole
-    at[parts.slice(i).join('.')] = value;
+    setOwn(at, parts.slice(i).join('.'), value);
   }
   return into;
+}
+
+function setOwn(o: Record<string, FieldValue>, key: string, value: FieldValue): void {
+  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function toEvent(path: string, rec: Rec, ctx: ParserContext): ParsedEvent | string {
@@ -551,21 +562,21 @@ function fieldDefs(): FieldDef[] {
   const d = (name: string, type: FieldDef['type'], desc: string): FieldDef => ({ name, type, desc, filledBy: by });
   return [
     d('event.module', 'keyword', 'the module of the log: zeek'),
-    d('event.kind', 'keyword', 'ECS kind: event, or alert for a Zeek notice'),
-    d('event.duration', 'long', 'how long the connection lasted, in nanoseconds'),
+    d('event.kind', 'keyword', 'ECS kind: event (a fail2ban line, a Zeek record); alert (a Zeek notice); pipeline_error (auditd separators without a record)'),
+    d('event.duration', 'long', 'duration in nanoseconds'),
     d('zeek.session_id', 'keyword', "Zeek's connection uid: the same in every log about one connection"),
     d('zeek.*', 'object', 'every field of a Zeek record that no ECS field took, under zeek.<log> by its own name (zeek.conn.history, zeek.dns.rejected, zeek.files.mime_type, ...); zeek.conn.state and state_message name the connection state'),
     d('network.protocol', 'keyword', 'application protocol (conn.log service; the log for dns, http, ssl, ssh)'),
     d('network.community_id', 'keyword', 'Community ID flow hash'),
     d('network.packets', 'long', 'packets in the flow'),
-    d('network.direction', 'keyword', 'ingress / egress (flow-direction); Zeek: inbound, outbound, internal, external from local_orig and local_resp'),
+    d('network.direction', 'keyword', 'ingress / egress (VPC flow-direction); inbound, outbound, internal, external (Zeek local_orig, local_resp)'),
     d('source.bytes', 'long', 'bytes sent by the originator (IP bytes)'),
     d('destination.bytes', 'long', 'bytes sent by the responder (IP bytes)'),
     d('source.packets', 'long', 'packets sent by the originator'),
     d('destination.packets', 'long', 'packets sent by the responder'),
     d('http.request.body.bytes', 'long', 'request body size in bytes'),
     d('url.username', 'keyword', 'user name of HTTP basic authentication'),
-    d('url.domain', 'keyword', 'the Host header'),
+    { ...WEB_FIELDS.urlDomain, filledBy: by },
     d('dns.question.name', 'keyword', 'the name queried'),
     d('dns.question.type', 'keyword', 'query type: A, AAAA, TXT, ...'),
     d('dns.question.class', 'keyword', 'query class: C_INTERNET, ...'),
@@ -575,9 +586,9 @@ function fieldDefs(): FieldDef[] {
     d('dns.header_flags', 'keyword[]', 'AA, TC, RD, RA when set'),
     d('dns.answers', 'object', 'the answers: data and ttl each'),
     d('dns.resolved_ip', 'ip', 'the addresses among the answers'),
-    d('tls.version', 'keyword', 'TLS version: 1.2, 1.3, ...'),
-    d('tls.version_protocol', 'keyword', 'tls, ssl or dtls'),
-    d('tls.cipher', 'keyword', 'the cipher suite chosen'),
+    d('tls.version', 'keyword', 'protocol version, e.g. 1.2 (Apache ssl_request log, Zeek ssl.log)'),
+    d('tls.version_protocol', 'keyword', 'tls or ssl (Apache ssl_request log); also dtls (Zeek ssl.log)'),
+    d('tls.cipher', 'keyword', 'cipher suite (Apache ssl_request log, Zeek ssl.log)'),
     d('tls.curve', 'keyword', 'the elliptic curve chosen'),
     d('tls.client.server_name', 'keyword', 'the SNI the client sent'),
     d('tls.established', 'boolean', 'whether the handshake completed'),
@@ -589,6 +600,6 @@ function fieldDefs(): FieldDef[] {
     d('tls.client.issuer', 'keyword', "the client certificate's issuer"),
     d('tls.client.ja3', 'keyword', 'JA3 hash of the client hello'),
     d('tls.server.ja3s', 'keyword', 'JA3S hash of the server hello'),
-    d('rule.name', 'keyword', 'the notice (note) or weird (name) that Zeek raised'),
+    d('rule.name', 'keyword', 'the fail2ban jail that found, banned or unbanned the address (sshd, recidive, ...); the Zeek notice (note) or weird (name)'),
   ];
 }

@@ -163,6 +163,20 @@ test('the preamble is held until the record after it; resuming mid-file reads th
   assert.deepEqual([lone.fields.message, lone.span?.lines, lone.ts], ['Zeek dns log header with no records after it', 8, undefined]);
 });
 
+test("field names from the log cannot reach Object.prototype", () => {
+  const p = zeek.create(ctx);
+  const at = { line: 1, offset: 0 };
+  const ev = p.parse('{"ts":1709373600,"_path":"conn","id.orig_h":"192.0.2.1","__proto__.polluted":1,"constructor":"x","a.__proto__":{"b":2}}', at) as ParsedEvent;
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  const z = ev.fields['zeek.conn'] as Record<string, unknown>;
+  assert.deepEqual(Object.keys(z).sort(), ['__proto__', 'a', 'constructor']);
+  assert.equal((Object.getOwnPropertyDescriptor(z, '__proto__')!.value as Record<string, unknown>).polluted, 1);
+  // a TSV column named like an Object member
+  const q = zeek.create({ ...ctx, head: '#separator \\x09\n#path\tconn\n#fields\tts\tconstructor\ttoString\n' });
+  const tsv = q.parse('1709373600.0\tC1\tx', at) as ParsedEvent;
+  assert.deepEqual(tsv.fields['zeek.conn'], { constructor: 'C1', toString: 'x' });
+});
+
 test('broken input is rejected with a reason', () => {
   const at = { line: 1, offset: 0 };
   const lines = readLines(path.join(DIR, 'conn.log'));
