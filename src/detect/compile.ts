@@ -278,6 +278,12 @@ class Ctx {
     const list = this.asList(f, item.values, mods);
     if (list) return list;
     const preds = item.values.flatMap((v) => this.values(v, mods).map((x) => this.predicate(f, x, mods)));
+    // a quoted 'true' or 'false' (Sigma's Zeek rules write `rejected: 'true'`) also matches the JSON boolean
+    if (mods.size === 0 && (f.type === 'boolean' || f.sql.startsWith('json_extract('))) {
+      for (const v of item.values) {
+        if (v === 'true' || v === 'false') preds.push(this.predicate(f, v === 'true', mods));
+      }
+    }
     const combined = mods.has('all') ? and(preds) : or(preds);
     return combined;
   }

@@ -1041,9 +1041,9 @@ function groupByScope(rules: CompiledDetection[]): CompiledDetection[][] {
   return [...by.values()];
 }
 
-/** A log source as `hunt -v` names it: its mapping file. */
+/** A log source as `hunt -v` names it: its mapping file (zeek:dns for one of a file's list). */
 function sourceName(c: CompiledDetection): string {
-  return c.mapping.file.replace(/\.yml$/, '');
+  return c.mapping.file.replace(/\.yml(?=$|:)/, '');
 }
 
 /** A field's value as a number for value_sum and value_avg (logs often quote numbers); undefined when it is none. */

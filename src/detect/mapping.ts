@@ -54,29 +54,38 @@ export interface ResolvedField {
 
 let cache: Mapping[] | undefined;
 
+/**
+ * Every mapping file's log sources. A file is one mapping, or a list of them that share fields through YAML
+ * anchors and merge keys (zeek.yml: one per Zeek log); a listed mapping is named `<file>:<service>`.
+ */
 export function mappings(): Mapping[] {
   if (cache) return cache;
   cache = fs
     .readdirSync(MAPPING_DIR)
     .filter((f) => f.endsWith('.yml'))
     .sort()
-    .map((f) => {
-      const d = YAML.parse(fs.readFileSync(path.join(MAPPING_DIR, f), 'utf8')) as Record<string, any>;
-      const where: Record<string, string[]> = {};
-      for (const [k, v] of Object.entries(d.where ?? {})) where[k] = (Array.isArray(v) ? v : [v]).map(String);
-      return {
-        file: f,
-        logsource: d.logsource ?? {},
-        datasets: d.datasets ?? [],
-        where,
-        listed: d.listed === true,
-        groupBy: d['group-by'] ?? [],
-        keywords: d.keywords ?? 'event.original',
-        fields: d.fields ?? {},
-        otherFields: d['other-fields'],
-      } satisfies Mapping;
+    .flatMap((f) => {
+      const d = YAML.parse(fs.readFileSync(path.join(MAPPING_DIR, f), 'utf8'), { merge: true }) as Record<string, any> | Record<string, any>[];
+      if (!Array.isArray(d)) return [toMapping(f, d)];
+      return d.map((x) => toMapping(`${f}:${x.logsource?.service ?? x.logsource?.category}`, x));
     });
   return cache;
+}
+
+function toMapping(file: string, d: Record<string, any>): Mapping {
+  const where: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(d.where ?? {})) where[k] = (Array.isArray(v) ? v : [v]).map(String);
+  return {
+    file,
+    logsource: d.logsource ?? {},
+    datasets: d.datasets ?? [],
+    where,
+    listed: d.listed === true,
+    groupBy: d['group-by'] ?? [],
+    keywords: d.keywords ?? 'event.original',
+    fields: d.fields ?? {},
+    otherFields: d['other-fields'],
+  };
 }
 
 /** The mapping whose product, category and service all equal the rule's (absent equals absent). */

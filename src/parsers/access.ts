@@ -11,6 +11,7 @@ import type { LineParser, Parser, ParserContext } from './types.js';
 import {
   applyPrefix,
   closingQuote,
+  httpOutcome,
   ipVersion,
   isHostName,
   isInternalIp,
@@ -204,11 +205,6 @@ function setSource(f: Fields, address: string): void {
   if (isHostName(address)) f['source.domain'] = address;
 }
 
-function outcome(status: number | undefined): string | undefined {
-  if (status === undefined) return undefined;
-  return status >= 400 ? 'failure' : status >= 100 ? 'success' : 'unknown';
-}
-
 /**
  * Where the time field starts: the first ` [dd/Mon/yyyy:` followed by the quoted request (or a server name and the
  * request). A user name may hold a time of its own, but never an unescaped quote. Else the first such stamp (the
@@ -336,7 +332,7 @@ export function parseAccessLine(line: string, ctx: ParserContext): ParsedEvent |
     'user_agent.original': agent === undefined || agent === '-' ? undefined : unescapeQuoted(agent),
     'event.category': ['web'],
     'event.type': ['access'],
-    'event.outcome': outcome(status),
+    'event.outcome': httpOutcome(status),
   };
 
   // the client: one address (the usual case) or a longer field

@@ -7,6 +7,7 @@ import type { Parser } from './types.js';
 import { registerFields } from '../model/fields.js';
 import { cloudtrail } from './cloudtrail.js';
 import { vpcflow } from './vpcflow.js';
+import { zeek } from './zeek.js';
 import { auditd } from './auditd.js';
 import { container } from './container.js';
 import { access } from './access.js';
@@ -24,6 +25,8 @@ import { raw } from './raw.js';
 export const PARSERS: Parser[] = [
   cloudtrail,
   vpcflow,
+  // Zeek's JSON records are JSON lines too: zeek must come before json to win the tie
+  zeek,
   auditd,
   // a container log's lines are JSON (Docker) or start with a time (CRI) and may hold access lines: it must win the tie
   container,

@@ -168,6 +168,12 @@ export function closingQuote(line: string, from: number): number {
   return -1;
 }
 
+/** ECS event.outcome of an HTTP exchange by its status: client and server errors are failures. */
+export function httpOutcome(status: number | undefined): string | undefined {
+  if (status === undefined) return undefined;
+  return status >= 400 ? 'failure' : status >= 100 ? 'success' : 'unknown';
+}
+
 const ERROR_LEVELS = new Set(['emerg', 'alert', 'crit', 'error', 'warn']);
 
 /** ECS event.type of a server error-log line: warnings and worse are errors, the rest information. */
@@ -212,6 +218,6 @@ export const WEB_FIELDS = {
   sourceDomain: { name: 'source.domain', type: 'keyword', desc: 'the client host name', filledBy: 'access, json, logfmt' },
   destinationDomain: { name: 'destination.domain', type: 'keyword', desc: 'the virtual host that served the request (vhost prefix, nginx "server:")', filledBy: 'access, nginx-error, json, logfmt' },
   urlScheme: { name: 'url.scheme', type: 'keyword', desc: 'scheme of an absolute request target (proxy requests)', filledBy: 'access, nginx-error, json, logfmt' },
-  urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line', filledBy: 'access, nginx-error, json, logfmt' },
+  urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line or a Zeek http.log record', filledBy: 'access, nginx-error, json, logfmt' },
   threadId: { name: 'process.thread.id', type: 'long', desc: 'thread id (nginx pid#tid, Apache 2.4 [pid N:tid M])', filledBy: 'nginx-error, apache-error' },
 } satisfies Record<string, FieldDef>;

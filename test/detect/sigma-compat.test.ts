@@ -56,3 +56,28 @@ test('selected SigmaHQ rules, unchanged, fire on the lines that should trigger t
   assert.deepEqual(evidence('377f33a1-4b36-4ee1-acee-1dbe4b43cfbe').map((l) => l.replace(/^.* web01 /, '')), ['vsftpd[1200]: Connection refused: too many sessions for this address.']);
   assert.equal(findings.length, 9, findings.map((f) => f.rule.title).join(', '));
 });
+
+test("SigmaHQ's Zeek rules, unchanged, read Zeek's own field names from Zeek logs (TSV and JSON)", () => {
+  const db = path.join(tmpDir(), 'store.db');
+  const rules = path.join(FIXTURES, 'sigma/rules');
+  const res = run(['--db', db, 'hunt', path.join(FIXTURES, 'sigma/zeek'), '--no-builtin', '--rules', rules, '--json', '--evidence', '5']);
+  assert.equal(res.code, 0, res.stderr);
+  const findings = ndjsonLines(res.stdout);
+  const evidence = (id: string) => findings.filter((f) => f.rule.id === id).flatMap((f) => f.evidence.events.map((e: { event: { original: string } }) => e.event.original.split('\n').pop()));
+  // the mining-pool query answered with an address; not the sinkholed answer (0.0.0.0, one of a list), not the
+  // refused query (rejected: 'true', quoted in the rule, is Zeek's boolean), not the ordinary name
+  const mining = evidence('bf74135c-18e8-4a72-a926-0e4f47888c19');
+  assert.equal(mining.length, 1);
+  assert.match(mining[0], /"query":"pool\.supportxmr\.com"/);
+  // OMIGOD: the POST to /wsman without an Authorization header and with a body; not the authenticated client's,
+  // not the empty probe
+  const omigod = evidence('ab6b1a39-a9ee-4ab4-b075-e83acf6e346b');
+  assert.equal(omigod.length, 1);
+  assert.match(omigod[0], /^1709373800\.000000\tCoMi1a2B3c4D5e6F7g\t198\.51\.100\.66\t/);
+  assert.equal(findings.length, 2, findings.map((f) => f.rule.title).join(', '));
+
+  // Zeek's http.log is also a webserver log source: its fields line up with an access log's
+  const web = run(['--db', path.join(tmpDir(), 'web.db'), 'hunt', path.join(FIXTURES, 'zeek/http.log'), '--no-builtin', '--rules', path.join(rules, 'web_path_traversal_exploitation_attempt.yml'), '--json']);
+  assert.equal(web.code, 0, web.stderr);
+  assert.deepEqual(ndjsonLines(web.stdout).map((f) => f.group.source.ip), ['198.51.100.23']);
+});
