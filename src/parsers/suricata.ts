@@ -83,8 +83,9 @@ function categorize(f: Fields, type: string, eve: Obj): void {
       // The alert says a signature matched, not whether the attack worked, so no success or failure; whether
       // Suricata let the packet through (IDS) or dropped it (IPS) is event.type.
       f['event.outcome'] = 'unknown';
-      const action = take(obj(eve.alert), 'action', (v) => (v === 'allowed' ? 'allowed' : v === 'blocked' ? 'denied' : undefined));
-      f['event.type'] = [action ?? 'info'];
+      // alert.action stays in the record as written: rules read "blocked", which ECS words "denied"
+      const action = obj(eve.alert)?.action;
+      f['event.type'] = [action === 'allowed' ? 'allowed' : action === 'blocked' ? 'denied' : 'info'];
       return;
     }
     case 'http':
