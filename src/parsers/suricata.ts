@@ -22,6 +22,7 @@ function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+const obj = (v: FieldValue | undefined): Obj | undefined => (isObject(v) ? v : undefined);
 const str = (v: FieldValue): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const count = (v: FieldValue): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
 const ip = (v: FieldValue): string | undefined => (typeof v === 'string' && isIpAddress(v) ? v : undefined);
@@ -118,9 +119,7 @@ function categorize(f: Fields, type: string, eve: Obj): void {
   }
 }
 
-const obj = (v: FieldValue | undefined): Obj | undefined => (isObject(v) ? v : undefined);
-
-function mapCommon(f: Fields, eve: Obj): void {
+function mapCommon(f: Fields, eve: Obj, type: string): void {
   f['source.ip'] = take(eve, 'src_ip', ip);
   f['source.port'] = take(eve, 'src_port', port);
   f['destination.ip'] = take(eve, 'dest_ip', ip);
@@ -133,7 +132,6 @@ function mapCommon(f: Fields, eve: Obj): void {
   f['observer.ingress.interface.name'] = take(eve, 'in_iface', str);
   // the sensor name (suricata.yaml sensor-name): the host that wrote the log
   f['host.name'] = take(eve, 'host', str);
-  const type = eve.event_type as string;
   const byType = PROTOCOL_TYPES.get(type) ?? (type === 'http' || type === 'http2' ? 'http' : undefined);
   const app = take(eve, 'app_proto', (v) => {
     const p = str(v)?.toLowerCase();
@@ -327,7 +325,7 @@ function parseLine(line: string, ctx: ParserContext): ParsedEvent | string {
   if (ts !== undefined && zone.zoneless) flags |= EventFlag.TZ_ASSUMED;
   const type = (eve.event_type as string).toLowerCase();
   f['event.module'] = 'suricata';
-  mapCommon(f, eve);
+  mapCommon(f, eve, type);
   const alert = obj(eve.alert);
   if (alert) mapAlert(f, alert);
   const http = obj(eve.http);
