@@ -18,6 +18,7 @@ import { fail2ban } from './fail2ban.js';
 import { syslog } from './syslog.js';
 import { firewall } from './firewall.js';
 import { journald } from './journald.js';
+import { suricata } from './suricata.js';
 import { json } from './json.js';
 import { logfmt } from './logfmt.js';
 import { raw } from './raw.js';
@@ -40,6 +41,8 @@ export const PARSERS: Parser[] = [
   firewall,
   // journal entries are JSON lines too: journald must come before json to win the tie
   journald,
+  // EVE records are JSON lines too: suricata must come before json to win the tie
+  suricata,
   json,
   logfmt,
   raw,
