@@ -561,8 +561,8 @@ function fieldDefs(): FieldDef[] {
   const by = 'zeek';
   const d = (name: string, type: FieldDef['type'], desc: string): FieldDef => ({ name, type, desc, filledBy: by });
   return [
-    d('event.module', 'keyword', 'the module of the log: zeek'),
-    d('event.kind', 'keyword', 'ECS kind: event (a fail2ban line, a Zeek record); alert (a Zeek notice); pipeline_error (auditd separators without a record)'),
+    d('event.module', 'keyword', 'the module that read the event: zeek, suricata'),
+    d('event.kind', 'keyword', 'ECS kind: event (a fail2ban line, a Zeek or Suricata record); alert (a Zeek notice, a Suricata alert); metric (Suricata stats); pipeline_error (auditd separators without a record)'),
     d('event.duration', 'long', 'duration in nanoseconds'),
     d('zeek.session_id', 'keyword', "Zeek's connection uid: the same in every log about one connection"),
     d('zeek.*', 'object', 'every field of a Zeek record that no ECS field took, under zeek.<log> by its own name (zeek.conn.history, zeek.dns.rejected, zeek.files.mime_type, ...); zeek.conn.state and state_message name the connection state'),
@@ -586,8 +586,8 @@ function fieldDefs(): FieldDef[] {
     d('dns.header_flags', 'keyword[]', 'AA, TC, RD, RA when set'),
     d('dns.answers', 'object', 'the answers: data and ttl each'),
     d('dns.resolved_ip', 'ip', 'the addresses among the answers'),
-    d('tls.version', 'keyword', 'protocol version, e.g. 1.2 (Apache ssl_request log, Zeek ssl.log)'),
-    d('tls.version_protocol', 'keyword', 'tls or ssl (Apache ssl_request log); also dtls (Zeek ssl.log)'),
+    d('tls.version', 'keyword', 'protocol version, e.g. 1.2 (Apache ssl_request log, Zeek ssl.log, Suricata tls)'),
+    d('tls.version_protocol', 'keyword', 'tls or ssl (Apache ssl_request log, Suricata tls); also dtls (Zeek ssl.log)'),
     d('tls.cipher', 'keyword', 'cipher suite (Apache ssl_request log, Zeek ssl.log)'),
     d('tls.curve', 'keyword', 'the elliptic curve chosen'),
     d('tls.client.server_name', 'keyword', 'the SNI the client sent'),
@@ -600,6 +600,6 @@ function fieldDefs(): FieldDef[] {
     d('tls.client.issuer', 'keyword', "the client certificate's issuer"),
     d('tls.client.ja3', 'keyword', 'JA3 hash of the client hello'),
     d('tls.server.ja3s', 'keyword', 'JA3S hash of the server hello'),
-    d('rule.name', 'keyword', 'the fail2ban jail that found, banned or unbanned the address (sshd, recidive, ...); the Zeek notice (note) or weird (name)'),
+    d('rule.name', 'keyword', 'what fired: the fail2ban jail that found, banned or unbanned the address (sshd, recidive, ...), the Zeek notice (note) or weird (name), the Suricata signature'),
   ];
 }
