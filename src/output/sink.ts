@@ -48,15 +48,20 @@ export class Sink {
     if (this.waiting) await this.waiting;
   }
 
+  /** Write out everything queued now (a live hunt's findings, piped to jq, must not wait for a full chunk). */
+  async flush(): Promise<void> {
+    this.flushParts();
+    await this.drain();
+    // a file's write error comes a tick after the write: wait for the last one's verdict before calling it done
+    await this.lastWrite;
+  }
+
   /**
    * Write out everything queued and wait until the stream has taken it; throws a write error other than EPIPE, once
    * (a command that checks its output got out, and main after it, would otherwise both report it).
    */
   async end(): Promise<void> {
-    this.flushParts();
-    await this.drain();
-    // a file's write error comes a tick after the write: wait for the last one's verdict before calling it done
-    await this.lastWrite;
+    await this.flush();
     const failure = this.failure;
     this.failure = undefined;
     if (failure) throw new OutputError(`cannot write to ${this.name}: ${describeSystemError(failure)}`);

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import { Option, type Command } from 'commander';
+import type { DB } from '../../store/db.js';
 import { jsonLine } from '../../output/json.js';
 import { fmtInt } from '../../output/format.js';
 import { FORMAT_HELP, action, appFor, examples, zoneOption } from '../app.js';
@@ -53,6 +55,7 @@ export function register(program: Command): void {
         'loghound hunt /var/log/nginx /var/log/auth.log --fail-on high --json | jq -c \'{rule: .rule.title, group, count}\'',
         'loghound hunt --rules ./my-sigma-rules --min-level medium',
         'loghound hunt --all --csv > findings.csv',
+        'tail -F /var/log/auth.log | loghound hunt - --json    # findings printed as the lines arrive',
       ]),
     )
     .action(
@@ -65,53 +68,144 @@ export function register(program: Command): void {
         await checkIngestFlags(flags);
         return withWriter(app, flags.wait, async (db) => {
           let exit: number = EXIT.OK;
+          const rules = new RuleRuns(app, db, flags, tz, evidenceLimit);
           if (inputs.length) {
-            const summary = await runIngest(app, db, inputs, flags);
+            // a live stream (stdin, a named pipe) may never end: its findings are printed as its lines arrive
+            const live = inputs.some(isLive) ? setInterval(() => void rules.runIfNew(), LIVE_RULES_MS) : undefined;
+            let summary;
+            try {
+              summary = await runIngest(app, db, inputs, flags);
+            } finally {
+              clearInterval(live);
+              await rules.idle();
+            }
             const { summaryText } = await import('../../output/summary.js');
             app.log.info(summaryText(summary, app.log.c));
             exit = ingestExit(summary);
             if (summary.interrupted) return exit;
           }
-          const enrich = await import('../../enrich/index.js');
-          const settings = enrich.intelSettings(app.config, { geoipDb: flags.geoipDb, asnDb: flags.asnDb, noGeo: flags.geo === false });
-          const intel = enrich.refreshIntel(db, settings);
-          app.log.info(`enrichment: ${fmtInt(intel.new_ips)} new addresses, ${fmtInt(intel.listed)} listed on a feed${intel.geo_sources.length ? `; GeoIP: ${intel.geo_sources.join(', ')}` : ''}`);
-          const notes = feedNotes(enrich.feedStatus(db, settings));
-          if (notes.warn) app.log.warn(notes.warn);
-          if (notes.info) app.log.info(notes.info);
-          const ruleSet = await loadRuleSet(flags, app.config);
-          const minLevel = flags.minLevel ?? app.config.values['min-level'];
-          const { detect } = await import('../../detect/engine.js');
-          const result = detect(db, ruleSet.rules, { minLevel, tz, intelChanged: intel.threat_changed + intel.geo_changed > 0, threads: flags.threads === undefined ? undefined : flags.threads === '2' }, ruleSet.skipped);
-          const { listFindings, undelivered, markDelivered } = await import('../../store/findings.js');
-          // this run's findings, and those of an earlier run killed before its output got out
-          const due = undelivered(db);
-          const heldOver = due.findings.length - result.newFindings.length;
-          enrich.enrichFindings(db, due.findings.concat(result.updatedIds));
-          const rows = flags.all ? listFindings(db) : listFindings(db, { ids: due.findings });
-          await printFindings(app, db, rows, { json: flags.json, csv: flags.csv, evidence: evidenceLimit });
+          await rules.run(true);
           await app.out.end();
-          if (!app.out.closed) markDelivered(db, due.runs);
-          const fresh = new Set(result.newFindings);
-          const byLevel = LEVELS.map((l) => [l, rows.filter((r) => r.level === l && fresh.has(r.id)).length] as const).filter(([, n]) => n > 0);
-          app.log.info(
-            `rules: ${result.loaded} loaded, ${result.skipped.length} skipped${result.skipped.length ? ' (loghound rules list shows why)' : ''}; ` +
-              `${fmtInt(result.eventsEvaluated)} events evaluated in ${result.seconds.toFixed(2)} s; ` +
-              `${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'}${byLevel.length ? ` (${byLevel.map(([l, n]) => `${n} ${l}`).join(', ')})` : ''}, ${result.updatedFindings} updated` +
-              (heldOver > 0 ? `; ${heldOver} more printed that an earlier hunt stored but did not print (it was stopped or its output failed)` : ''),
-          );
-          for (const s of result.steps) app.log.debug(`${s.seconds.toFixed(2)} s  ${fmtInt(s.rows)} rows  ${s.rules} rules  ${s.what}`);
-          for (const s of result.skipped) app.log.debug(`skipped ${s.where ? `${s.where.file}:${s.where.line}:${s.where.col}` : s.file}: ${s.title ?? s.id ?? ''}: ${s.reason}`);
-          const failOn = flags.failOn ?? app.config.values['fail-on'];
-          if (exit === EXIT.OK && failOn) {
-            const { getFinding } = await import('../../store/findings.js');
-            const hit = due.findings.some((id) => levelRank(getFinding(db, id)!.level) >= levelRank(failOn));
-            if (hit) exit = EXIT.FINDINGS;
-          }
+          if (exit === EXIT.OK && rules.failed()) exit = EXIT.FINDINGS;
           return exit;
         });
       }),
     );
+}
+
+/** How often a hunt over a live stream runs the rules over the lines that arrived since the last run. */
+const LIVE_RULES_MS = 5000;
+
+function isLive(input: string): boolean {
+  if (input === '-') return true;
+  try {
+    return fs.statSync(input).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The rule runs of one hunt: once after the ingest, and over a live stream also every LIVE_RULES_MS while it flows.
+ * Each run stores its findings and prints the ones not printed yet; the last one prints the summary.
+ */
+class RuleRuns {
+  private ruleSet: Awaited<ReturnType<typeof loadRuleSet>> | undefined;
+  /** the highest event id a run has evaluated up to */
+  private seen = 0;
+  private running: Promise<void> | undefined;
+  /** what made a live run fail, thrown when the hunt waits for it */
+  private error: unknown;
+  private printed = 0;
+  private evaluated = 0;
+  private seconds = 0;
+  private readonly fresh: string[] = [];
+  private readonly newIds = new Set<string>();
+
+  constructor(
+    private readonly app: ReturnType<typeof appFor>,
+    private readonly db: DB,
+    private readonly flags: HuntFlags,
+    private readonly tz: string,
+    private readonly evidence: number,
+  ) {}
+
+  /** A run while a live stream flows: only when events arrived since the last one, and never two at once. */
+  runIfNew(): Promise<void> | undefined {
+    if (this.running || this.app.out.closed) return undefined;
+    const top = (this.db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
+    if (top <= this.seen) return undefined;
+    this.running = this.run(false)
+      .catch((err: unknown) => void (this.error ??= err))
+      .finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  async idle(): Promise<void> {
+    await this.running;
+    if (this.error !== undefined) throw this.error;
+  }
+
+  async run(final: boolean): Promise<void> {
+    const { app, db, flags } = this;
+    this.seen = (db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
+    const enrich = await import('../../enrich/index.js');
+    const settings = enrich.intelSettings(app.config, { geoipDb: flags.geoipDb, asnDb: flags.asnDb, noGeo: flags.geo === false });
+    const intel = enrich.refreshIntel(db, settings);
+    const first = this.ruleSet === undefined;
+    if (first) {
+      app.log.info(`enrichment: ${fmtInt(intel.new_ips)} new addresses, ${fmtInt(intel.listed)} listed on a feed${intel.geo_sources.length ? `; GeoIP: ${intel.geo_sources.join(', ')}` : ''}`);
+      const notes = feedNotes(enrich.feedStatus(db, settings));
+      if (notes.warn) app.log.warn(notes.warn);
+      if (notes.info) app.log.info(notes.info);
+    }
+    this.ruleSet ??= await loadRuleSet(flags, app.config);
+    const ruleSet = this.ruleSet;
+    const minLevel = flags.minLevel ?? app.config.values['min-level'];
+    const { detect } = await import('../../detect/engine.js');
+    const result = detect(db, ruleSet.rules, { minLevel, tz: this.tz, intelChanged: intel.threat_changed + intel.geo_changed > 0, threads: flags.threads === undefined ? undefined : flags.threads === '2' }, ruleSet.skipped);
+    const { listFindings, undelivered, markDelivered } = await import('../../store/findings.js');
+    // this run's findings, and those of an earlier run killed before its output got out
+    const due = undelivered(db);
+    const heldOver = due.findings.length - result.newFindings.length;
+    enrich.enrichFindings(db, due.findings.concat(result.updatedIds));
+    for (const id of result.newFindings) this.newIds.add(id);
+    this.evaluated += result.eventsEvaluated;
+    this.seconds += result.seconds;
+    this.fresh.push(...due.findings);
+    const rows = flags.all && final ? listFindings(db) : listFindings(db, { ids: due.findings });
+    // a live run prints only what it found; the last one says so when nothing was found at all
+    if (rows.length || final) {
+      await printFindings(app, db, rows, { json: flags.json, csv: flags.csv, evidence: this.evidence, header: this.printed === 0, none: this.printed === 0 });
+      this.printed += rows.length || (flags.csv ? 1 : 0);
+    }
+    await app.out.flush();
+    if (!app.out.closed) markDelivered(db, due.runs);
+    if (!final) {
+      if (result.newFindings.length) app.log.info(`rules: ${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'} in ${fmtInt(result.eventsEvaluated)} new events`);
+      return;
+    }
+    const byLevel = LEVELS.map((l) => [l, this.fresh.filter((id) => this.newIds.has(id) && levelOf(db, id) === l).length] as const).filter(([, n]) => n > 0);
+    const total = this.newIds.size;
+    app.log.info(
+      `rules: ${result.loaded} loaded, ${result.skipped.length} skipped${result.skipped.length ? ' (loghound rules list shows why)' : ''}; ` +
+        `${fmtInt(this.evaluated)} events evaluated in ${this.seconds.toFixed(2)} s; ` +
+        `${total} new finding${total === 1 ? '' : 's'}${byLevel.length ? ` (${byLevel.map(([l, n]) => `${n} ${l}`).join(', ')})` : ''}, ${result.updatedFindings} updated` +
+        (heldOver > 0 ? `; ${heldOver} more printed that an earlier hunt stored but did not print (it was stopped or its output failed)` : ''),
+    );
+    for (const s of result.steps) app.log.debug(`${s.seconds.toFixed(2)} s  ${fmtInt(s.rows)} rows  ${s.rules} rules  ${s.what}`);
+    for (const s of result.skipped) app.log.debug(`skipped ${s.where ? `${s.where.file}:${s.where.line}:${s.where.col}` : s.file}: ${s.title ?? s.id ?? ''}: ${s.reason}`);
+  }
+
+  /** Whether a finding printed by this hunt is at or above --fail-on. */
+  failed(): boolean {
+    const failOn = this.flags.failOn ?? this.app.config.values['fail-on'];
+    return failOn !== undefined && this.fresh.some((id) => levelRank(levelOf(this.db, id)) >= levelRank(failOn));
+  }
+}
+
+function levelOf(db: DB, id: string): Level {
+  return (db.prepare('SELECT level FROM findings WHERE id = ?').pluck().get(id) as Level | undefined) ?? 'informational';
 }
 
 /**
@@ -134,7 +228,7 @@ export async function printFindings(
   app: ReturnType<typeof appFor>,
   db: import('../../store/db.js').DB,
   rows: import('../../store/findings.js').FindingRow[],
-  opts: { json?: boolean; csv?: boolean; evidence: number },
+  opts: { json?: boolean; csv?: boolean; evidence: number; header?: boolean; none?: boolean },
 ): Promise<void> {
   const out = await import('../../output/findings.js');
   if (opts.json) {
@@ -143,11 +237,11 @@ export async function printFindings(
       if (!app.out.line(jsonLine(out.findingDoc(r, out.evidenceEvents(db, r.id, opts.evidence))))) await app.out.drain();
     }
   } else if (opts.csv) {
-    app.out.line(out.FINDING_CSV_HEAD.join(','));
+    if (opts.header !== false) app.out.line(out.FINDING_CSV_HEAD.join(','));
     for (const r of rows) if (!app.out.line(out.findingCsv(r, app.out.isTTY))) await app.out.drain();
   } else if (rows.length) {
     app.out.line(out.findingsTable(rows, app.c));
-  } else {
+  } else if (opts.none !== false) {
     app.log.info('no new findings');
   }
 }
