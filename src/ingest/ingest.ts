@@ -42,6 +42,8 @@ export interface IngestOptions {
   stdin?: Readable;
   /** how long what arrived on stdin or a pipe waits for more before it is stored (tests; default LIVE_MS) */
   liveMs?: number;
+  /** called after input that slowed down was stored at its deadline: the input is live (hunt runs its rules then) */
+  onLiveCommit?: () => void;
   /** rows per transaction */
   batchRows?: number;
   /** input size from which indexes are dropped and built after (tests; default 64 MB) */
@@ -634,7 +636,10 @@ class IngestRun {
     const storeArrived = () => {
       dueAt = undefined;
       if (!dispatcher) replaySample(true);
-      if (rows.length > 0) commit(false);
+      if (rows.length > 0) {
+        commit(false);
+        this.opts.onLiveCommit?.();
+      }
     };
 
     // stdin and named pipes cannot be read twice: only they keep what they skip (a gzip file is opened again)

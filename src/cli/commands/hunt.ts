@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { DB } from '../../store/db.js';
 import { jsonLine } from '../../output/json.js';
@@ -70,11 +69,12 @@ export function register(program: Command): void {
           let exit: number = EXIT.OK;
           const rules = new RuleRuns(app, db, flags, tz, evidenceLimit);
           if (inputs.length) {
-            // a live stream (stdin, a named pipe) may never end: its findings are printed as its lines arrive
-            const live = inputs.some(isLive) ? setInterval(() => void rules.runIfNew(), LIVE_RULES_MS) : undefined;
+            // A live stream (stdin or a pipe that slowed down) may never end: its findings are printed as its lines
+            // arrive. A pipe that comes at full speed (zcat big.gz | loghound hunt -) is hunted once, at its end.
+            const live = setInterval(() => void rules.runIfNew(), LIVE_RULES_MS);
             let summary;
             try {
-              summary = await runIngest(app, db, inputs, flags);
+              summary = await runIngest(app, db, inputs, flags, () => rules.liveInput());
             } finally {
               clearInterval(live);
               await rules.idle();
@@ -96,23 +96,12 @@ export function register(program: Command): void {
 /** How often a hunt over a live stream runs the rules over the lines that arrived since the last run. */
 const LIVE_RULES_MS = 5000;
 
-function isLive(input: string): boolean {
-  if (input === '-') return true;
-  try {
-    return fs.statSync(input).isFIFO();
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The rule runs of one hunt: once after the ingest, and over a live stream also every LIVE_RULES_MS while it flows.
  * Each run stores its findings and prints the ones not printed yet; the last one prints the summary.
  */
 class RuleRuns {
   private ruleSet: Awaited<ReturnType<typeof loadRuleSet>> | undefined;
-  /** the highest event id a run has evaluated up to */
-  private seen = 0;
   private running: Promise<void> | undefined;
   /** what made a live run fail, thrown when the hunt waits for it */
   private error: unknown;
@@ -130,11 +119,17 @@ class RuleRuns {
     private readonly evidence: number,
   ) {}
 
-  /** A run while a live stream flows: only when events arrived since the last one, and never two at once. */
+  /** set when live input was stored since the last run */
+  private live = false;
+
+  liveInput(): void {
+    this.live = true;
+  }
+
+  /** A run while a live stream flows: only when live input was stored since the last one, and never two at once. */
   runIfNew(): Promise<void> | undefined {
-    if (this.running || this.app.out.closed) return undefined;
-    const top = (this.db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
-    if (top <= this.seen) return undefined;
+    if (!this.live || this.running || this.app.out.closed) return undefined;
+    this.live = false;
     this.running = this.run(false)
       .catch((err: unknown) => void (this.error ??= err))
       .finally(() => (this.running = undefined));
@@ -148,7 +143,6 @@ class RuleRuns {
 
   async run(final: boolean): Promise<void> {
     const { app, db, flags } = this;
-    this.seen = (db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
     const enrich = await import('../../enrich/index.js');
     const settings = enrich.intelSettings(app.config, { geoipDb: flags.geoipDb, asnDb: flags.asnDb, noGeo: flags.geo === false });
     const intel = enrich.refreshIntel(db, settings);

@@ -47,7 +47,7 @@ export async function checkIngestFlags(flags: IngestFlags): Promise<void> {
 }
 
 /** Ingest shared by `ingest` and `hunt`: warnings stream to stderr as they happen. */
-export async function runIngest(app: App, db: DB, inputs: string[], flags: IngestFlags): Promise<IngestSummary> {
+export async function runIngest(app: App, db: DB, inputs: string[], flags: IngestFlags, onLiveCommit?: () => void): Promise<IngestSummary> {
   const { ingest } = await import('../../ingest/ingest.js');
   const bar = progressBar(app);
   const sig = onInterrupt();
@@ -63,6 +63,7 @@ export async function runIngest(app: App, db: DB, inputs: string[], flags: Inges
       interrupted: sig.interrupted,
       signal: sig.signal,
       store: app.dbPath,
+      onLiveCommit,
     });
   } finally {
     bar.stop();
