@@ -771,6 +771,7 @@ class Run {
           { from: ep.first - r.timespan, to: ep.last + r.timespan },
         );
       };
+      const sums = r.type === 'value_sum' || r.type === 'value_avg';
       const stream = bucketed(r.type, r.condition)
         ? new BucketStream(r.type, r.timespan, r.condition, r.rules.length, report)
         : new CorrelationStream(r.type, r.timespan, r.condition, r.rules.length, report);
@@ -781,7 +782,7 @@ class Run {
         inputs,
         chained,
         push: (input, ts, id, key, group, value) =>
-          stream.push(key, group, r.type === 'value_sum' || r.type === 'value_avg' ? { ts, input, amount: numberOf(value), weight: 1, id } : { ts, input, value, weight: 1, id }),
+          stream.push(key, group, sums ? { ts, input, amount: numberOf(value), weight: 1, id } : { ts, input, value, weight: 1, id }),
         feedChained: (o) => stream.push(o.key, () => o.group, { ts: o.ts, input: o.input, weight: o.weight, evidence: o.evidence }),
         evict: (now) => stream.evict(now),
         finish: () => (stream instanceof BucketStream ? stream.finish(this.dataEnd(this.hi)) : stream.finish()),

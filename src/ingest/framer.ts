@@ -5,7 +5,6 @@
  */
 import { EventFlag, MAX_LINE_BYTES } from '../model/event.js';
 
-export { MAX_LINE_BYTES };
 
 /** `damage`: the unit could not be read whole (a framer that understands its bytes says why); it is stored unparsed. */
 export type LineSink = (line: string, lineNo: number, offset: number, flags: number, damage?: string) => void;

@@ -10,8 +10,8 @@
  * entry has in `-o json` output. The resume point is the byte where the entry being read starts, so a run that
  * stops inside an entry (a journalctl still writing it) reads it again from its start next time.
  */
-import { EventFlag } from '../model/event.js';
-import { HeldBytes, MAX_LINE_BYTES, type LineSink } from './framer.js';
+import { EventFlag, MAX_LINE_BYTES } from '../model/event.js';
+import { HeldBytes, type LineSink } from './framer.js';
 import type { DamageSink } from './records.js';
 
 const LF = 10;

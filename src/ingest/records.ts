@@ -9,8 +9,8 @@
  * element both stored and ahead of the resume point. A run that resumes there sees ',' or ']' first, which cannot
  * start a value, and knows it is inside a Records array again.
  */
-import { EventFlag } from '../model/event.js';
-import { HeldBytes, MAX_LINE_BYTES, hasLiteralReplacement, type LineSink } from './framer.js';
+import { EventFlag, MAX_LINE_BYTES } from '../model/event.js';
+import { HeldBytes, hasLiteralReplacement, type LineSink } from './framer.js';
 
 /** Damage in the document (it never closes, or another starts inside it): file-level, reported with the file name. */
 export type DamageSink = (message: string) => void;

@@ -54,6 +54,8 @@ export class Dispatcher {
   private readonly others: { parser: Parser; line?: LineParser }[];
   /** the parser that took the latest line: only it may hold an open group */
   private last: { parser: Parser; line: LineParser };
+  /** false when the raw fallback is the stream's choice: it takes every line, so the standalone parsers come first */
+  private readonly mainFirst: boolean;
   /** zoneless times in a zone with daylight saving: the repeated autumn hour is told apart by line order */
   private readonly fold: FoldReader | undefined;
 
@@ -69,13 +71,12 @@ export class Dispatcher {
     this.fallback = parser === RAW ? this.main : RAW.create(ctx);
     this.last = { parser, line: this.main };
     this.others = opts.forced ? [] : PARSERS.filter((p) => p.standalone && p !== parser).map((p) => ({ parser: p }));
+    this.mainFirst = parser !== RAW || this.others.length === 0;
     this.fold = ctx.tz === 'UTC' || ctx.tz === 'Etc/UTC' ? undefined : new FoldReader(ctx.tz, zonelessFrom ?? -Infinity);
   }
 
   push(line: string, at: LineRef): void {
-    // the raw fallback takes every line: when it is the stream's choice, the standalone parsers come first
-    const mainTries = this.parser !== RAW || this.others.length === 0;
-    const res = mainTries ? this.tryParse(this.parser, this.main, line, at) : 'no parser recognised this input';
+    const res = this.mainFirst ? this.tryParse(this.parser, this.main, line, at) : 'no parser recognised this input';
     if (typeof res !== 'string') return this.take(this.parser, this.main, res, line, at);
     // The parser holding an open group is tried last: a line that no format takes continues its message (nginx's
     // multi-line errors), but a line another format takes is not swallowed by it.

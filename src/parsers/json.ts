@@ -16,9 +16,9 @@ const BAD_JSON = 'not valid JSON';
 /** Deeper objects are kept whole under their name rather than flattened further. */
 const MAX_DEPTH = 16;
 
-type Obj = { [key: string]: FieldValue };
+export type Obj = { [key: string]: FieldValue };
 
-function isObject(v: unknown): v is Obj {
+export function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 

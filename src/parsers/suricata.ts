@@ -9,18 +9,12 @@
 import { EventFlag, type Fields, type FieldValue, type ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import type { Parser, ParserContext } from './types.js';
-import { readObject } from './json.js';
+import { isObject, readObject, type Obj } from './json.js';
 import { isIpAddress, parseIsoTime } from './lib.js';
 import { WEB_FIELDS, setUrl } from './web-common.js';
 import { isoUtc } from '../util/time.js';
 
 const DATASET = 'suricata.eve';
-
-type Obj = { [key: string]: FieldValue };
-
-function isObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 const obj = (v: FieldValue | undefined): Obj | undefined => (isObject(v) ? v : undefined);
 const str = (v: FieldValue): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);

@@ -10,7 +10,7 @@ import { FIXTURES } from '../helpers/cli.js';
 import { parseLines, type RunOptions } from '../../src/parsers/run.js';
 import { rankParsers } from '../../src/parsers/dispatch.js';
 import { container, pathFields } from '../../src/parsers/container.js';
-import { MAX_LINE_BYTES } from '../../src/ingest/framer.js';
+import { MAX_LINE_BYTES } from '../../src/model/event.js';
 import type { ParsedEvent } from '../../src/model/event.js';
 
 const DIR = path.join(FIXTURES, 'container');

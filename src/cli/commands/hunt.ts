@@ -105,10 +105,14 @@ class RuleRuns {
   private running: Promise<void> | undefined;
   /** what made a live run fail, thrown when the hunt waits for it */
   private error: unknown;
-  private printed = 0;
+  /** set when live input was stored since the last run */
+  private live = false;
+  /** whether anything was printed yet: the CSV header, or findings */
+  private printedAny = false;
   private evaluated = 0;
   private seconds = 0;
-  private readonly fresh: string[] = [];
+  /** the level of each finding this hunt printed as due (new, or left unprinted by an earlier hunt) */
+  private readonly due = new Map<string, Level>();
   private readonly newIds = new Set<string>();
 
   constructor(
@@ -118,9 +122,6 @@ class RuleRuns {
     private readonly tz: string,
     private readonly evidence: number,
   ) {}
-
-  /** set when live input was stored since the last run */
-  private live = false;
 
   liveInput(): void {
     this.live = true;
@@ -146,8 +147,7 @@ class RuleRuns {
     const enrich = await import('../../enrich/index.js');
     const settings = enrich.intelSettings(app.config, { geoipDb: flags.geoipDb, asnDb: flags.asnDb, noGeo: flags.geo === false });
     const intel = enrich.refreshIntel(db, settings);
-    const first = this.ruleSet === undefined;
-    if (first) {
+    if (this.ruleSet === undefined) {
       app.log.info(`enrichment: ${fmtInt(intel.new_ips)} new addresses, ${fmtInt(intel.listed)} listed on a feed${intel.geo_sources.length ? `; GeoIP: ${intel.geo_sources.join(', ')}` : ''}`);
       const notes = feedNotes(enrich.feedStatus(db, settings));
       if (notes.warn) app.log.warn(notes.warn);
@@ -166,12 +166,13 @@ class RuleRuns {
     for (const id of result.newFindings) this.newIds.add(id);
     this.evaluated += result.eventsEvaluated;
     this.seconds += result.seconds;
-    this.fresh.push(...due.findings);
     const rows = flags.all && final ? listFindings(db) : listFindings(db, { ids: due.findings });
+    const dueIds = new Set(due.findings);
+    for (const r of rows) if (dueIds.has(r.id)) this.due.set(r.id, r.level);
     // a live run prints only what it found; the last one says so when nothing was found at all
     if (rows.length || final) {
-      await printFindings(app, db, rows, { json: flags.json, csv: flags.csv, evidence: this.evidence, header: this.printed === 0, none: this.printed === 0 });
-      this.printed += rows.length || (flags.csv ? 1 : 0);
+      await printFindings(app, db, rows, { json: flags.json, csv: flags.csv, evidence: this.evidence, header: !this.printedAny, none: !this.printedAny });
+      this.printedAny = true;
     }
     await app.out.flush();
     if (!app.out.closed) markDelivered(db, due.runs);
@@ -179,7 +180,7 @@ class RuleRuns {
       if (result.newFindings.length) app.log.info(`rules: ${result.newFindings.length} new finding${result.newFindings.length === 1 ? '' : 's'} in ${fmtInt(result.eventsEvaluated)} new events`);
       return;
     }
-    const byLevel = LEVELS.map((l) => [l, this.fresh.filter((id) => this.newIds.has(id) && levelOf(db, id) === l).length] as const).filter(([, n]) => n > 0);
+    const byLevel = LEVELS.map((l) => [l, [...this.newIds].filter((id) => this.due.get(id) === l).length] as const).filter(([, n]) => n > 0);
     const total = this.newIds.size;
     app.log.info(
       `rules: ${result.loaded} loaded, ${result.skipped.length} skipped${result.skipped.length ? ' (loghound rules list shows why)' : ''}; ` +
@@ -194,12 +195,8 @@ class RuleRuns {
   /** Whether a finding printed by this hunt is at or above --fail-on. */
   failed(): boolean {
     const failOn = this.flags.failOn ?? this.app.config.values['fail-on'];
-    return failOn !== undefined && this.fresh.some((id) => levelRank(levelOf(this.db, id)) >= levelRank(failOn));
+    return failOn !== undefined && [...this.due.values()].some((level) => levelRank(level) >= levelRank(failOn));
   }
-}
-
-function levelOf(db: DB, id: string): Level {
-  return (db.prepare('SELECT level FROM findings WHERE id = ?').pluck().get(id) as Level | undefined) ?? 'informational';
 }
 
 /**
