@@ -112,6 +112,7 @@ export const json: Parser = {
     WEB_FIELDS.sourceDomain,
     WEB_FIELDS.urlScheme,
     WEB_FIELDS.urlDomain,
+    WEB_FIELDS.requestMimeType,
     { name: 'json.*', type: 'object', desc: 'keys of a non-ECS JSON line that no ECS field takes, flattened to dotted names', filledBy: 'json' },
   ] satisfies FieldDef[],
 };

@@ -164,18 +164,20 @@ role(['message', 'msg', 'log'], (m, v) => typeof v === 'string' && put(m, 'messa
 role(['level', 'lvl', 'severity', 'loglevel', 'log_level'], (m, v) =>
   put(m, 'log.level', typeof v === 'number' ? (PINO_LEVELS[v] ?? String(v)) : typeof v === 'string' ? v : undefined),
 );
-const agent: Role = (m, v) => {
+/** A logged request header: `-` or empty is a header the request did not send, taken as read. */
+const header = (name: string): Role => (m, v) => {
   const s = firstString(v);
-  return s === '-' || s === '' || (s !== undefined && put(m, 'user_agent.original', s));
+  return s === '-' || s === '' || (s !== undefined && put(m, name, s));
 };
-const referrer: Role = (m, v) => {
-  const s = firstString(v);
-  return s === '-' || s === '' || (s !== undefined && put(m, 'http.request.referrer', s));
-};
+const agent = header('user_agent.original');
+const referrer = header('http.request.referrer');
+const contentType = header('http.request.mime_type');
 // request_user-agent and request_referer: Traefik's logged headers; agent: Logstash's combined-log pattern before
 // ECS, and nginx JSON formats (ECS's `agent` is the shipper, an object: a log line's string agent is the client's)
 role(['user_agent', 'useragent', 'http_user_agent', 'request_user-agent', 'agent'], agent);
 role(['referer', 'referrer', 'http_referer', 'http_referrer', 'request_referer'], referrer);
+// nginx's $content_type (or $http_content_type), Traefik's logged request header
+role(['content_type', 'http_content_type', 'request_content-type'], contentType);
 const bytes = number('http.response.body.bytes', Number.MAX_SAFE_INTEGER);
 role(['bytes', 'body_bytes_sent', 'bytes_sent', 'downstreamcontentsize'], bytes);
 /** `HTTP/1.1` as nginx's $server_protocol, Traefik, Envoy and Caddy write it. */
@@ -234,12 +236,14 @@ const NESTED_ROLES = new Map<string, Role>([
   ['request.proto', version],
   ['request.headers.user-agent', agent],
   ['request.headers.referer', referrer],
+  ['request.headers.content-type', contentType],
   ['req.remoteaddress', address('source')],
   ['req.remoteport', number('source.port', 65535)],
   ['req.method', method],
   ['req.url', url],
   ['req.headers.user-agent', agent],
   ['req.headers.referer', referrer],
+  ['req.headers.content-type', contentType],
   ['res.statuscode', status],
 ]);
 

@@ -101,6 +101,7 @@ export const logfmt: Parser = {
     WEB_FIELDS.sourceDomain,
     WEB_FIELDS.urlScheme,
     WEB_FIELDS.urlDomain,
+    WEB_FIELDS.requestMimeType,
     { name: 'logfmt.*', type: 'keyword', desc: 'keys of a logfmt line that no ECS field takes', filledBy: 'logfmt' },
   ] satisfies FieldDef[],
 };

@@ -219,5 +219,8 @@ export const WEB_FIELDS = {
   destinationDomain: { name: 'destination.domain', type: 'keyword', desc: 'the virtual host that served the request (vhost prefix, nginx "server:")', filledBy: 'access, nginx-error, json, logfmt' },
   urlScheme: { name: 'url.scheme', type: 'keyword', desc: 'scheme of an absolute request target (proxy requests)', filledBy: 'access, nginx-error, json, logfmt' },
   urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line or a Zeek http.log record', filledBy: 'access, nginx-error, json, logfmt' },
+  // ECS describes this field as sniffed from the body; a web server logs only the header, and the header is what
+  // Sigma's cs-content-type names, so it goes to the nearest ECS field (as Suricata's does for the response)
+  requestMimeType: { name: 'http.request.mime_type', type: 'keyword', desc: "the request's Content-Type header, as the web server logged it", filledBy: 'json, logfmt' },
   threadId: { name: 'process.thread.id', type: 'long', desc: 'thread id (nginx pid#tid, Apache 2.4 [pid N:tid M])', filledBy: 'nginx-error, apache-error' },
 } satisfies Record<string, FieldDef>;

@@ -54,7 +54,9 @@ test('selected SigmaHQ rules, unchanged, fire on the lines that should trigger t
   assert.deepEqual(evidence('36aa86ca-fd9d-4456-814e-d3b1b8e1e0bb').map((l) => l.replace(/^.* web01 /, '')), ['clamd[812]: /var/www/html/uploads/img.php: Php.Webshell.Generic-1 FOUND']);
   assert.deepEqual(evidence('1edd77db-0669-4fef-9598-165bda82826d').map((l) => l.replace(/^.* web01 /, '')), ['guacd[901]: User "@5e8c1b2a" joined connection "$0f3a9d" (2 users now present)']);
   assert.deepEqual(evidence('377f33a1-4b36-4ee1-acee-1dbe4b43cfbe').map((l) => l.replace(/^.* web01 /, '')), ['vsftpd[1200]: Connection refused: too many sessions for this address.']);
-  assert.equal(findings.length, 9, findings.map((f) => f.rule.title).join(', '));
+  // the request's Content-Type (cs-content-type) from a JSON access log: the octet-stream upload, not the multipart one
+  assert.deepEqual(by('639b893f-f93a-4e53-a7c8-f08cf73fe7f7').map((f) => f.group.source.ip), ['198.51.100.40'], 'SAP NetViewer webshell upload');
+  assert.equal(findings.length, 10, findings.map((f) => f.rule.title).join(', '));
 });
 
 test("SigmaHQ's Zeek rules, unchanged, read Zeek's own field names from Zeek logs (TSV and JSON)", () => {

@@ -162,6 +162,22 @@ test('Traefik, Envoy and pino-http access lines are access entries; ordinary app
   assert.equal(parse('{"msg":"cache stats","size":4096,"protocol":"tcp","path":"/var/cache"}').fields['json.size'], 4096);
 });
 
+test("the request's Content-Type header, as nginx, Traefik, Caddy and pino-http log it, is http.request.mime_type", () => {
+  const lines = [
+    '{"time":"2026-11-14T03:20:10+00:00","remote_addr":"198.51.100.23","request":"POST /upload HTTP/1.1","status":200,"content_type":"application/octet-stream"}',
+    '{"ClientHost":"198.51.100.23","DownstreamStatus":200,"RequestMethod":"POST","RequestPath":"/upload","request_Content-Type":"application/octet-stream","time":"2026-11-14T03:20:10Z"}',
+    '{"ts":1794626410.25,"msg":"handled request","request":{"remote_ip":"198.51.100.23","method":"POST","uri":"/upload","headers":{"Content-Type":["application/octet-stream"]}},"status":200,"size":0}',
+    '{"time":1794626410250,"req":{"method":"POST","url":"/upload","headers":{"content-type":"application/octet-stream"},"remoteAddress":"198.51.100.23"},"res":{"statusCode":200},"msg":"request completed"}',
+  ];
+  for (const line of lines) {
+    const ev = parse(line);
+    assert.equal(ev.dataset, 'web.access', line);
+    assert.equal(ev.fields['http.request.mime_type'], 'application/octet-stream', line);
+  }
+  // nginx writes "-" for a request without the header: none, not a type called "-"
+  assert.equal(parse('{"remote_addr":"198.51.100.23","request":"GET / HTTP/1.1","status":200,"content_type":"-"}').fields['http.request.mime_type'], undefined);
+});
+
 test('a key that would reach Object.prototype is renamed', () => {
   const f = parse('{"__proto__":{"polluted":1},"a":{"__proto__":{"b":2}}}').fields;
   assert.equal(f['json._proto_.polluted'], 1);
