@@ -19,6 +19,7 @@ import { syslog } from './syslog.js';
 import { firewall } from './firewall.js';
 import { journald } from './journald.js';
 import { suricata } from './suricata.js';
+import { k8sAudit } from './k8s-audit.js';
 import { json } from './json.js';
 import { logfmt } from './logfmt.js';
 import { raw } from './raw.js';
@@ -43,6 +44,8 @@ export const PARSERS: Parser[] = [
   journald,
   // EVE records are JSON lines too: suricata must come before json to win the tie
   suricata,
+  // and so are Kubernetes audit events
+  k8sAudit,
   json,
   logfmt,
   raw,
