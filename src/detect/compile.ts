@@ -253,10 +253,11 @@ class Ctx {
       if (longest.length === 0) return null;
       // A multi-valued JSON field is matched element by element (json_each), which is slow; the prefilter reads the
       // stored JSON text instead, where an element's text appears verbatim unless JSON escapes part of it.
-      if (f.each && JSON.stringify(longest) !== `"${longest}"`) return null;
+      if ((f.each || f.nested) && JSON.stringify(longest) !== `"${longest}"`) return null;
       literals.push(longest.toLowerCase());
     }
-    return new Map([[f.each ? f.each.column : f.sql, literals]]);
+    // a nested key's value may be inside a list or object on its path (see orNested): the event's JSON holds it
+    return new Map([[f.each ? f.each.column : f.nested ? 'e.extra' : f.sql, literals]]);
   }
 
   selection(s: Selection): Sql {
@@ -272,8 +273,8 @@ class Ctx {
     if (mods.has('exists')) {
       const want = item.values[0] === true || item.values[0] === 'true';
       // a spread field is null exactly when it has no value: one lookup instead of unpacking its array
-      const present = f.each && !f.spread ? `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}'))` : `${f.sql} IS NOT NULL`;
-      return { sql: want ? present : `NOT (${present})`, params: [] };
+      const present = f.each && !f.spread ? { sql: `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}'))`, params: [] } : this.present(f);
+      return want ? present : { sql: `NOT (${present.sql})`, params: present.params };
     }
     const list = this.asList(f, item.values, mods);
     if (list) return list;
@@ -311,9 +312,40 @@ class Ctx {
     const target = f.each ? 'j.value' : f.sql;
     const inner = this.compare(target, f, v, mods);
     const negated = mods.has('neq') ? { sql: `${target} IS NOT NULL AND NOT (${inner.sql})`, params: inner.params } : inner;
+    if (f.nested && v === null && !mods.has('neq')) {
+      const present = this.present(f);
+      return { sql: `NOT (${present.sql})`, params: present.params };
+    }
+    if (f.nested && v !== null && !mods.has('neq') && !mods.has('fieldref')) return this.orNested(f.nested, negated, v, mods);
     if (!f.each) return negated;
     if (v === null && !mods.has('neq')) return { sql: `NOT EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE j.value IS NOT NULL)`, params: [] };
     return { sql: `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE ${negated.sql})`, params: negated.params };
+  }
+
+  /** Whether a field has a value; a nested JSON key also when an element of a list on its path has it. */
+  present(f: ResolvedField): Sql {
+    if (!f.nested) return { sql: `${f.sql} IS NOT NULL`, params: [] };
+    const n = f.nested;
+    const lists = n.arrays.map((p) => `json_type(e.extra, '${p}') = 'array'`);
+    if (lists.length === 0) return { sql: `${f.sql} IS NOT NULL`, params: [] };
+    return {
+      sql: `(${f.sql} IS NOT NULL OR ((${lists.join(' OR ')}) AND json_array_length(json_reach(json_extract(e.extra, '${n.root}'), ?)) > 0))`,
+      params: [n.path],
+    };
+  }
+
+  /**
+   * A value of a nested JSON key also matches when it is an element of a list on the way to the key or at it, or a
+   * text inside an object there (a policy document, a JSON string in requestParameters, is matched as written, not
+   * as escaped in the object's JSON). Looked into only when the event has a list or object on that path.
+   */
+  orNested(n: NonNullable<ResolvedField['nested']>, direct: Sql, v: string | number | boolean, mods: Set<string>): Sql {
+    const deep = this.compare('j.value', { name: n.path, sql: 'j.value', type: 'keyword' }, v, mods);
+    const guard = [...n.arrays.map((p) => `json_type(e.extra, '${p}') = 'array'`), `json_type(e.extra, '${n.leaf}') IN ('array', 'object')`];
+    return {
+      sql: `(${direct.sql}) OR ((${guard.join(' OR ')}) AND EXISTS (SELECT 1 FROM json_each(json_reach(json_extract(e.extra, '${n.root}'), ?)) j WHERE ${deep.sql}))`,
+      params: [...direct.params, n.path, ...deep.params],
+    };
   }
 
   compare(x: string, f: ResolvedField, v: string | number | boolean | null, mods: Set<string>): Sql {

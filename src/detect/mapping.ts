@@ -50,6 +50,11 @@ export interface ResolvedField {
    * array, and makes one group of each element
    */
   spread?: true;
+  /**
+   * a key inside a JSON object (other-fields): lists on the way to it (requestParameters.containerDefinitions[])
+   * and an object or list found there hold values too, which the value at the path alone does not reach
+   */
+  nested?: { root: string; path: string; arrays: string[]; leaf: string };
 }
 
 let cache: Mapping[] | undefined;
@@ -108,6 +113,12 @@ function jsonPath(key: string, rest: string[]): string {
   return `$."${key}"${rest.map((p) => `."${p}"`).join('')}`;
 }
 
+/** Where a nested key's values may also be: each step of its path that may be a list, and the key itself. */
+function nestedOf(key: string, segs: string[]): NonNullable<ResolvedField['nested']> {
+  const arrays = segs.slice(0, -1).map((_s, i) => jsonPath(key, segs.slice(0, i + 1)));
+  return { root: jsonPath(key, []), path: segs.join('.'), arrays, leaf: jsonPath(key, segs) };
+}
+
 /** Sigma field name -> resolved field, or a reason it cannot be mapped. */
 export function resolveField(m: Mapping, sigmaName: string): ResolvedField | string {
   const mapped = m.fields[sigmaName];
@@ -126,7 +137,7 @@ export function resolveField(m: Mapping, sigmaName: string): ResolvedField | str
     const p = jsonPath(json.json, segs);
     return json.multi
       ? { name: `${json.json}.${segs.join('.')}`, sql: `json_extract(e.extra, '${p}')`, type: 'keyword', each: { column: 'e.extra', path: p } }
-      : { name: `${json.json}.${segs.join('.')}`, sql: `json_extract(e.extra, '${p}')`, type: 'keyword' };
+      : { name: `${json.json}.${segs.join('.')}`, sql: `json_extract(e.extra, '${p}')`, type: 'keyword', nested: nestedOf(json.json, segs) };
   }
   if (fieldDef(sigmaName)) return ecsField(sigmaName);
   return `field "${sigmaName}" has no mapping for logsource ${describeLogsource(m.logsource)} (${m.file})`;

@@ -277,6 +277,7 @@ export function registerSqlFunctions(db: DB): void {
     if (value === null || value === undefined) return 0;
     return lists[id as number].test(folded(value)) ? 1 : 0;
   });
+  db.function('json_reach', { deterministic: true }, (json: unknown, path: unknown) => jsonReach(json, path));
   // sigma_any_of(id1, value1, id2, value2, ...): whether any value matches its list
   db.function('sigma_any_of', { deterministic: true, varargs: true }, (...args: unknown[]) => {
     for (let i = 0; i < args.length; i += 2) {
@@ -286,3 +287,32 @@ export function registerSqlFunctions(db: DB): void {
     return 0;
   });
 }
+
+/**
+ * json_reach(json, 'a.b.c'): the values a dotted path reaches in a JSON document, looking into every element of a
+ * list met on the way, and the scalars inside a list or object found at its end, as a JSON list (for json_each).
+ * Sigma names a key inside a list of objects (requestParameters.containerDefinitions.command) as if there were none.
+ */
+export function jsonReach(json: unknown, path: unknown): string | null {
+  if (typeof json !== 'string' || typeof path !== 'string') return null;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  let at: unknown[] = [doc];
+  for (const key of path.split('.')) {
+    at = at.flatMap(elements).flatMap((v) => (v !== null && typeof v === 'object' && key in v ? [(v as Record<string, unknown>)[key]] : []));
+  }
+  const out: unknown[] = [];
+  const scalars = (v: unknown): void => {
+    if (v === null) return;
+    if (typeof v !== 'object') out.push(v);
+    else for (const x of Array.isArray(v) ? v : Object.values(v)) scalars(x);
+  };
+  at.forEach(scalars);
+  return JSON.stringify(out);
+}
+
+const elements = (v: unknown): unknown[] => (Array.isArray(v) ? v.flatMap(elements) : [v]);

@@ -5,6 +5,7 @@ import { loadText } from '../../src/detect/load.js';
 import { detect, plan } from '../../src/detect/engine.js';
 import { listFindings } from '../../src/store/findings.js';
 import type { CorrelationRule, Rule } from '../../src/detect/model.js';
+import type { FieldValue } from '../../src/model/event.js';
 import { testStore, sec, T0, type TestStore } from '../helpers/events.js';
 
 function rules(text: string): Rule[] {
@@ -859,4 +860,52 @@ correlation:
 test('timespans in the units pySigma reads: s, m, h, d, w, M (30.44 days), y (365.25 days)', () => {
   const span = (t: string) => (rules(WEB_BURST.replace('timespan: 5m', `timespan: ${t}`)).find((r) => r.id === 'web-burst') as CorrelationRule).timespan;
   assert.deepEqual(['30s', '5m', '2h', '1d', '1w', '1M', '1y'].map(span), [30_000, 300_000, 7_200_000, 86_400_000, 604_800_000, 2_629_746_000, 31_556_952_000]);
+});
+
+test('a CloudTrail key inside a list of objects, an element of a list, and a text inside an object are matched', () => {
+  const s = testStore();
+  const trail = (eventID: string, requestParameters: Record<string, unknown>) =>
+    s.add(sec(1), 'aws.cloudtrail', { 'aws.cloudtrail': { eventID, eventSource: 'ecs.amazonaws.com', eventName: 'RegisterTaskDefinition', requestParameters } as FieldValue });
+  // RegisterTaskDefinition: containerDefinitions is a list of containers, each command a list of words
+  trail('creds', { family: 'web', containerDefinitions: [{ name: 'proxy', command: ['nginx'] }, { name: 'app', command: ['sh', '-c', 'curl 169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'] }] });
+  trail('nocmd', { family: 'batch', containerDefinitions: [{ name: 'job', image: 'busybox' }] });
+  trail('plain', { family: 'web', containerDefinitions: [{ name: 'app', command: ['sh', '-c', 'node server.js'] }] });
+  // PutUserPolicy: the policy document is a JSON string inside requestParameters
+  trail('policy', { userName: 'bob', policyDocument: JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:GetObject' }] }) });
+  const r = rules(`
+title: credentials endpoint in a task's command
+id: ecs-creds
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters.containerDefinitions.command|contains: '$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'}
+  condition: sel
+---
+title: a container named app
+id: ecs-app
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters.containerDefinitions.name: app, requestParameters.containerDefinitions.command: node server.js}
+  condition: sel
+---
+title: allow GetObject
+id: policy
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters|contains|all: ['"s3:GetObject"', '"Allow"']}
+  condition: sel
+---
+title: a container without a command
+id: ecs-nocmd
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters.containerDefinitions.name|exists: true}
+  cmd: {requestParameters.containerDefinitions.command: null}
+  condition: sel and cmd
+`);
+  run(s, r);
+  assert.equal(findingsOf(s, 'ecs-creds').length, 1);
+  assert.equal(findingsOf(s, 'ecs-creds')[0].count, 1, 'the task whose command reads the endpoint, not the other');
+  assert.equal(findingsOf(s, 'ecs-app')[0]?.count, 1, 'an exact value: one element of the list');
+  assert.equal(findingsOf(s, 'policy')[0]?.count, 1, 'the quoted words of the policy document, as written in it');
+  assert.equal(findingsOf(s, 'ecs-nocmd')[0]?.count, 1, '|exists and null look into the list too: only the task without a command');
 });

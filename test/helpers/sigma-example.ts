@@ -136,6 +136,9 @@ function valueFor(item: FieldItem, v: FieldItem['values'][number], regexSamples:
   if (mods.includes('neq')) return `not-${String(v)}`;
   if (mods.includes('fieldref')) return 'same-value';
   let s = typeof v === 'string' ? unwild(v) : String(v);
+  // a value of wildcards only (`|contains: '*'`: the field is there) calls for some value: an empty one is not
+  // what logs hold, and a parser may rightly leave an empty field out
+  if (s === '' && typeof v === 'string' && /^[*]+$/.test(v)) s = 'any-value';
   if (mods.includes('base64') || mods.includes('base64offset')) s = Buffer.from(s).toString('base64');
   return s;
 }
