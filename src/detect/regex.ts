@@ -303,7 +303,7 @@ export function jsonReach(json: unknown, path: unknown): string | null {
   }
   let at: unknown[] = [doc];
   for (const key of path.split('.')) {
-    at = at.flatMap(elements).flatMap((v) => (v !== null && typeof v === 'object' && key in v ? [(v as Record<string, unknown>)[key]] : []));
+    at = at.flatMap(elements).flatMap((v) => (v !== null && typeof v === 'object' && Object.hasOwn(v, key) ? [(v as Record<string, unknown>)[key]] : []));
   }
   const out: unknown[] = [];
   const scalars = (v: unknown): void => {

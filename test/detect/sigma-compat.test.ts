@@ -83,3 +83,32 @@ test("SigmaHQ's Zeek rules, unchanged, read Zeek's own field names from Zeek log
   assert.equal(web.code, 0, web.stderr);
   assert.deepEqual(ndjsonLines(web.stdout).map((f) => f.group.source.ip), ['198.51.100.23']);
 });
+
+test("SigmaHQ's Kubernetes audit rules, unchanged, fire on an API server audit log: each on the requests it names", () => {
+  const db = path.join(tmpDir(), 'store.db');
+  const dir = path.join(FIXTURES, 'sigma/kubernetes/rules');
+  const res = run(['--db', db, 'hunt', path.join(FIXTURES, 'k8s/audit.log'), '--no-builtin', '--rules', dir, '--json', '--evidence', '10']);
+  assert.equal(res.code, 0, res.stderr);
+  const findings = ndjsonLines(res.stdout);
+  // rule title -> the last four characters of the audit IDs of its evidence
+  const got: Record<string, string[]> = {};
+  for (const f of findings) {
+    for (const e of f.evidence.events) (got[f.rule.title] ??= []).push(JSON.parse(e.event.original).auditID.slice(-4) as string);
+  }
+  for (const ids of Object.values(got)) ids.sort();
+  assert.deepEqual(got, {
+    'RBAC Permission Enumeration Attempt': ['3c01'], // `apiGroup`, which audit events keep under objectRef
+    'Secrets Enumeration': ['3c02', '3c03'],
+    'Kubernetes Unauthorized or Unauthenticated Access': ['2b01', '3c02'], // the stolen token's 403 and the anonymous one
+    'Creation Of Pod In System Namespace': ['3c04', '3c05', '3c05'], // the pod, and the exec (a create on pods) in both its stages
+    'Container With A hostPath Mount Created': ['3c04'], // in a list of volumes; not the controller's pod, which has none
+    'Privileged Container Deployed': ['3c04'], // capabilities added; not the pod that drops them all
+    'Potential Remote Command Execution In Pod Container': ['3c05', '3c05'],
+    'Kubernetes Rolebinding Modification': ['3c06'],
+    'New Kubernetes Service Account Created': ['3c07'],
+    'Kubernetes CronJob/Job Modification': ['3c08'],
+    'Kubernetes Admission Controller Modification': ['3c09'],
+    'Kubernetes Events Deleted': ['3c10'],
+    'Kubernetes Secrets Modified or Deleted': ['3c11'],
+  });
+});

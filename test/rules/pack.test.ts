@@ -7,7 +7,7 @@ import { ndjsonLines, run, tmpDir } from '../helpers/cli.js';
 import { RULES, documents, packFiles } from './pack.js';
 
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const FOLDERS = ['auditd', 'auth', 'baseline', 'cloudtrail', 'firewall', 'ids', 'threat-intel', 'web'];
+const FOLDERS = ['auditd', 'auth', 'baseline', 'cloudtrail', 'firewall', 'ids', 'kubernetes', 'threat-intel', 'web'];
 
 test('rules test: every case of every built-in rule passes', () => {
   const res = run(['rules', 'test', '--json'], { timeout: 600_000 });
