@@ -93,6 +93,7 @@ test('every SigmaHQ Linux rule fires on an example of its own detection, written
   assert.ok(rules.length >= 80, `${rules.length} Linux rules`);
 
   const auditd: Case[] = [];
+  const enriched: Case[] = [];
   const syslog: Case[] = [];
   const noExample: string[] = [];
   rules.forEach((rule, i) => {
@@ -102,7 +103,10 @@ test('every SigmaHQ Linux rule fires on an example of its own detection, written
       return;
     }
     const id = identity(i);
-    if (rule.logsource.service === 'auditd') auditd.push({ rule, example, original: auditdLines(example, id).join('\n') });
+    if (rule.logsource.service === 'auditd') {
+      auditd.push({ rule, example, original: auditdLines(example, id).join('\n') });
+      enriched.push({ rule, example, original: auditdLines(example, id, true).join('\n') });
+    }
     else syslog.push({ rule, example, original: syslogOf(rule, example, id) });
   });
   assert.deepEqual(noExample, [], 'every rule has an example (add a regex sample or an exclusion)');
@@ -110,7 +114,8 @@ test('every SigmaHQ Linux rule fires on an example of its own detection, written
   const dir = tmpDir();
   const failures: string[] = [];
   const fired: Record<string, number> = {};
-  for (const [name, cases] of [['audit.log', auditd], ['syslog', syslog]] as const) {
+  // audit.log in the raw format and in auditd 3's default ENRICHED one (names after a 0x1d byte)
+  for (const [name, cases] of [['audit.log', auditd], ['enriched-audit.log', enriched], ['syslog', syslog]] as const) {
     const file = path.join(dir, name);
     fs.writeFileSync(file, cases.map((c) => `${c.original}\n`).join(''));
     const res = run(['--db', path.join(dir, `${name}.db`), 'hunt', file, '--no-builtin', '--rules', SIGMA, '--json', '--evidence', '5']);
@@ -119,15 +124,16 @@ test('every SigmaHQ Linux rule fires on an example of its own detection, written
     for (const c of cases) {
       const evidence = findings.filter((f) => f.rule.id === c.rule.id).flatMap((f) => f.evidence.events.map((e: { event: { original: string } }) => e.event.original));
       const ok = evidence.includes(c.original);
-      const group = c.rule.logsource.service ?? '(none)';
+      const group = name === 'enriched-audit.log' ? 'auditd (enriched)' : (c.rule.logsource.service ?? '(none)');
       if (ok) fired[group] = (fired[group] ?? 0) + 1;
       const excluded = Object.hasOwn(EXCLUDED, c.rule.id);
       if (ok && excluded) failures.push(`excluded but fires: ${c.rule.title} (${c.rule.id})`);
-      if (!ok && !excluded) failures.push(`did not fire: ${c.rule.title} (${c.rule.id}) on\n${c.original}`);
+      if (!ok && !excluded) failures.push(`did not fire (${name}): ${c.rule.title} (${c.rule.id}) on\n${c.original}`);
     }
   }
   const total: Record<string, number> = {};
   for (const r of rules) total[r.logsource.service ?? '(none)'] = (total[r.logsource.service ?? '(none)'] ?? 0) + 1;
+  total['auditd (enriched)'] = total.auditd;
   t.diagnostic(`fired: ${Object.entries(total).map(([g, n]) => `${g} ${fired[g] ?? 0}/${n}`).join(', ')}; excluded: ${Object.keys(EXCLUDED).length}`);
   for (const id of Object.keys(EXCLUDED)) assert.ok(rules.some((r) => r.id === id), `the excluded rule ${id} is not a loaded Linux rule`);
   assert.deepEqual(failures, []);

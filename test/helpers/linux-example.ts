@@ -43,16 +43,40 @@ function text(v: string): string {
 function kv(keys: string[], values: Map<string, string>): string {
   return keys
     .filter((k) => values.has(k))
-    .map((k) => `${k}=${TEXT_KEYS.has(k) || isArg(k) ? text(values.get(k)!) : values.get(k)}`)
+    .map((k) => `${k}=${TEXT_KEYS.has(k) ? text(values.get(k)!) : values.get(k)}`)
     .join(' ');
 }
 
 /**
  * The audit.log lines of an example. `type` picks the records: a user-space type (SERVICE_STOP, ...) is one record
  * with the fields in its msg='...'; otherwise one syscall event (SYSCALL, EXECVE for an execve, CWD, PATH,
- * PROCTITLE). Keywords are the program's further arguments (they are matched in the raw lines).
+ * PROCTITLE). Keywords are the program's further arguments. `enriched`: as auditd 3 writes them by default.
  */
-export function auditdLines(ex: Example, id: Identity): string[] {
+export function auditdLines(ex: Example, id: Identity, enriched = false): string[] {
+  const lines = rawAuditdLines(ex, id);
+  return enriched ? lines.map(enrich) : lines;
+}
+
+/**
+ * auditd's ENRICHED log format (the default since auditd 3): after a 0x1d byte, the record's numbers as names
+ * (ARCH, SYSCALL, the ids as user names).
+ */
+function enrich(line: string): string {
+  const type = / type=(\S+) /.exec(line)![1];
+  const value = (k: string) => new RegExp(` ${k}=(\\S+)`).exec(line)?.[1];
+  const user = (id: string) => (id === '1000' ? 'alice' : id === '4294967295' ? 'unset' : 'root');
+  const ids = (keys: string[]) => keys.filter((k) => value(k) !== undefined).map((k) => `${k.toUpperCase()}="${user(value(k)!)}"`);
+  if (type === 'SYSCALL') {
+    const no = value('syscall');
+    const syscall = [...SYSCALL_NUMBERS].find(([, n]) => n === no)![0];
+    return `${line}\x1dARCH=x86_64 SYSCALL=${syscall} ${ids(['auid', 'uid', 'gid', 'euid', 'suid', 'fsuid', 'egid', 'sgid', 'fsgid']).join(' ')}`;
+  }
+  if (type === 'PATH') return `${line}\x1d${ids(['ouid', 'ogid']).join(' ')}`;
+  if (!SYSCALL_FAMILY.has(type)) return `${line}\x1d${ids(['uid', 'auid']).join(' ')}`;
+  return line;
+}
+
+function rawAuditdLines(ex: Example, id: Identity): string[] {
   const fields = new Map(ex.fields);
   const types = (fields.get('type') ?? '').toUpperCase();
   fields.delete('type');
@@ -134,13 +158,16 @@ function hasArgs(fields: Map<string, string>): boolean {
   return [...fields.keys()].some(isArg);
 }
 
-/** The argument vector: the rule's a0..aN in place (gaps filled), then the keywords as further arguments. */
+/**
+ * The argument vector: the rule's a0..aN in place (gaps filled), then the keywords as further arguments, split at
+ * spaces as a shell splits a command line.
+ */
 function argvOf(args: [string, string][], keywords: string[]): string[] {
   const argv: string[] = [];
   for (const [k, v] of args) argv[Number(k.slice(1))] = v;
   for (let i = 0; i < argv.length; i++) argv[i] ??= i === 0 ? 'sh' : `arg${i}`;
   if (argv.length === 0) argv.push('sh');
-  return [...argv, ...keywords];
+  return [...argv, ...keywords.flatMap((k) => k.split(' ').filter((w) => w !== ''))];
 }
 
 /** A user-space record (SERVICE_STOP, USER_CMD, ...): the sender's fields, then its message's key=value pairs. */
