@@ -5,7 +5,7 @@
  * parameter; JSON paths come from names checked against a strict pattern.
  */
 import type { Condition, DetectionRule, FieldItem, Selection } from './model.js';
-import { describeLogsource, ecsField, mappingFor, resolveField, type Mapping, type ResolvedField } from './mapping.js';
+import { describeLogsource, ecsField, keywordField, mappingFor, resolveField, type Mapping, type ResolvedField } from './mapping.js';
 import { expandPattern } from './condition.js';
 import { compileSigmaRegex, listId, type ListMode } from './regex.js';
 
@@ -186,7 +186,7 @@ class Ctx {
   ) {}
 
   field(name: string): ResolvedField {
-    const f = name === '' ? ecsField(this.mapping.keywords) : resolveField(this.mapping, name);
+    const f = name === '' ? keywordField(this.mapping) : resolveField(this.mapping, name);
     if (typeof f === 'string') throw new CompileError(f);
     return f;
   }

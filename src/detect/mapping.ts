@@ -31,7 +31,12 @@ export interface Mapping {
   /** only events whose address a feed lists can match: with no address listed the log source is empty */
   listed: boolean;
   groupBy: string[];
-  keywords: string;
+  /**
+   * what keyword lists search: a field, or several whose values are joined with a space into one text (the program
+   * name before its message; an auditd event's raw records, then its decoded command line). A space, not the
+   * line's `: `, so that a rule asking for a colon (Remote File Copy: `scp ` and `:`) does not find the tag's.
+   */
+  keywords: string[];
   /** a list: the first of those fields that the event has (cs-host: an absolute URL's host, else the vhost) */
   fields: Record<string, string | string[] | JsonField>;
   otherFields?: JsonField;
@@ -87,7 +92,7 @@ function toMapping(file: string, d: Record<string, any>): Mapping {
     where,
     listed: d.listed === true,
     groupBy: d['group-by'] ?? [],
-    keywords: d.keywords ?? 'event.original',
+    keywords: [d.keywords ?? 'event.original'].flat(),
     fields: d.fields ?? {},
     otherFields: d['other-fields'],
   };
@@ -124,10 +129,8 @@ export function resolveField(m: Mapping, sigmaName: string): ResolvedField | str
   const mapped = m.fields[sigmaName];
   if (typeof mapped === 'string') return ecsField(mapped);
   if (Array.isArray(mapped)) {
-    const each = mapped.map(ecsField);
-    const bad = each.find((f): f is string => typeof f === 'string');
-    if (bad !== undefined) return bad;
-    const fs = each as ResolvedField[];
+    const fs = ecsFields(mapped);
+    if (typeof fs === 'string') return fs;
     return { name: fs[0].name, sql: `coalesce(${fs.map((f) => f.sql).join(', ')})`, type: fs[0].type };
   }
   const json = mapped ?? (fieldDef(sigmaName) ? undefined : m.otherFields);
@@ -141,6 +144,22 @@ export function resolveField(m: Mapping, sigmaName: string): ResolvedField | str
   }
   if (fieldDef(sigmaName)) return ecsField(sigmaName);
   return `field "${sigmaName}" has no mapping for logsource ${describeLogsource(m.logsource)} (${m.file})`;
+}
+
+/** The text keyword lists search (see Mapping.keywords), or why it cannot be read. */
+export function keywordField(m: Mapping): ResolvedField | string {
+  const fs = ecsFields(m.keywords);
+  if (typeof fs === 'string') return fs;
+  if (fs.length === 1) return fs[0];
+  if (fs.some((f) => f.each)) return `keywords: the multi-valued ${fs.find((f) => f.each)!.name} cannot be joined into one text`;
+  // concat_ws leaves out the fields an event lacks (a line without a tag)
+  return { name: m.keywords.join('+'), sql: `concat_ws(' ', ${fs.map((f) => f.sql).join(', ')})`, type: 'text' };
+}
+
+/** Several ECS names, or why one of them cannot be read. */
+function ecsFields(names: string[]): ResolvedField[] | string {
+  const each = names.map(ecsField);
+  return each.find((f): f is string => typeof f === 'string') ?? (each as ResolvedField[]);
 }
 
 /** An ECS name used directly (rule packs written against loghound's schema, group-by fields). */

@@ -23,6 +23,15 @@ const ids = {
   refself: web('/self', { 'http.request.referrer': '/SELF', 'user_agent.original': 'x' }),
 };
 const audit = store.add(sec(2), 'auditd.log', { auditd: { type: ['SYSCALL', 'EXECVE', 'PATH'], a0: 'curl', a1: '-s', name: ['/usr/bin/curl', '/etc/shadow'], syscall_name: 'execve' } }, 'type=SYSCALL ...');
+const syslog = (program: string, message: string, dataset = 'system.syslog') =>
+  store.add(sec(4), dataset, { 'process.name': program, message }, `Mar  7 10:00:01 h ${program}[2]: ${message}`);
+const nimbus = syslog('networkd-dispatcher', 'ERROR:Error handling notification for interface ../../../../tmp/x');
+const named = syslog('named', 'exiting (due to fatal error)');
+const crontab = syslog('crontab', '(root) REPLACE (root)');
+const pkexec = syslog('pkexec', 'alice: The value for environment variable XAUTHORITY contains suspicious content [USER=root] [TTY=/dev/pts/0]', 'system.auth');
+// iptables -t nat ... --to-ports 42392: every argument its own a<n>="..."; the argument with a space is hex
+const bpfdoor = store.add(sec(5), 'auditd.log', { 'process.command_line': 'iptables -t nat -A PREROUTING -p tcp --dport 443 -j REDIRECT --to-ports 42392 my rule', auditd: { type: ['SYSCALL', 'EXECVE'], a0: 'iptables' } },
+  'type=EXECVE msg=audit(1.000:1): argc=13 a0="iptables" a1="-t" a2="nat" a3="-A" a4="PREROUTING" a5="-p" a6="tcp" a7="--dport" a8="443" a9="-j" a10="REDIRECT" a11="--to-ports" a12="42392" a13=6D792072756C65');
 const sshd = store.add(sec(3), 'system.auth', { 'process.name': 'sshd', message: 'Accepted password for root from 203.0.113.7 port 22 ssh2' }, 'Nov 14 03:00:03 h sshd[1]: Accepted password for root from 203.0.113.7 port 22 ssh2');
 
 function rule(detection: string, logsource = 'category: webserver'): DetectionRule {
@@ -96,6 +105,25 @@ test('1 of / all of, keyword lists over the raw line or the message', () => {
   assert.deepEqual(matched(`keywords:\n  - 'accepted password for root'\ncondition: keywords`, 'product: linux\nservice: sshd'), [sshd]);
   assert.deepEqual(matched(`keywords:\n  '|all': ['accepted', 'port 22']\ncondition: keywords`, 'product: linux\nservice: sshd'), [sshd]);
   assert.deepEqual(matched(`keywords:\n  '|all': ['accepted', 'port 23']\ncondition: keywords`, 'product: linux\nservice: sshd'), []);
+});
+
+test("syslog keywords read the message behind its program's name, as the line writes them", () => {
+  // a keyword that names the program (Nimbuspwn, PwnKit), or starts with the space after the tag (named)
+  assert.deepEqual(matched(`keywords:\n  '|all': ['networkd-dispatcher', 'Error handling notification for interface', '../../']\ncondition: keywords`, 'product: linux'), [nimbus]);
+  assert.deepEqual(matched(`keywords:\n  - ' exiting (due to fatal error)'\ncondition: keywords`, 'product: linux\nservice: syslog'), [named]);
+  assert.deepEqual(matched(`keywords:\n  '|all': ['pkexec', 'XAUTHORITY contains suspicious content', '[USER=root] [TTY=/dev/pts/0]']\ncondition: keywords`, 'product: linux\nservice: auth'), [pkexec]);
+  // crontab's edits are cron lines; the program name alone is not a message
+  assert.deepEqual(matched(`keywords:\n  - 'REPLACE'\ncondition: keywords`, 'product: linux\nservice: cron'), [crontab]);
+  assert.deepEqual(matched(`keywords:\n  - 'networkd-dispatcher ERROR'\ncondition: keywords`, 'product: linux'), [nimbus]);
+  // the tag's colon is not text the message holds: Remote File Copy asks for 'sftp ' and a ':' (host:path)
+  assert.deepEqual(matched(`keywords:\n  '|all': ['crontab', ':']\ncondition: keywords`, 'product: linux'), []);
+  assert.deepEqual(matched(`keywords:\n  - 'h networkd'\ncondition: keywords`, 'product: linux'), [], 'the host name is not searched');
+});
+
+test('auditd keywords read the decoded command line too: arguments are quoted one by one, or hex-encoded', () => {
+  assert.deepEqual(matched(`keywords:\n  - '--to-ports 42'\ncondition: keywords`, 'product: linux\nservice: auditd'), [bpfdoor]);
+  assert.deepEqual(matched(`keywords:\n  - 'my rule'\ncondition: keywords`, 'product: linux\nservice: auditd'), [bpfdoor]);
+  assert.deepEqual(matched(`keywords:\n  - 'a11="--to-ports"'\ncondition: keywords`, 'product: linux\nservice: auditd'), [bpfdoor], 'the raw records still');
 });
 
 test('auditd: multi-valued record fields match any element', () => {

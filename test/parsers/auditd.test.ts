@@ -107,6 +107,20 @@ test('relative names: joined to the cwd with . and .. resolved, every item in au
   assert.deepEqual(unlinkat.auditd.paths, ['/etc', 'sudoers']);
 });
 
+test('syscall names the SigmaHQ rules watch: personality, syslog and sysinfo on every architecture', () => {
+  // ASLR disabled (personality), kernel ring buffer cleared (syslog), system discovery (sysinfo): raw audit.log
+  // writes only the number
+  const cases: [arch: string, no: string, name: string][] = [
+    ['c000003e', '135', 'personality'], ['c000003e', '103', 'syslog'], ['c000003e', '99', 'sysinfo'],
+    ['40000003', '136', 'personality'], ['40000003', '103', 'syslog'], ['40000003', '116', 'sysinfo'],
+    ['c00000b7', '92', 'personality'], ['c00000b7', '116', 'syslog'], ['c00000b7', '179', 'sysinfo'],
+    ['40000028', '136', 'personality'], ['40000028', '103', 'syslog'], ['40000028', '116', 'sysinfo'],
+  ];
+  const lines = cases.map(([arch, no], i) => `type=SYSCALL msg=audit(1709805601.000:${500 + i}): arch=${arch} syscall=${no} success=yes exit=0 a0=40000 a1=0 a2=0 a3=0 items=0 ppid=1 pid=${900 + i} auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm="x" exe="/usr/bin/x" key=(null)`);
+  const got = parseLines(lines).events.map((e) => (e.doc.auditd as Doc).syscall_name);
+  assert.deepEqual(got, cases.map(([, , name]) => name));
+});
+
 test('syscall names per architecture: aarch64, i386 and arm numbers name execve, an x86_64 number on aarch64 does not', () => {
   const [arm, i386, armAt, i386At, pipe2, openat, arm32, arm32Open] = docs('hand-arch.log');
   assert.deepEqual([arm.host.architecture, arm.auditd.syscall, arm.auditd.syscall_name], ['aarch64', '221', 'execve']);

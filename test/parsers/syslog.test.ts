@@ -62,6 +62,12 @@ test('syslog: a mixed /var/log/syslog parses every line with the right program p
   ]);
 });
 
+test('syslog: pkexec logs to authpriv, so its lines are auth lines (the service: auth rules read them)', () => {
+  const line = 'Mar 10 13:24:00 web1 pkexec[7020]: alice: The value for environment variable XAUTHORITY contains suspicious content [USER=root] [TTY=/dev/pts/0] [CWD=/home/alice] [COMMAND=GCONV_PATH=./pwnkit.so:. PATH=GCONV_PATH=.]';
+  const [e] = flatEvents([line]);
+  assert.deepEqual([e.f['event.dataset'], e.f['process.name']], ['system.auth', 'pkexec']);
+});
+
 test('year: a December line in a file last written in January is from the previous year', () => {
   const [r] = stream(['Dec 31 23:59:58 h app: x'], 'UTC', Date.UTC(2025, 0, 2, 8));
   assert.equal(iso(ev(r).ts), '2024-12-31T23:59:58.000Z');

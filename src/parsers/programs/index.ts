@@ -41,6 +41,8 @@ export const PROGRAMS = new Map<string, ProgramParser>([
   ['login', { dataset: AUTH }],
   ['pam', { dataset: AUTH }],
   ['polkitd', { dataset: AUTH }],
+  // pkexec logs to authpriv: its refusals (PwnKit's suspicious environment) are auth.log lines
+  ['pkexec', { dataset: AUTH }],
   ['CRON', { dataset: SYSLOG, parse: cronMessage }],
   ['cron', { dataset: SYSLOG, parse: cronMessage }],
   ['crond', { dataset: SYSLOG, parse: cronMessage }],
