@@ -113,6 +113,11 @@ export function setUrl(f: Fields, target: string): void {
   }
 }
 
+/** The domain a Host header names: without its port, an IPv6 address without its brackets. */
+export function hostDomain(host: string): string {
+  return host.charCodeAt(0) === 91 ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
+}
+
 /** Sets method, url.* and http.version from the request line between rs and re (the quotes excluded). */
 export function setRequest(f: Fields, line: string, rs: number, re: number): void {
   let sp1 = -1;
@@ -218,6 +223,6 @@ export const WEB_FIELDS = {
   sourceDomain: { name: 'source.domain', type: 'keyword', desc: 'the client host name', filledBy: 'access, json, logfmt' },
   destinationDomain: { name: 'destination.domain', type: 'keyword', desc: 'the virtual host that served the request (vhost prefix, nginx "server:")', filledBy: 'access, nginx-error, json, logfmt' },
   urlScheme: { name: 'url.scheme', type: 'keyword', desc: 'scheme of an absolute request target (proxy requests)', filledBy: 'access, nginx-error, json, logfmt' },
-  urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line or a Zeek http.log record', filledBy: 'access, nginx-error, json, logfmt' },
+  urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line, a JSON or logfmt access line or a Zeek http.log record', filledBy: 'access, nginx-error, json, logfmt' },
   threadId: { name: 'process.thread.id', type: 'long', desc: 'thread id (nginx pid#tid, Apache 2.4 [pid N:tid M])', filledBy: 'nginx-error, apache-error' },
 } satisfies Record<string, FieldDef>;
