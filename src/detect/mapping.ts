@@ -32,8 +32,11 @@ export interface Mapping {
   listed: boolean;
   groupBy: string[];
   keywords: string;
-  /** a list: the first of those fields that the event has (cs-host: an absolute URL's host, else the vhost) */
-  fields: Record<string, string | string[] | JsonField>;
+  /**
+   * a list: the first of those fields that the event has (cs-host: an absolute URL's host, else the vhost);
+   * `any`: an item matches when it matches on any of those fields (cs-uri-query: the whole target or the query)
+   */
+  fields: Record<string, string | string[] | JsonField | { any: string[] }>;
   otherFields?: JsonField;
 }
 
@@ -50,6 +53,8 @@ export interface ResolvedField {
    * array, and makes one group of each element
    */
   spread?: true;
+  /** an `any` mapping: the fields an item is matched on, ORed (the first also stands for the field elsewhere) */
+  alternatives?: ResolvedField[];
 }
 
 let cache: Mapping[] | undefined;
@@ -118,6 +123,13 @@ export function resolveField(m: Mapping, sigmaName: string): ResolvedField | str
     if (bad !== undefined) return bad;
     const fs = each as ResolvedField[];
     return { name: fs[0].name, sql: `coalesce(${fs.map((f) => f.sql).join(', ')})`, type: fs[0].type };
+  }
+  if (mapped !== undefined && 'any' in mapped) {
+    const each = mapped.any.map(ecsField);
+    const bad = each.find((f): f is string => typeof f === 'string');
+    if (bad !== undefined) return bad;
+    const fs = each as ResolvedField[];
+    return { ...fs[0], alternatives: fs };
   }
   const json = mapped ?? (fieldDef(sigmaName) ? undefined : m.otherFields);
   if (json) {
