@@ -223,6 +223,6 @@ export const WEB_FIELDS = {
   sourceDomain: { name: 'source.domain', type: 'keyword', desc: 'the client host name', filledBy: 'access, json, logfmt' },
   destinationDomain: { name: 'destination.domain', type: 'keyword', desc: 'the virtual host that served the request (vhost prefix, nginx "server:")', filledBy: 'access, nginx-error, json, logfmt' },
   urlScheme: { name: 'url.scheme', type: 'keyword', desc: 'scheme of an absolute request target (proxy requests)', filledBy: 'access, nginx-error, json, logfmt' },
-  urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line, a JSON or logfmt access line or a Zeek http.log record', filledBy: 'access, nginx-error, json, logfmt' },
+  urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line or a Zeek http.log record', filledBy: 'access, nginx-error, json, logfmt' },
   threadId: { name: 'process.thread.id', type: 'long', desc: 'thread id (nginx pid#tid, Apache 2.4 [pid N:tid M])', filledBy: 'nginx-error, apache-error' },
 } satisfies Record<string, FieldDef>;
