@@ -239,6 +239,12 @@ class Ctx {
   itemNeeds(item: FieldItem): Needs | null {
     if (!item.modifiers.every((m) => m === 'contains' || m === 'startswith' || m === 'endswith' || m === 'all')) return null;
     const f = this.field(item.field);
+    // matched on any of several fields: the literals may occur in any of them
+    if (f.alternatives) return unionNeeds(f.alternatives.map((a) => this.fieldNeeds(a, item)));
+    return this.fieldNeeds(f, item);
+  }
+
+  fieldNeeds(f: ResolvedField, item: FieldItem): Needs | null {
     if (item.values.length === 0) return null;
     const values = item.modifiers.includes('all') ? item.values.slice(0, 1) : item.values;
     const literals: string[] = [];
@@ -267,6 +273,11 @@ class Ctx {
 
   item(item: FieldItem): Sql {
     const f = this.field(item.field);
+    if (f.alternatives) return or(f.alternatives.map((a) => this.itemOn(a, item)));
+    return this.itemOn(f, item);
+  }
+
+  itemOn(f: ResolvedField, item: FieldItem): Sql {
     const mods = new Set(item.modifiers);
     // keyword lists are unbound values: they match anywhere in the text
     if (item.field === '' && !mods.has('re') && !mods.has('startswith') && !mods.has('endswith')) mods.add('contains');

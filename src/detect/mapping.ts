@@ -37,8 +37,11 @@ export interface Mapping {
    * line's `: `, so that a rule asking for a colon (Remote File Copy: `scp ` and `:`) does not find the tag's.
    */
   keywords: string[];
-  /** a list: the first of those fields that the event has (cs-host: an absolute URL's host, else the vhost) */
-  fields: Record<string, string | string[] | JsonField>;
+  /**
+   * a list: the first of those fields that the event has (cs-host: an absolute URL's host, else the vhost);
+   * `any`: an item matches when it matches on any of those fields (cs-uri-query: the whole target or the query)
+   */
+  fields: Record<string, string | string[] | JsonField | { any: string[] }>;
   otherFields?: JsonField;
 }
 
@@ -60,6 +63,8 @@ export interface ResolvedField {
    * and an object or list found there hold values too, which the value at the path alone does not reach
    */
   nested?: { root: string; path: string; arrays: string[]; leaf: string };
+  /** an `any` mapping: the fields an item is matched on, ORed (the first also stands for the field elsewhere) */
+  alternatives?: ResolvedField[];
 }
 
 let cache: Mapping[] | undefined;
@@ -132,6 +137,10 @@ export function resolveField(m: Mapping, sigmaName: string): ResolvedField | str
     const fs = ecsFields(mapped);
     if (typeof fs === 'string') return fs;
     return { name: fs[0].name, sql: `coalesce(${fs.map((f) => f.sql).join(', ')})`, type: fs[0].type };
+  }
+  if (mapped !== undefined && 'any' in mapped) {
+    const fs = ecsFields(mapped.any);
+    return typeof fs === 'string' ? fs : { ...fs[0], alternatives: fs };
   }
   const json = mapped ?? (fieldDef(sigmaName) ? undefined : m.otherFields);
   if (json) {

@@ -7,7 +7,7 @@ import { EventFlag, type Fields, type FieldValue } from '../model/event.js';
 import { fieldDef } from '../model/fields.js';
 import { parseClfTime, parseIsoTime } from './lib.js';
 import type { ParserContext } from './types.js';
-import { ipVersion, isHostName, setRequest, setUrl } from './web-common.js';
+import { hostDomain, ipVersion, isHostName, setRequest, setUrl } from './web-common.js';
 
 /** What one line maps to. */
 export interface Mapped {
@@ -189,11 +189,12 @@ role(['server_protocol', 'protocol', 'requestprotocol', 'proto', 'http_version']
 role(['hostname'], text('host.name'));
 role(['pid'], number('process.pid', Number.MAX_SAFE_INTEGER));
 // which host a `host` names is known only at the end of the line (endLine)
-ROLES.set('host', (m, v) => {
+const hostKey: Role = (m, v) => {
   if (typeof v !== 'string' || v === '' || m.host !== undefined) return false;
   m.host = v;
   return true;
-});
+};
+ROLES.set('host', hostKey);
 
 /** A Logstash event's own keys (Mapped.logstash); `path` is a file, not a URL: no role takes it. */
 const LOGSTASH_ROLES = new Map<string, Role>([
@@ -232,6 +233,8 @@ const NESTED_ROLES = new Map<string, Role>([
     return true;
   }],
   ['request.method', method],
+  // the Host header: a line with a request is HTTP, so endLine makes it url.domain
+  ['request.host', hostKey],
   ['request.uri', url],
   ['request.proto', version],
   ['request.headers.user-agent', agent],
@@ -331,13 +334,21 @@ function isPlainObject(v: FieldValue): boolean {
 
 /**
  * What the line is, once every key is read. Its `host` is the request's Host on an HTTP line (a status or a
- * method: nginx's $host, Heroku's router), kept under the prefix; on any other line it is the host that wrote it.
+ * method: nginx's $host, Heroku's router): its domain is url.domain, as in the nginx error log and Zeek's http.log,
+ * where rules on the Host (Sigma's cs-host) look for it; the header as written is kept under the prefix too when
+ * it holds more (a port) or url.domain is taken (an absolute request target's). On any other line it is the host
+ * that wrote it.
  */
 export function endLine(m: Mapped, prefix: string): void {
   const f = m.fields;
   if (m.host !== undefined) {
     const http = f['http.response.status_code'] !== undefined || f['http.request.method'] !== undefined;
-    if (http || !host(m, m.host)) keep(m, `${prefix}.host`, m.host);
+    if (http) {
+      const domain = hostDomain(m.host);
+      if (!put(m, 'url.domain', domain || undefined) || domain !== m.host) keep(m, `${prefix}.host`, m.host);
+    } else if (!host(m, m.host)) {
+      keep(m, `${prefix}.host`, m.host);
+    }
   }
   webEvent(m, prefix);
 }

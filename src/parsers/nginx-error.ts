@@ -8,7 +8,7 @@ import type { FieldDef } from '../model/fields.js';
 import { wallToUtc } from '../util/time.js';
 import { digitsAt } from './lib.js';
 import type { LineParser, Parser, ParserContext } from './types.js';
-import { applyPrefix, ipVersion, isHostName, levelType, parsePrefix, setRequest, WEB_FIELDS } from './web-common.js';
+import { applyPrefix, hostDomain, ipVersion, isHostName, levelType, parsePrefix, setRequest, WEB_FIELDS } from './web-common.js';
 
 const NOT_NGINX_ERROR = 'not an nginx error line (YYYY/MM/DD HH:MM:SS [level] pid#tid: message)';
 const TOO_LONG = 'continuation line beyond the limit of one nginx error event';
@@ -302,7 +302,7 @@ function finish(ev: ParsedEvent): ParsedEvent {
     if (server) setServer(f, server);
     const host = t.keys.get('host');
     if (host) {
-      const domain = host.charCodeAt(0) === 91 ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
+      const domain = hostDomain(host);
       if (domain && f['url.domain'] === undefined) f['url.domain'] = domain;
     }
     const referrer = t.keys.get('referrer');

@@ -113,6 +113,11 @@ export function setUrl(f: Fields, target: string): void {
   }
 }
 
+/** The domain a Host header names: without its port, an IPv6 address without its brackets. */
+export function hostDomain(host: string): string {
+  return host.charCodeAt(0) === 91 ? host.slice(1, host.indexOf(']')) : host.split(':')[0];
+}
+
 /** Sets method, url.* and http.version from the request line between rs and re (the quotes excluded). */
 export function setRequest(f: Fields, line: string, rs: number, re: number): void {
   let sp1 = -1;

@@ -237,6 +237,40 @@ test('cs-host: the host of an absolute request target, else the virtual host tha
   assert.deepEqual(got, [vhost, proxy]);
 });
 
+test('cs-uri-query: the whole request target (paths in rules), or the query alone as IIS logs it', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (target: string) => {
+    const [p, q] = target.split('?');
+    return own.add(sec(1), 'web.access', { 'url.original': target, 'url.path': p, 'url.query': q, 'source.ip': '198.51.100.1' }, `GET ${target}`);
+  };
+  const shell = add('/irj/servlet_jsp/irj/root/shell.jsp?cmd=id');
+  const bare = add('/irj/servlet_jsp/irj/root/shell.jsp');
+  const traversal = add('/download?file=../../etc/passwd');
+  const compiled = (detection: string) => {
+    const c = compileDetection(rule(detection));
+    if (typeof c === 'string') throw new Error(c);
+    return c;
+  };
+  const got = (detection: string) => {
+    const c = compiled(detection);
+    return (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
+  };
+  // the query starts with cmd= (the target never does)
+  assert.deepEqual(got(`sel:\n  cs-uri-query|startswith: 'cmd='\ncondition: sel`), [shell]);
+  // no query at all: null, and exists: false
+  assert.deepEqual(got(`sel:\n  cs-uri-query: null\ncondition: sel`), [bare]);
+  assert.deepEqual(got(`sel:\n  cs-uri-query|exists: false\ncondition: sel`), [bare]);
+  // paths, as SigmaHQ rules write them: contains, exact, endswith on the whole target
+  assert.deepEqual(got(`sel:\n  cs-uri-query|contains: '../../etc/'\ncondition: sel`), [traversal]);
+  assert.deepEqual(got(`sel:\n  cs-uri-query: '/irj/servlet_jsp/irj/root/shell.jsp'\ncondition: sel`), [bare]);
+  assert.deepEqual(got(`sel:\n  cs-uri-query|endswith: '.jsp'\ncondition: sel`), [bare]);
+  // a rule that excludes requests without a query
+  assert.deepEqual(got(`sel:\n  cs-uri-stem|endswith: '.jsp'\nfilter:\n  cs-uri-query: null\ncondition: sel and not filter`), [shell]);
+  // the scan's necessary literals are looked for in both fields
+  assert.deepEqual(Object.fromEntries(compiled(`sel:\n  cs-uri-query|startswith: 'cmd='\ncondition: sel`).needs!), { 'e.url_original': ['cmd='], 'e.url_query': ['cmd='] });
+});
+
 test("a parser's own fields (ssh.invalid_user, source.domain) are known to rules in a process that parsed nothing", () => {
   const own = testStore();
   const invalid = own.add(sec(1), 'system.auth', { 'process.name': 'sshd', 'ssh.invalid_user': true, 'user.name': 'admin', 'source.domain': 'h.example.net' });

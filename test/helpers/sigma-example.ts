@@ -6,7 +6,8 @@
  * matches nothing (the complaint users have of Sigma tools) fails such a test.
  *
  * The example satisfies the positive side of the condition only: `not filter` is left alone, so a filter that
- * happens to match the example shows up as a rule that did not fire, to be looked at.
+ * happens to match the example shows up as a rule that did not fire, to be looked at. One kind of filter is read:
+ * `not filter` where the filter is `field: null` (the rule wants the field present) gives the field a value.
  */
 import type { Condition, DetectionRule, FieldItem, Selection } from '../../src/detect/model.js';
 import { expandPattern } from '../../src/detect/condition.js';
@@ -63,6 +64,10 @@ export function exampleOf(rule: DetectionRule, regexSamples: Record<string, stri
     if (s.absent) absent.add(name);
     else fields.set(name, s.exact ?? join(s));
   }
+  // `not field: null`: the field must be there
+  for (const name of presentFields(rule.condition, rule.selections)) {
+    if (!shapes.has(name)) fields.set(name, 'present');
+  }
   // |fieldref: the field takes the other field's value
   for (const item of items) {
     if (!item.modifiers.includes('fieldref')) continue;
@@ -113,6 +118,35 @@ function satisfy(cond: Condition, selections: Map<string, Selection>): FieldItem
       if (cond.quantifier === 'one') return ofSelection(selections.get(names[0])!);
       return names.flatMap((n) => ofSelection(selections.get(n)!));
     }
+  }
+}
+
+/**
+ * Fields a condition wants present through a negated null test: `not filter` or `not 1 of filter_*` where a filter
+ * is the one item `field: null` (or `|exists: false`). The first way among alternatives, as satisfy takes.
+ */
+function presentFields(cond: Condition, selections: Map<string, Selection>): string[] {
+  switch (cond.op) {
+    case 'and':
+      return cond.args.flatMap((a) => presentFields(a, selections));
+    case 'or': {
+      const taken = cond.args.find((a) => satisfy(a, selections) !== undefined);
+      return taken === undefined ? [] : presentFields(taken, selections);
+    }
+    case 'not': {
+      const inner = cond.arg;
+      const names = inner.op === 'ref' ? [inner.name] : inner.op === 'of' && inner.quantifier === 'one' ? expandPattern(inner.pattern, [...selections.keys()]) : [];
+      return names.flatMap((n) => {
+        const sel = selections.get(n);
+        const item = sel?.kind === 'and' && sel.items.length === 1 ? sel.items[0] : undefined;
+        if (item === undefined || item.values.length !== 1) return [];
+        const v = item.values[0];
+        const absent = item.modifiers.includes('exists') ? v === false || v === 'false' : v === null && item.modifiers.length === 0;
+        return absent ? [item.field] : [];
+      });
+    }
+    default:
+      return [];
   }
 }
 

@@ -245,8 +245,21 @@ test('host: the host that wrote an application line, the Host header of an HTTP 
   assert.equal(parse('{"time":"2026-11-14T03:12:01Z","host":"db1","msg":"connected"}').fields['host.name'], 'db1');
   const http = parse('{"time":"2026-11-14T03:12:01Z","host":"www.example.com","method":"GET","path":"/","status":200,"agent":"curl/8.5"}').fields;
   assert.equal(http['host.name'], undefined);
-  assert.equal(http['json.host'], 'www.example.com');
+  // the domain the Host names is url.domain, where Sigma's cs-host looks (as in nginx error and Zeek http logs)
+  assert.equal(http['url.domain'], 'www.example.com');
+  assert.equal(http['json.host'], undefined);
   assert.equal(http['user_agent.original'], 'curl/8.5');
+  // a port is not part of the domain: the header as written is kept too
+  const port = parse('{"host":"www.example.com:8443","request":"GET / HTTP/1.1","status":200}').fields;
+  assert.equal(port['url.domain'], 'www.example.com');
+  assert.equal(port['json.host'], 'www.example.com:8443');
+  // an absolute request target names the domain itself: the Host is kept beside it
+  const proxy = parse('{"host":"proxy.internal","request":"GET http://example.org/x HTTP/1.1","status":200}').fields;
+  assert.equal(proxy['url.domain'], 'example.org');
+  assert.equal(proxy['json.host'], 'proxy.internal');
+  // Caddy logs the Host as request.host
+  const caddy = parse('{"msg":"handled request","request":{"remote_ip":"192.0.2.4","method":"GET","host":"shop.example.com","uri":"/"},"status":200}').fields;
+  assert.equal(caddy['url.domain'], 'shop.example.com');
   // hostname came first: host.name is taken, and the other is kept
   const both = parse('{"hostname":"api-1","host":"api-1.internal"}').fields;
   assert.equal(both['host.name'], 'api-1');

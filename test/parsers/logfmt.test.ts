@@ -97,9 +97,10 @@ test('a key that is a value and a parent keeps both values, as fields and in the
   for (const e of events) assert.deepEqual(e.doc.logfmt, { a: '2', 'a.b': '1' });
 });
 
-test('host=: the host that wrote the line, or on an HTTP line (a router) the request Host, kept as logfmt.host', () => {
+test('host=: the host that wrote the line, or on an HTTP line (a router) the request Host, its domain url.domain', () => {
   assert.equal(parse('level=info host=web01 msg="cache warm"').fields['host.name'], 'web01');
   const router = parse('at=info method=GET path=/ host=app.example.com status=200').fields;
   assert.equal(router['host.name'], undefined);
-  assert.equal(router['logfmt.host'], 'app.example.com');
+  assert.equal(router['url.domain'], 'app.example.com');
+  assert.equal(router['logfmt.host'], undefined);
 });
