@@ -223,7 +223,7 @@ export const WEB_FIELDS = {
   sourceDomain: { name: 'source.domain', type: 'keyword', desc: 'the client host name', filledBy: 'access, json, logfmt' },
   destinationDomain: { name: 'destination.domain', type: 'keyword', desc: 'the virtual host that served the request (vhost prefix, nginx "server:")', filledBy: 'access, nginx-error, json, logfmt' },
   urlScheme: { name: 'url.scheme', type: 'keyword', desc: 'scheme of an absolute request target (proxy requests)', filledBy: 'access, nginx-error, json, logfmt' },
-  urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line or a Zeek http.log record', filledBy: 'access, nginx-error, json, logfmt' },
+  urlDomain: { name: 'url.domain', type: 'keyword', desc: 'host of an absolute request target; the Host header of an nginx error line, a JSON or logfmt access line or a Zeek http.log record', filledBy: 'access, nginx-error, json, logfmt' },
   // ECS describes this field as sniffed from the body; a web server logs only the header, and the header is what
   // Sigma's cs-content-type names, so it goes to the nearest ECS field (as Suricata's does for the response)
   requestMimeType: { name: 'http.request.mime_type', type: 'keyword', desc: "the request's Content-Type header, as the web server logged it", filledBy: 'json, logfmt' },
