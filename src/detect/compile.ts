@@ -90,6 +90,16 @@ function shortest(n: Needs): number {
   return m;
 }
 
+/**
+ * The fields of an `any` mapping an item must be tried on: what a part of the first field contains, the first
+ * contains too, so a web hunt reads each request's query once, not twice. (Not so for endswith: a target may end
+ * with a #fragment that its query does not hold.)
+ */
+function alternativesFor(f: ResolvedField, item: FieldItem): ResolvedField[] {
+  const implied = item.modifiers.includes('contains') && !item.modifiers.includes('neq');
+  return implied && f.parts ? f.alternatives!.filter((a) => !f.parts!.includes(a.name)) : f.alternatives!;
+}
+
 /** OR: every part must have necessary literals, and any of them may hold. */
 function unionNeeds(parts: (Needs | null)[]): Needs | null {
   if (parts.length === 0 || parts.some((p) => p === null)) return null;
@@ -240,7 +250,7 @@ class Ctx {
     if (!item.modifiers.every((m) => m === 'contains' || m === 'startswith' || m === 'endswith' || m === 'all')) return null;
     const f = this.field(item.field);
     // matched on any of several fields: the literals may occur in any of them
-    if (f.alternatives) return unionNeeds(f.alternatives.map((a) => this.fieldNeeds(a, item)));
+    if (f.alternatives) return unionNeeds(alternativesFor(f, item).map((a) => this.fieldNeeds(a, item)));
     return this.fieldNeeds(f, item);
   }
 
@@ -273,7 +283,7 @@ class Ctx {
 
   item(item: FieldItem): Sql {
     const f = this.field(item.field);
-    if (f.alternatives) return or(f.alternatives.map((a) => this.itemOn(a, item)));
+    if (f.alternatives) return or(alternativesFor(f, item).map((a) => this.itemOn(a, item)));
     return this.itemOn(f, item);
   }
 

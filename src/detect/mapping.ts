@@ -39,9 +39,11 @@ export interface Mapping {
   keywords: string[];
   /**
    * a list: the first of those fields that the event has (cs-host: an absolute URL's host, else the vhost);
-   * `any`: an item matches when it matches on any of those fields (cs-uri-query: the whole target or the query)
+   * `any`: an item matches when it matches on any of those fields (cs-uri-query: the whole target or the query);
+   * `parts`: those of them whose value is always a part of the first's (the query of the target), which a
+   * `contains` item then need not read: it cannot match there without matching the first
    */
-  fields: Record<string, string | string[] | JsonField | { any: string[] }>;
+  fields: Record<string, string | string[] | JsonField | { any: string[]; parts?: string[] }>;
   otherFields?: JsonField;
 }
 
@@ -65,6 +67,8 @@ export interface ResolvedField {
   nested?: { root: string; path: string; arrays: string[]; leaf: string };
   /** an `any` mapping: the fields an item is matched on, ORed (the first also stands for the field elsewhere) */
   alternatives?: ResolvedField[];
+  /** of the alternatives, the names whose value is always a part of the first's (Mapping.fields `parts`) */
+  parts?: string[];
 }
 
 let cache: Mapping[] | undefined;
@@ -140,7 +144,7 @@ export function resolveField(m: Mapping, sigmaName: string): ResolvedField | str
   }
   if (mapped !== undefined && 'any' in mapped) {
     const fs = ecsFields(mapped.any);
-    return typeof fs === 'string' ? fs : { ...fs[0], alternatives: fs };
+    return typeof fs === 'string' ? fs : { ...fs[0], alternatives: fs, parts: mapped.parts };
   }
   const json = mapped ?? (fieldDef(sigmaName) ? undefined : m.otherFields);
   if (json) {

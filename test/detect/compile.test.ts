@@ -269,6 +269,11 @@ test('cs-uri-query: the whole request target (paths in rules), or the query alon
   assert.deepEqual(got(`sel:\n  cs-uri-stem|endswith: '.jsp'\nfilter:\n  cs-uri-query: null\ncondition: sel and not filter`), [shell]);
   // the scan's necessary literals are looked for in both fields
   assert.deepEqual(Object.fromEntries(compiled(`sel:\n  cs-uri-query|startswith: 'cmd='\ncondition: sel`).needs!), { 'e.url_original': ['cmd='], 'e.url_query': ['cmd='] });
+  // what the query contains, the whole target contains: a contains item reads the target alone, once per request
+  const contains = compiled(`sel:\n  cs-uri-query|contains: 'cmd='\ncondition: sel`);
+  assert.deepEqual(Object.fromEntries(contains.needs!), { 'e.url_original': ['cmd='] });
+  assert.doesNotMatch(contains.match.sql, /url_query/);
+  assert.deepEqual(got(`sel:\n  cs-uri-query|contains: 'cmd='\ncondition: sel`), [shell]);
 });
 
 test("a parser's own fields (ssh.invalid_user, source.domain) are known to rules in a process that parsed nothing", () => {
