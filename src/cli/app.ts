@@ -69,7 +69,7 @@ export function takeExitCode(): number {
 /** --tz, else the config file's tz, else TZ, else the system zone. */
 /** The parser names are written out so that help needs no parser loaded; a test keeps them in step with the registry. */
 export const FORMAT_HELP =
-  'force a parser: container, access, nginx-error, apache-error, syslog, journald, fail2ban, firewall, haproxy, auditd, cloudtrail, vpcflow, zeek, suricata, json, logfmt or raw';
+  'force a parser: container, access, nginx-error, apache-error, syslog, journald, fail2ban, firewall, haproxy, auditd, cloudtrail, vpcflow, zeek, suricata, k8s-audit, json, logfmt or raw';
 
 export function zoneOption(tz: string | undefined): string {
   const zone = tz ?? config.values.tz ?? process.env.TZ ?? localZone();
