@@ -184,6 +184,25 @@ test('a regex the linear engine refuses runs on backtracking only when that is c
   assert.equal(matched(`sel:\n  cs-uri-query|re: '.{20}'\ncondition: sel`).length > 0, true);
 });
 
+test('a long minimum count runs in counts the linear engine takes: [^/]{40,}$ (a long file name) is not refused', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (path: string) => own.add(sec(1), 'web.access', { 'url.original': path, 'url.path': path, 'user_agent.original': 'x' }, `GET ${path}`);
+  const long = add(`/files/${'n'.repeat(40)}`);
+  add(`/files/${'n'.repeat(39)}`);
+  // hostile: a long run that a slash ends; backtracking alone tries every length at every start
+  add(`/${'a'.repeat(200_000)}/x`);
+  const c = compileDetection(rule(`sel:\n  cs-uri-query|re: '[^/]{40,}$'\ncondition: sel`));
+  assert.notEqual(typeof c, 'string', String(c));
+  if (typeof c === 'string') return;
+  const started = Date.now();
+  const got = (own.db.prepare(`SELECT e.id FROM events e WHERE (${c.scope.sql}) AND (${c.match.sql})`).all(...c.scope.params, ...c.match.params) as { id: number }[]).map((r) => r.id);
+  assert.deepEqual(got, [long]);
+  assert.ok(Date.now() - started < 20_000);
+  // a repeated group is no single character: still refused
+  assert.match(reason(`sel:\n  cs-uri-query|re: '(ab){20,}c'\ncondition: sel`), /large counted repetition/);
+});
+
 test('numbers compare only with numbers; non-ASCII values fold as JavaScript does; regex escapes and anchors', () => {
   const own = testStore();
   registerSqlFunctions(own.db);
