@@ -5,9 +5,10 @@
  * parameter; JSON paths come from names checked against a strict pattern.
  */
 import type { Condition, DetectionRule, FieldItem, Selection } from './model.js';
-import { describeLogsource, ecsField, keywordField, mappingFor, resolveField, type Mapping, type ResolvedField } from './mapping.js';
+import { describeLogsource, keywordField, mappingFor, resolveField, type Mapping, type ResolvedField } from './mapping.js';
 import { expandPattern } from './condition.js';
 import { compileSigmaRegex, listId, type ListMode } from './regex.js';
+import { fieldSql, isFieldName, jsonArraySql } from '../store/fieldsql.js';
 
 export interface Sql {
   sql: string;
@@ -56,15 +57,36 @@ export function scopeOf(mapping: Mapping): Sql {
     parts.push(`e.dataset IN (${mapping.datasets.map(() => '?').join(', ')})`);
     params.push(...mapping.datasets);
   }
-  for (const [name, values] of Object.entries(mapping.where)) {
-    const f = ecsField(name);
-    if (typeof f === 'string') throw new Error(`mapping ${mapping.file}: ${f}`);
-    parts.push(`${f.sql} IN (${values.map(() => '?').join(', ')})`);
-    params.push(...values);
-  }
+  const alternatives = mapping.where.map((alt) => Object.entries(alt).map(([name, values]) => oneOf(mapping, name, values, params)).join(' AND '));
+  if (alternatives.length === 1) parts.push(alternatives[0]);
+  else if (alternatives.length > 1) parts.push(`(${alternatives.map((a) => `(${a})`).join(' OR ')})`);
   // a constant term: SQLite tests it once before the loop, so with nothing listed the scan reads no row
   if (mapping.listed) parts.push('EXISTS (SELECT 1 FROM ip_intel WHERE feed_count > 0)');
   return { sql: parts.length ? parts.join(' AND ') : '1', params };
+}
+
+/**
+ * A `where:` field holding one of these values: exactly, or as an element when the field is a list (a list column
+ * holds its elements comma-joined; a list in the JSON of other fields is a JSON array, auditd.open_flags).
+ */
+function oneOf(mapping: Mapping, name: string, values: string[], params: unknown[]): string {
+  if (!isFieldName(name)) throw new Error(`mapping ${mapping.file}: "${name}" is not a field name`);
+  const f = fieldSql(name);
+  const marks = values.map(() => '?').join(', ');
+  if (f.values) {
+    params.push(...values);
+    return `EXISTS (SELECT 1 FROM json_each(${f.values}) j WHERE j.value IN (${marks}))`;
+  }
+  if (f.type === 'keyword[]') {
+    params.push(...values.map((v) => `,${v},`));
+    return `(${values.map(() => `instr(',' || ${f.sql} || ',', ?) > 0`).join(' OR ')})`;
+  }
+  if (f.column) {
+    params.push(...values);
+    return `${f.sql} IN (${marks})`;
+  }
+  params.push(...values, ...values);
+  return `(${f.sql} IN (${marks}) OR EXISTS (SELECT 1 FROM json_each(${jsonArraySql(f.sql)}) j WHERE j.value IN (${marks})))`;
 }
 
 /** AND: any one part's necessary literals will do; the rarest is the sharpest. */

@@ -27,7 +27,11 @@ export interface Mapping {
   file: string;
   logsource: LogSource;
   datasets: string[];
-  where: Record<string, string[]>;
+  /**
+   * the mapping's own filter on the datasets' events: alternatives, ORed, each a map of fields ANDed, each field
+   * matching any of its values (any element of a multi-valued field); empty: every event
+   */
+  where: Record<string, string[]>[];
   /** only events whose address a feed lists can match: with no address listed the log source is empty */
   listed: boolean;
   groupBy: string[];
@@ -92,8 +96,10 @@ export function mappings(): Mapping[] {
 }
 
 function toMapping(file: string, d: Record<string, any>): Mapping {
-  const where: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(d.where ?? {})) where[k] = (Array.isArray(v) ? v : [v]).map(String);
+  // `where:` is one map, or a list of maps for a log source that is several kinds of event (created or overwritten)
+  const where = [d.where ?? []].flat().map((alt: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(alt).map(([k, v]) => [k, [v].flat().map(String)])),
+  );
   return {
     file,
     logsource: d.logsource ?? {},

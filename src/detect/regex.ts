@@ -43,6 +43,7 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
     source = lowerPattern(source);
     f = f.replace('i', '');
   }
+  source = splitLongRepeats(source);
   try {
     new RegExp(source, f + 'l');
     // The linear engine is an interpreter, several times slower than V8's compiled backtracking engine. A pattern
@@ -85,11 +86,8 @@ function boundedChoices(source: string): boolean {
   for (let i = 0; i < source.length; i++) {
     const c = source[i];
     if (c === '\\') i++;
-    else if (c === '[') {
-      // a class is one character: skip to its closing bracket (in JavaScript, [] and [^] are whole classes)
-      i += source[i + 1] === '^' ? 2 : 1;
-      while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
-    } else if (c === ')') {
+    else if (c === '[') i = classEnd(source, i);
+    else if (c === ')') {
       if (/^(?:[?*+]|\{\d)/.test(source.slice(i + 1))) return false;
     } else if (c === '?') {
       // not a quantifier after "(" (a group's syntax) or after another quantifier (lazy)
@@ -104,6 +102,51 @@ function boundedChoices(source: string): boolean {
     if (choices > MAX_CHOICES) return false;
   }
   return true;
+}
+
+/** A class is one character: the index of its closing bracket (in JavaScript, [] and [^] are whole classes). */
+function classEnd(source: string, open: number): number {
+  let i = open + (source[open + 1] === '^' ? 2 : 1);
+  while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
+  return i;
+}
+
+/** The largest count V8's linear-time engine takes in one counted repetition. */
+const LINEAR_MAX_COUNT = 16;
+
+/**
+ * `x{40,}` (one character or class, at least 40 times) as `x{16}x{16}x{8}x*`: the same text, in counts the
+ * linear-time engine takes, so that a pattern such as `[^/]{40,}$` (a long file name) runs, on the backtracking
+ * engine with the linear one as its fallback, instead of being refused as one that could hang.
+ */
+function splitLongRepeats(source: string): string {
+  let out = '';
+  for (let i = 0; i < source.length; ) {
+    const end = atomEnd(source, i);
+    const atom = source.slice(i, end);
+    const m = end > i ? /^\{(\d+),\}/.exec(source.slice(end)) : null;
+    if (!m || Number(m[1]) <= LINEAR_MAX_COUNT) {
+      out += atom || source[i];
+      i = Math.max(end, i + 1);
+      continue;
+    }
+    for (let left = Number(m[1]); left > 0; left -= LINEAR_MAX_COUNT) out += `${atom}{${Math.min(left, LINEAR_MAX_COUNT)}}`;
+    out += `${atom}*`;
+    i = end + m[0].length;
+  }
+  return out;
+}
+
+/** The end of the single-character atom at `i` (a character, an escape, a class), or `i` for syntax (groups, |). */
+function atomEnd(source: string, i: number): number {
+  const c = source[i];
+  if (c === '[') return classEnd(source, i) + 1;
+  if (c === '\\') {
+    const rest = source.slice(i + 1);
+    const m = /^(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|[pP]\{[^}]*\}|c[A-Za-z]|.)/.exec(rest);
+    return i + 1 + (m ? m[0].length : 0);
+  }
+  return '()|{}*+?'.includes(c) ? i : i + 1;
 }
 
 /**

@@ -184,6 +184,44 @@ test('a regex the linear engine refuses runs on backtracking only when that is c
   assert.equal(matched(`sel:\n  cs-uri-query|re: '.{20}'\ncondition: sel`).length > 0, true);
 });
 
+test('a long minimum count runs in counts the linear engine takes: [^/]{40,}$ (a long file name) is not refused', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (path: string) => own.add(sec(1), 'web.access', { 'url.original': path, 'url.path': path, 'user_agent.original': 'x' }, `GET ${path}`);
+  const long = add(`/files/${'n'.repeat(40)}`);
+  add(`/files/${'n'.repeat(39)}`);
+  // hostile: a long run that a slash ends; backtracking alone tries every length at every start
+  add(`/${'a'.repeat(200_000)}/x`);
+  const c = compileDetection(rule(`sel:\n  cs-uri-query|re: '[^/]{40,}$'\ncondition: sel`));
+  assert.notEqual(typeof c, 'string', String(c));
+  if (typeof c === 'string') return;
+  const started = Date.now();
+  const got = (own.db.prepare(`SELECT e.id FROM events e WHERE (${c.scope.sql}) AND (${c.match.sql})`).all(...c.scope.params, ...c.match.params) as { id: number }[]).map((r) => r.id);
+  assert.deepEqual(got, [long]);
+  assert.ok(Date.now() - started < 20_000);
+  // a repeated group is no single character: still refused
+  assert.match(reason(`sel:\n  cs-uri-query|re: '(ab){20,}c'\ncondition: sel`), /large counted repetition/);
+});
+
+test("a mapping's where: alternatives ORed, a list field matched by element (file_event: created or overwritten)", () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const write = (syscall: string, category: string[], type: string[], outcome: string, flags?: string[]) =>
+    own.add(sec(1), 'auditd.log', { 'event.category': category, 'event.type': type, 'event.outcome': outcome, 'file.path': '/etc/cron.d/x', auditd: { syscall_name: syscall, ...(flags && { open_flags: flags }) } }, 'type=SYSCALL ...');
+  const created = write('openat', ['file'], ['creation'], 'success', ['O_WRONLY', 'O_CREAT', 'O_TRUNC']);
+  const overwritten = write('openat', ['file'], ['change'], 'success', ['O_WRONLY', 'O_CREAT', 'O_TRUNC']);
+  const creat = write('creat', ['file'], ['creation'], 'success');
+  write('openat', ['file'], ['change'], 'success', ['O_WRONLY', 'O_CREAT', 'O_APPEND']); // appended
+  write('openat', ['file'], ['creation'], 'failure', ['O_WRONLY', 'O_CREAT']); // refused by the kernel
+  write('mkdir', ['file'], ['creation'], 'success'); // a folder
+  write('rename', ['file'], ['change'], 'success'); // moved into place
+  own.add(sec(1), 'auditd.log', { 'event.category': ['iam'], 'event.type': ['user', 'creation'], 'event.outcome': 'success', 'file.path': '/etc/x' }, 'type=ADD_USER ...');
+  const c = compileDetection(rule(`sel:\n  TargetFilename|startswith: '/etc/'\ncondition: sel`, 'product: linux\ncategory: file_event'));
+  if (typeof c === 'string') throw new Error(c);
+  const got = (own.db.prepare(`SELECT e.id FROM events e WHERE (${c.scope.sql}) AND (${c.match.sql}) ORDER BY e.id`).all(...c.scope.params, ...c.match.params) as { id: number }[]).map((r) => r.id);
+  assert.deepEqual(got, [created, overwritten, creat]);
+});
+
 test('numbers compare only with numbers; non-ASCII values fold as JavaScript does; regex escapes and anchors', () => {
   const own = testStore();
   registerSqlFunctions(own.db);

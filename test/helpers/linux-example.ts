@@ -19,7 +19,9 @@ const BASE_EPOCH = 1709805601; // 2024-03-07 10:00:01 UTC
  * x86_64 syscall numbers (the kernel's arch/x86/entry/syscalls/syscall_64.tbl), written out here rather than read
  * from the parser's table, so that a number missing there shows as a rule that does not fire.
  */
-const SYSCALL_NUMBERS = new Map(Object.entries({ openat: '257', execve: '59', personality: '135', syslog: '103', sysinfo: '99', mknod: '133', socket: '41' }));
+const SYSCALL_NUMBERS = new Map(
+  Object.entries({ openat: '257', execve: '59', personality: '135', syslog: '103', sysinfo: '99', mknod: '133', socket: '41', creat: '85', rename: '82' }),
+);
 
 /** Record types of a syscall event (the kernel writes them under one serial); the rest are user-space records. */
 const SYSCALL_FAMILY = new Set(['SYSCALL', 'EXECVE', 'CWD', 'PATH', 'PROCTITLE']);
@@ -98,33 +100,13 @@ function rawAuditdLines(ex: Example, id: Identity): string[] {
   const comm = fields.get('comm') ?? exe.split('/').pop()!.slice(0, 15);
   const name = fields.get('name') ?? exe;
 
-  const sys = new Map<string, string>([
-    ['arch', 'c000003e'],
-    ['syscall', SYSCALL_NUMBERS.get(syscallName) ?? fail(`no x86_64 number for the syscall ${syscallName}`)],
-    ['success', 'yes'],
-    ['exit', '0'],
-    ['a0', execve ? '7ffd3c1e2a10' : 'ffffff9c'],
-    ['a1', '55d0c8a1b2c0'],
-    ['a2', execve ? '55d0c8a1b3e0' : '0'],
-    ['a3', '0'],
-    ['items', '1'],
-    ['ppid', String(id.pid - 1)],
-    ['pid', String(id.pid)],
-    ['auid', '1000'],
-    ['uid', '0'],
-    ['gid', '0'],
-    ['euid', '0'],
-    ['suid', '0'],
-    ['fsuid', '0'],
-    ['egid', '0'],
-    ['sgid', '0'],
-    ['fsgid', '0'],
-    ['tty', 'pts0'],
-    ['ses', '3'],
-    ['comm', comm],
-    ['exe', exe],
-    ['key', '(null)'],
-  ]);
+  const sys = syscallRecord(id, syscallName, exe, comm, {
+    a0: execve ? '7ffd3c1e2a10' : 'ffffff9c',
+    a1: '55d0c8a1b2c0',
+    a2: execve ? '55d0c8a1b3e0' : '0',
+    a3: '0',
+    items: '1',
+  });
   if (!execve) for (const [k, v] of args) sys.set(k, v);
   const path = new Map<string, string>([
     ['item', '0'],
@@ -152,6 +134,88 @@ function rawAuditdLines(ex: Example, id: Identity): string[] {
   lines.push(`${node} type=PATH ${stamp}: ${kv(PATH_KEYS, path)}`);
   lines.push(`${node} type=PROCTITLE ${stamp}: proctitle=${Buffer.from(title).toString('hex').toUpperCase()}`);
   return lines;
+}
+
+/** A SYSCALL record's keys: the call, its registers and item count, then the process as the kernel names it. */
+function syscallRecord(id: Identity, syscallName: string, exe: string, comm: string, regs: Record<'a0' | 'a1' | 'a2' | 'a3' | 'items', string>): Map<string, string> {
+  return new Map<string, string>([
+    ['arch', 'c000003e'],
+    ['syscall', SYSCALL_NUMBERS.get(syscallName) ?? fail(`no x86_64 number for the syscall ${syscallName}`)],
+    ['success', 'yes'],
+    ['exit', '0'],
+    ...Object.entries(regs),
+    ['ppid', String(id.pid - 1)],
+    ['pid', String(id.pid)],
+    ['auid', '1000'],
+    ['uid', '0'],
+    ['gid', '0'],
+    ['euid', '0'],
+    ['suid', '0'],
+    ['fsuid', '0'],
+    ['egid', '0'],
+    ['sgid', '0'],
+    ['fsgid', '0'],
+    ['tty', 'pts0'],
+    ['ses', '3'],
+    ['comm', comm],
+    ['exe', exe],
+    ['key', '(null)'],
+  ]);
+}
+
+/**
+ * How a program comes to write a file: a new file opened with O_CREAT (a shell's `>`, cp), creat(), an existing
+ * file opened with O_TRUNC (overwritten), and three writes that create and overwrite nothing: an append (`>>`),
+ * a read, and a rename (mv into place).
+ */
+export type FileWrite = 'create' | 'creat' | 'truncate' | 'append' | 'read' | 'rename';
+
+/** x86_64 open flags as the kernel writes the register (hex): O_WRONLY 1, O_CREAT 0x40, O_TRUNC 0x200, O_APPEND 0x400 */
+const OPEN_FLAGS: Partial<Record<FileWrite, string>> = { create: '241', truncate: '241', append: '441', read: '0' };
+
+/**
+ * The audit.log lines of one file write by `exe` to `path` (absolute, or relative to `cwd`): SYSCALL, CWD, the PATH
+ * items (the folder with nametype=PARENT and the file: CREATE when the call made it, NORMAL when it was there),
+ * PROCTITLE, as a watch (`-w /etc/cron.d -p wa`) or a syscall rule logs them.
+ */
+export function auditdFileLines(file: { path: string; exe: string; cwd?: string }, id: Identity, how: FileWrite = 'create'): string[] {
+  const stamp = `msg=audit(${BASE_EPOCH + id.serial}.${String(id.serial % 1000).padStart(3, '0')}:${id.serial})`;
+  const head = (type: string) => `node=${id.host} type=${type} ${stamp}:`;
+  const comm = file.exe.split('/').pop()!.slice(0, 15);
+  const cwd = file.cwd ?? '/root';
+  // the folder as the name gives it, up to its last slash; a bare file name's folder is the cwd, which the kernel
+  // then writes in full
+  const folder = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/') + 1) : cwd;
+  const made = how === 'create' || how === 'creat' || how === 'rename';
+  const pathItem = (item: number, name: string, nametype: string, mode: string) =>
+    kv(PATH_KEYS, new Map([['item', String(item)], ['name', name], ['inode', String(400000 + id.serial * 4 + item)], ['dev', 'fd:00'], ['mode', mode], ['ouid', '0'], ['ogid', '0'], ['rdev', '00:00'], ['nametype', nametype], ['cap_fp', '0'], ['cap_fi', '0'], ['cap_fe', '0'], ['cap_fver', '0']]));
+  const items: string[] = [];
+  let regs: Record<'a0' | 'a1' | 'a2' | 'a3' | 'items', string>;
+  if (how === 'rename') {
+    // rename(2) of a temporary file in the same folder (an editor's or sed -i's save): both folders, the old name
+    // deleted and the new one created, one inode
+    const from = `${folder}.${file.path.slice(file.path.lastIndexOf('/') + 1)}.tmp`;
+    const inode = (line: string, item: number) => line.replace(/inode=\d+/, `inode=${400000 + id.serial * 4 + item}`);
+    const dir = pathItem(0, folder, 'PARENT', '040755');
+    items.push(dir, inode(dir, 0).replace('item=0', 'item=1'), pathItem(2, from, 'DELETE', '0100644'), inode(pathItem(3, file.path, 'CREATE', '0100644'), 2));
+    regs = { a0: '7ffd3c1e4e61', a1: '7ffd3c1e4e77', a2: '0', a3: '0', items: '4' };
+  } else if (how === 'read') {
+    items.push(pathItem(0, file.path, 'NORMAL', '0100644'));
+    regs = { a0: 'ffffff9c', a1: '55d0c8a1b2c0', a2: OPEN_FLAGS.read!, a3: '0', items: '1' };
+  } else {
+    // an open or creat with O_CREAT looks the folder up first: its PARENT item, then the file's
+    items.push(pathItem(0, folder, 'PARENT', '040755'), pathItem(1, file.path, made ? 'CREATE' : 'NORMAL', '0100644'));
+    regs = how === 'creat' ? { a0: '55d0c8a1b2c0', a1: '1a4', a2: '0', a3: '0', items: '2' } : { a0: 'ffffff9c', a1: '55d0c8a1b2c0', a2: OPEN_FLAGS[how]!, a3: '1b6', items: '2' };
+  }
+  const syscall = how === 'creat' ? 'creat' : how === 'rename' ? 'rename' : 'openat';
+  const sys = syscallRecord(id, syscall, file.exe, comm, regs);
+  sys.set('exit', how === 'rename' ? '0' : '3');
+  return [
+    `${head('SYSCALL')} ${kv(SYSCALL_KEYS, sys).replace('key="(null)"', 'key=(null)')}`,
+    `${head('CWD')} ${kv(CWD_KEYS, new Map([['cwd', cwd]]))}`,
+    ...items.map((i) => `${head('PATH')} ${i}`),
+    `${head('PROCTITLE')} proctitle=${Buffer.from(comm).toString('hex').toUpperCase()}`,
+  ];
 }
 
 function hasArgs(fields: Map<string, string>): boolean {
