@@ -27,7 +27,9 @@ const INVALID = new Map<string, RegExp>([
 ]);
 
 /** A string each `|re` value of these rules matches (sampling regular expressions is beyond the example helper). */
-const REGEX_SAMPLES: Record<string, string> = {};
+const REGEX_SAMPLES: Record<string, string> = {
+  '(-s|--size[=\\s])\\s*0': '-s0 ', // truncate -s0 ~/.bash_history
+};
 
 /**
  * Rules that rightly fire on another rule's example, as `rule id -> ids of the examples`: the other example is also
