@@ -24,6 +24,7 @@ const UNRECORDED = new Set(['ParentImage', 'ParentCommandLine', 'ParentUser', 'P
 const INVALID = new Map<string, RegExp>([
   // contains_any is no Sigma modifier (the specification has contains with a list, which is already "any")
   ['f2673abe-1467-4389-b350-298e514e4bf5', /^unknown modifier "contains_any"$/],
+  ['5754d641-08e1-4eef-8187-279c44c3b5bf', /^unknown modifier "contains_any"$/],
 ]);
 
 /** A string each `|re` value of these rules matches (sampling regular expressions is beyond the example helper). */
@@ -38,6 +39,8 @@ const REGEX_SAMPLES: Record<string, string> = {
 const OVERLAPS = new Map<string, string[]>([
   // auditctl -D deletes every rule: the disable-attempt rule looks for ' -D' too
   ['b5d3f2a1-9e4c-4b7d-a8c6-3e2f1d0b5a9c', ['bed26dea-4525-47f4-b24a-76e30e44ffb0']],
+  // the miner indicators' first item is --cpu-priority, the coin miner parameter rule's one value
+  ['6ac275ba-dd70-449b-ba17-fd6c6d5fc77c', ['9069ea3c-b213-4c52-be13-86506a227ab1']],
 ]);
 
 /** Loaded rules whose example cannot be one auditd execve event: id -> why. Such a rule must not fire at all. */
