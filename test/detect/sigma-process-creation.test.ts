@@ -30,6 +30,7 @@ const INVALID = new Map<string, RegExp>([
 /** A string each `|re` value of these rules matches (sampling regular expressions is beyond the example helper). */
 const REGEX_SAMPLES: Record<string, string> = {
   '(-s|--size[=\\s])\\s*0': '-s0 ', // truncate -s0 ~/.bash_history
+  '(.){200,}': `${'/srv/www/'.repeat(10)}* ${'/home/alice/'.repeat(10)}*`, // file */* lists every name
 };
 
 /**
@@ -43,6 +44,10 @@ const OVERLAPS = new Map<string, string[]>([
   ['coinminer', ['crypto_mining']],
   // any curl start
   ['curl_usage', ['curl_wget_chat_webhook_exfil', 'curl_wget_docker_socket', 'curl_wget_upload_paste_sharing_site']],
+  // any find start
+  ['file_and_directory_discovery', ['find_shell_execution']],
+  // any rm start (clear_logs: rm of /var/log)
+  ['file_deletion', ['clear_logs']],
 ]);
 
 /** Loaded rules whose example cannot be one auditd execve event: id -> why. Such a rule must not fire at all. */
