@@ -48,6 +48,8 @@ const OVERLAPS = new Map<string, string[]>([
   ['file_and_directory_discovery', ['find_shell_execution']],
   // any rm start (clear_logs: rm of /var/log)
   ['file_deletion', ['clear_logs']],
+  // cat /etc/sudoers reads an account file
+  ['local_account', ['cat_sudoers']],
 ]);
 
 /** Loaded rules whose example cannot be one auditd execve event: id -> why. Such a rule must not fire at all. */
