@@ -50,6 +50,8 @@ const OVERLAPS = new Map<string, string[]>([
   ['file_deletion', ['clear_logs']],
   // cat /etc/sudoers reads an account file
   ['local_account', ['cat_sudoers']],
+  // any mkfifo start
+  ['mkfifo_named_pipe_creation', ['mkfifo_named_pipe_creation_susp_location']],
 ]);
 
 /** Loaded rules whose example cannot be one auditd execve event: id -> why. Such a rule must not fire at all. */
