@@ -52,6 +52,10 @@ const OVERLAPS = new Map<string, string[]>([
   ['local_account', ['cat_sudoers']],
   // any mkfifo start
   ['mkfifo_named_pipe_creation', ['mkfifo_named_pipe_creation_susp_location']],
+  // any nohup start
+  ['nohup', ['nohup_susp_execution']],
+  // the SCX script runs under /usr/bin/sh, whose command line holds /bin/sh
+  ['omigod_scx_runasprovider_executeshellcommand', ['omigod_scx_runasprovider_executescript']],
 ]);
 
 /** Loaded rules whose example cannot be one auditd execve event: id -> why. Such a rule must not fire at all. */
@@ -76,15 +80,30 @@ function argv(exe: string, commandLine: string | undefined): string[] {
   return words;
 }
 
-/** The example as auditd's own fields: the program, its arguments, its working directory. */
-function asAuditd(ex: Example): Example {
+/** Users of the examples, by the uid the ENRICHED format names (see linux-example.ts) */
+const UIDS = new Map([['root', '0'], ['alice', '1000']]);
+
+/**
+ * The example as auditd's own fields: the program, its arguments, its working directory, its ids. A user name is
+ * only in auditd's ENRICHED format (the raw one has the uid alone): `enriched` says the example needs it.
+ */
+function asAuditd(ex: Example): { example: Example; enriched: boolean } {
   const exe = executable(ex.fields.get('Image'));
   const fields = new Map<string, string>([['exe', exe]]);
   argv(exe, ex.fields.get('CommandLine')).forEach((a, i) => fields.set(`a${i}`, a));
-  const cwd = ex.fields.get('CurrentDirectory');
-  if (cwd !== undefined) fields.set('cwd', cwd);
-  for (const name of ex.fields.keys()) assert.ok(['Image', 'CommandLine', 'CurrentDirectory'].includes(name), `no auditd field written for ${name}`);
-  return { fields, keywords: ex.keywords, absent: new Set() };
+  const auditd: Record<string, string> = { CurrentDirectory: 'cwd', LogonId: 'auid', ProcessId: 'pid', ParentProcessId: 'ppid' };
+  for (const [name, value] of ex.fields) {
+    if (name === 'Image' || name === 'CommandLine') continue;
+    if (name === 'User') {
+      const uid = UIDS.get(value);
+      assert.ok(uid !== undefined, `no uid for the user ${value}`);
+      for (const k of ['uid', 'euid', 'suid', 'fsuid']) fields.set(k, uid);
+    } else {
+      assert.ok(auditd[name] !== undefined, `no auditd field written for ${name}`);
+      fields.set(auditd[name], value);
+    }
+  }
+  return { example: { fields, keywords: ex.keywords, absent: new Set() }, enriched: ex.fields.has('User') };
 }
 
 test("SigmaHQ's Linux process_creation rules run on auditd's execve events: each fires on its own example, and only there", (t) => {
@@ -119,7 +138,8 @@ test("SigmaHQ's Linux process_creation rules run on auditd's execve events: each
     if (typeof ex === 'string') return noExample.push(`${rule.title}: ${ex}`);
     const serial = 7001 + i;
     serialOf.set(serial, rule.id);
-    lines.push(...auditdLines(asAuditd(ex), { host: `pc${i}`, pid: 30000 + i, serial }));
+    const { example, enriched } = asAuditd(ex);
+    lines.push(...auditdLines(example, { host: `pc${i}`, pid: 30000 + i, serial }, enriched));
   });
   assert.deepEqual(noExample, []);
   for (const id of EXCLUDED.keys()) assert.ok(loaded.some((r) => r.id === id), `excluded rule ${id} is not a loaded rule`);
