@@ -25,6 +25,8 @@ const INVALID = new Map<string, RegExp>([
   // contains_any is no Sigma modifier (the specification has contains with a list, which is already "any")
   ['f2673abe-1467-4389-b350-298e514e4bf5', /^unknown modifier "contains_any"$/],
   ['5754d641-08e1-4eef-8187-279c44c3b5bf', /^unknown modifier "contains_any"$/],
+  // this version nests selection_img inside itself: a field "selection_img" whose values are selections
+  ['3f0f5957-04f8-4792-ad89-192b0303bde6', /^values of "selection_img" must be scalars$/],
 ]);
 
 /** A string each `|re` value of these rules matches (sampling regular expressions is beyond the example helper). */
