@@ -58,6 +58,8 @@ const OVERLAPS = new Map<string, string[]>([
   ['nohup', ['nohup_susp_execution']],
   // the SCX script runs under /usr/bin/sh, whose command line holds /bin/sh
   ['omigod_scx_runasprovider_executeshellcommand', ['omigod_scx_runasprovider_executescript']],
+  // any service stopped by systemctl or service
+  ['services_stop_and_disable', ['av_kaspersky_av_disabled', 'security_tools_disabling']],
 ]);
 
 /** Loaded rules whose example cannot be one auditd execve event: id -> why. Such a rule must not fire at all. */
