@@ -27,6 +27,8 @@ const INVALID = new Map<string, RegExp>([
   ['5754d641-08e1-4eef-8187-279c44c3b5bf', /^unknown modifier "contains_any"$/],
   // this version nests selection_img inside itself: a field "selection_img" whose values are selections
   ['3f0f5957-04f8-4792-ad89-192b0303bde6', /^values of "selection_img" must be scalars$/],
+  // this version's condition has an unbalanced parenthesis
+  ['746c86fb-ccda-4816-8997-01386263acc4', /^condition: unexpected "\)" at column 44/],
 ]);
 
 /** A string each `|re` value of these rules matches (sampling regular expressions is beyond the example helper). */
