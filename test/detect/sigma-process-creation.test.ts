@@ -47,7 +47,7 @@ const OVERLAPS = new Map<string, string[]>([
   // the miner indicators' first item is --cpu-priority, the coin miner parameter rule's one value
   ['coinminer', ['crypto_mining']],
   // any curl start
-  ['curl_usage', ['curl_wget_chat_webhook_exfil', 'curl_wget_docker_socket', 'curl_wget_upload_paste_sharing_site']],
+  ['curl_usage', ['curl_wget_chat_webhook_exfil', 'curl_wget_docker_socket', 'curl_wget_upload_paste_sharing_site', 'susp_curl_fileupload', 'susp_curl_useragent']],
   // any find start
   ['file_and_directory_discovery', ['find_shell_execution']],
   // any rm start (clear_logs: rm of /var/log)
