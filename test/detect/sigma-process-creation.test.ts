@@ -50,8 +50,12 @@ const OVERLAPS = new Map<string, string[]>([
   ['curl_usage', ['curl_wget_chat_webhook_exfil', 'curl_wget_docker_socket', 'curl_wget_upload_paste_sharing_site', 'susp_curl_fileupload', 'susp_curl_useragent']],
   // any find start
   ['file_and_directory_discovery', ['find_shell_execution']],
-  // any rm start (clear_logs: rm of /var/log)
-  ['file_deletion', ['clear_logs']],
+  // any rm start
+  ['file_deletion', ['clear_logs', 'susp_history_delete']],
+  // rm of a shell history file
+  ['clear_cmd_history', ['susp_history_delete']],
+  // its condition is the /cat selection alone: any cat start
+  ['susp_history_recon', ['cat_sudoers']],
   // cat /etc/sudoers reads an account file
   ['local_account', ['cat_sudoers']],
   // any mkfifo start
