@@ -55,7 +55,9 @@ const OVERLAPS = new Map<string, string[]>([
   // rm of a shell history file
   ['clear_cmd_history', ['susp_history_delete']],
   // its condition is the /cat selection alone: any cat start
-  ['susp_history_recon', ['cat_sudoers']],
+  ['susp_history_recon', ['cat_sudoers', 'susp_sensitive_file_access']],
+  // nc is in both lists of tools
+  ['attack_tool_execution', ['susp_network_utilities_execution']],
   // cat /etc/sudoers reads an account file
   ['local_account', ['cat_sudoers']],
   // any mkfifo start
@@ -86,7 +88,7 @@ function argv(exe: string, commandLine: string | undefined): string[] {
   const words = (commandLine ?? '').split(' ').filter((w) => w !== '');
   const program = exe.split('/').pop()!;
   if (words[0] !== program && words[0] !== exe) words.unshift(exe);
-  if (commandLine?.endsWith(' ')) words.push('/tmp/x');
+  if (commandLine?.endsWith(' ')) words.push('x');
   return words;
 }
 
