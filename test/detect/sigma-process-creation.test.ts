@@ -67,6 +67,8 @@ const OVERLAPS = new Map<string, string[]>([
   ['attack_tool_execution', ['susp_network_utilities_execution']],
   // lsmod is in both lists
   ['system_info_discovery', ['device_driver_discovery']],
+  // touch -t sets a file's times
+  ['change_file_time_attr', ['touch_susp']],
   // cat /etc/sudoers reads an account file
   ['local_account', ['cat_sudoers']],
   // any mkfifo start
