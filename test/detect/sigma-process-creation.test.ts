@@ -41,6 +41,7 @@ function shortName(file: string): string {
 /** A string each `|re` value of these rules matches (sampling regular expressions is beyond the example helper). */
 const REGEX_SAMPLES: Record<string, string> = {
   '(-s|--size[=\\s])\\s*0': '-s0 ', // truncate -s0 ~/.bash_history
+  '\\s-O\\s': ' -O ', // wget -O /tmp/x
   '(.){200,}': `${'/srv/www/'.repeat(10)}* ${'/home/alice/'.repeat(10)}*`, // file */* lists every name
 };
 
