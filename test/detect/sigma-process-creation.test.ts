@@ -63,7 +63,7 @@ const OVERLAPS = new Map<string, string[]>([
   // rm of a shell history file
   ['clear_cmd_history', ['susp_history_delete']],
   // its condition is the /cat selection alone: any cat start
-  ['susp_history_recon', ['cat_sudoers', 'susp_sensitive_file_access']],
+  ['susp_history_recon', ['cat_sudoers', 'susp_dockerenv_recon', 'susp_sensitive_file_access']],
   // nc is in both lists of tools
   ['attack_tool_execution', ['susp_network_utilities_execution']],
   // lsmod is in both lists
