@@ -186,7 +186,6 @@ test("SigmaHQ's Linux process_creation rules run on auditd's execve events: each
       firedOn.set(f.rule.id, set);
     }
   }
-  const title = (id: string) => detections.find((r) => r.id === id)?.title ?? id;
   const short = (id: string) => shortName(detections.find((r) => r.id === id)!.where.file);
   const missing = loaded.filter((r) => !EXCLUDED.has(shortName(r.where.file)) && !firedOn.get(r.id)?.has(r.id)).map((r) => r.title);
   const elsewhere = [...firedOn].flatMap(([id, on]) => [...on].filter((o) => o !== id).map((o) => `${short(id)} fired on the example of ${short(o)}`)).sort();
