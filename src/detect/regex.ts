@@ -51,14 +51,14 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
     // excessively (enableLinearRegex turns that fallback on), so it still cannot hang.
     return { re: new RegExp(source, f), fold };
   } catch {
-    let plain: RegExp;
     try {
-      plain = new RegExp(source, f);
+      new RegExp(source, f);
     } catch (err) {
       return `invalid regular expression: ${(err as Error).message}`;
     }
     if (/\\[1-9]|\\k</.test(source)) return 'the regular expression uses a backreference, which needs backtracking and could hang on hostile input';
     if (/\(\?<?[=!]/.test(source)) return 'the regular expression uses lookaround, which needs backtracking and could hang on hostile input';
+    source = atLeastAtEnd(source);
     // The linear engine also refuses counted repetitions as small as [0-9a-f]{32}. Such a pattern runs on the
     // backtracking engine only when its work per position is bounded by a small number (see boundedChoices).
     if (/[*+]|\{\d+,\}/.test(source.replace(/\\./g, ''))) {
@@ -67,8 +67,19 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
     if (!boundedChoices(source)) {
       return 'the regular expression repeats a group, or multiplies counted repetitions, beyond what the linear-time engine runs, and could hang on hostile input';
     }
-    return { re: plain, fold };
+    return { re: new RegExp(source, f), fold };
   }
+}
+
+/**
+ * A trailing `X{m,}` of one character (`.`, a class, an escape, a letter, or a group of just that) as `X{m}`: rules
+ * only test whether a text matches, and once m are found the match cannot fail any more, so at least m is the same
+ * test as exactly m. SigmaHQ writes `(.){200,}` for "a command line of 200 characters or more"; `.{200}` runs in
+ * bounded time, while the unbounded form, which no engine here takes, would refuse the rule.
+ */
+function atLeastAtEnd(source: string): string {
+  const m = /^((?:[^\\]|\\.)*?)(?:\((?:\?:)?(\\.|\[(?:[^\]\\]|\\.)*\]|[^()[\]\\|])\)|(\\.|\[(?:[^\]\\]|\\.)*\]|[^()[\]\\|{}*+?]))\{(\d+),\}$/.exec(source);
+  return m ? `${m[1]}${m[2] ?? m[3]}{${m[4]}}` : source;
 }
 
 /** At most this many ways for a pattern's counted repetitions to split the text at one starting position. */

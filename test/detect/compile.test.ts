@@ -222,6 +222,29 @@ test("a mapping's where: alternatives ORed, a list field matched by element (fil
   assert.deepEqual(got, [created, overwritten, creat]);
 });
 
+test('a trailing "at least m" of one character runs as "m" (SigmaHQ: a command line of 200 characters or more)', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (q: string) => own.add(sec(1), 'web.access', { 'url.original': `/x?${q}`, 'url.path': '/x', 'user_agent.original': 'x' }, q);
+  const ids = { long: add('q=' + 'a'.repeat(200)), short: add('q=' + 'a'.repeat(150)), lines: add(('b'.repeat(100) + '\n').repeat(3)) };
+  const run = (re: string) => {
+    const c = compileDetection(rule(`sel:\n  cs-uri-query|re: '${re}'\ncondition: sel`));
+    if (typeof c === 'string') return c;
+    return (own.db.prepare(`SELECT e.id FROM events e WHERE (${c.scope.sql}) AND (${c.match.sql}) ORDER BY e.id`).all(...c.scope.params, ...c.match.params) as { id: number }[]).map((r) => r.id);
+  };
+  // before: refused as "a large counted repetition with unbounded quantifiers"
+  assert.deepEqual(run('(.){200,}'), [ids.long]);
+  assert.deepEqual(run('(?:.){200,}'), [ids.long]);
+  assert.deepEqual(run('q=[a-z]{200,}'), [ids.long]);
+  // a line of 100 characters is not 200 of "." (which stops at a line end)
+  assert.deepEqual(run('b{101,}'), []);
+  // not at the end: written in counts the linear engine takes (the test above), so it runs; a repeated group of
+  // more than one character is still refused
+  assert.deepEqual(run('.{200,}x'), []);
+  assert.deepEqual(run('\\\\.{200,}$'), []);
+  assert.match(String(run('(ab){200,}')), /unbounded quantifiers/);
+});
+
 test('numbers compare only with numbers; non-ASCII values fold as JavaScript does; regex escapes and anchors', () => {
   const own = testStore();
   registerSqlFunctions(own.db);
