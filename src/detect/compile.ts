@@ -309,7 +309,8 @@ class Ctx {
     return this.itemOn(f, item);
   }
 
-  itemOn(f: ResolvedField, item: FieldItem): Sql {
+  itemOn(f: ResolvedField, given: FieldItem): Sql {
+    const item = f.translate ? { ...given, values: given.values.map((v) => (v === null ? v : (f.translate![String(v).toLowerCase()] ?? v))) } : given;
     const mods = new Set(item.modifiers);
     // keyword lists are unbound values: they match anywhere in the text
     if (item.field === '' && !mods.has('re') && !mods.has('startswith') && !mods.has('endswith')) mods.add('contains');

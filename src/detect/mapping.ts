@@ -47,8 +47,17 @@ export interface Mapping {
    * `parts`: those of them whose value is always a part of the first's (the query of the target), which a
    * `contains` item then need not read: it cannot match there without matching the first
    */
-  fields: Record<string, string | string[] | JsonField | { any: string[]; parts?: string[] }>;
+  fields: Record<string, string | string[] | JsonField | { any: string[]; parts?: string[] } | Translated>;
   otherFields?: JsonField;
+}
+
+/**
+ * A Sigma field whose values name what an ECS field holds in other words (Sysmon's Initiated 'true' is an
+ * egress connection): a rule's value is translated before it is compared; one not listed is compared as written.
+ */
+interface Translated {
+  field: string;
+  values: Record<string, string>;
 }
 
 /** A field as the SQL compiler sees it. */
@@ -73,6 +82,8 @@ export interface ResolvedField {
   alternatives?: ResolvedField[];
   /** of the alternatives, the names whose value is always a part of the first's (Mapping.fields `parts`) */
   parts?: string[];
+  /** a rule's values as the field holds them (Mapping.fields `values`), keyed in lower case */
+  translate?: Record<string, string>;
 }
 
 let cache: Mapping[] | undefined;
@@ -147,6 +158,11 @@ export function resolveField(m: Mapping, sigmaName: string): ResolvedField | str
     const fs = ecsFields(mapped);
     if (typeof fs === 'string') return fs;
     return { name: fs[0].name, sql: `coalesce(${fs.map((f) => f.sql).join(', ')})`, type: fs[0].type };
+  }
+  if (mapped !== undefined && 'values' in mapped) {
+    const f = ecsField(mapped.field);
+    const translate = Object.fromEntries(Object.entries(mapped.values).map(([k, v]) => [k.toLowerCase(), String(v)]));
+    return typeof f === 'string' ? f : { ...f, translate };
   }
   if (mapped !== undefined && 'any' in mapped) {
     const fs = ecsFields(mapped.any);

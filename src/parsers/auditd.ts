@@ -553,12 +553,16 @@ function buildEvent(g: Group): ParsedEvent {
   const saddr = val('saddr');
   if (saddr && syscallName) {
     const sa = sockaddr(saddr);
+    // network.direction from the host's point of view, as ECS asks of host-based events: its connect goes out, an
+    // accept comes in (Sysmon's Initiated)
     if (sa && (syscallName === 'connect' || syscallName === 'sendto' || syscallName === 'sendmsg')) {
       f['destination.ip'] = sa.ip;
       f['destination.port'] = sa.port;
+      f['network.direction'] = 'egress';
     } else if (sa && (syscallName === 'accept' || syscallName === 'accept4') && !f['source.ip']) {
       f['source.ip'] = sa.ip;
       f['source.port'] = sa.port;
+      f['network.direction'] = 'ingress';
     }
   }
 
@@ -661,6 +665,8 @@ function fieldDefs(): FieldDef[] {
     d('process.working_directory', 'keyword', 'the working directory (CWD record, or cwd= of USER_CMD)'),
     d('user.id', 'keyword', 'uid of the acting process'),
     d('user.audit.id', 'keyword', 'login uid (auid); 4294967295 means unset'),
+    // described by the VPC flow parser, which comes first in the registry; listed here for "filled by"
+    d('network.direction', 'keyword', ''),
     d('user.effective.id', 'keyword', 'effective uid (euid)'),
     d('user.target.id', 'keyword', 'uid of the account created, deleted or changed (id= of ADD_USER, USER_MGMT, ...)'),
     d('group.name', 'keyword', 'group created, deleted or changed'),

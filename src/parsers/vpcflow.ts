@@ -236,7 +236,7 @@ function fieldDefs(): FieldDef[] {
     d('event.end', 'date', 'end of the capture window'),
     d('network.iana_number', 'keyword', 'IANA protocol number'),
     d('network.packets', 'long', 'packets in the flow'),
-    d('network.direction', 'keyword', 'ingress / egress (VPC flow-direction); inbound, outbound, internal, external (Zeek local_orig, local_resp)'),
+    d('network.direction', 'keyword', 'ingress / egress (VPC flow-direction; auditd: a connect egress, an accept ingress); inbound, outbound, internal, external (Zeek local_orig, local_resp)'),
     d('network.type', 'keyword', 'ipv4 / ipv6 (type)'),
     d('cloud.provider', 'keyword', 'aws'),
     d('cloud.account.id', 'keyword', 'the account owning the network interface (account-id)'),

@@ -569,7 +569,7 @@ function fieldDefs(): FieldDef[] {
     d('network.protocol', 'keyword', 'application protocol (conn.log service; the log for dns, http, ssl, ssh)'),
     d('network.community_id', 'keyword', 'Community ID flow hash'),
     d('network.packets', 'long', 'packets in the flow'),
-    d('network.direction', 'keyword', 'ingress / egress (VPC flow-direction); inbound, outbound, internal, external (Zeek local_orig, local_resp)'),
+    d('network.direction', 'keyword', 'ingress / egress (VPC flow-direction; auditd: a connect egress, an accept ingress); inbound, outbound, internal, external (Zeek local_orig, local_resp)'),
     d('source.bytes', 'long', 'bytes sent by the originator (IP bytes)'),
     d('destination.bytes', 'long', 'bytes sent by the responder (IP bytes)'),
     d('source.packets', 'long', 'packets sent by the originator'),
