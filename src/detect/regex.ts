@@ -58,7 +58,6 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
     }
     if (/\\[1-9]|\\k</.test(source)) return 'the regular expression uses a backreference, which needs backtracking and could hang on hostile input';
     if (/\(\?<?[=!]/.test(source)) return 'the regular expression uses lookaround, which needs backtracking and could hang on hostile input';
-    source = atLeastAtEnd(source);
     // The linear engine also refuses counted repetitions as small as [0-9a-f]{32}. Such a pattern runs on the
     // backtracking engine only when its work per position is bounded by a small number (see boundedChoices).
     if (/[*+]|\{\d+,\}/.test(source.replace(/\\./g, ''))) {
@@ -69,17 +68,6 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
     }
     return { re: new RegExp(source, f), fold };
   }
-}
-
-/**
- * A trailing `X{m,}` of one character (`.`, a class, an escape, a letter, or a group of just that) as `X{m}`: rules
- * only test whether a text matches, and once m are found the match cannot fail any more, so at least m is the same
- * test as exactly m. SigmaHQ writes `(.){200,}` for "a command line of 200 characters or more"; `.{200}` runs in
- * bounded time, while the unbounded form, which no engine here takes, would refuse the rule.
- */
-function atLeastAtEnd(source: string): string {
-  const m = /^((?:[^\\]|\\.)*?)(?:\((?:\?:)?(\\.|\[(?:[^\]\\]|\\.)*\]|[^()[\]\\|])\)|(\\.|\[(?:[^\]\\]|\\.)*\]|[^()[\]\\|{}*+?]))\{(\d+),\}$/.exec(source);
-  return m ? `${m[1]}${m[2] ?? m[3]}{${m[4]}}` : source;
 }
 
 /** At most this many ways for a pattern's counted repetitions to split the text at one starting position. */
@@ -128,16 +116,19 @@ const LINEAR_MAX_COUNT = 16;
 /**
  * `x{40,}` (one character or class, at least 40 times) as `x{16}x{16}x{8}x*`: the same text, in counts the
  * linear-time engine takes, so that a pattern such as `[^/]{40,}$` (a long file name) runs, on the backtracking
- * engine with the linear one as its fallback, instead of being refused as one that could hang.
+ * engine with the linear one as its fallback, instead of being refused as one that could hang. A group around one
+ * such atom counts as the atom (SigmaHQ writes `(.){200,}` for "200 characters or more"): rules only test whether
+ * a text matches, so what the group captures is never read.
  */
 function splitLongRepeats(source: string): string {
   let out = '';
   for (let i = 0; i < source.length; ) {
-    const end = atomEnd(source, i);
-    const atom = source.slice(i, end);
+    const grouped = groupedAtom(source, i);
+    const end = grouped ? grouped.end : atomEnd(source, i);
+    const atom = grouped ? grouped.atom : source.slice(i, end);
     const m = end > i ? /^\{(\d+),\}/.exec(source.slice(end)) : null;
     if (!m || Number(m[1]) <= LINEAR_MAX_COUNT) {
-      out += atom || source[i];
+      out += source.slice(i, end) || source[i];
       i = Math.max(end, i + 1);
       continue;
     }
@@ -146,6 +137,15 @@ function splitLongRepeats(source: string): string {
     i = end + m[0].length;
   }
   return out;
+}
+
+/** `(x)` or `(?:x)` around one single-character atom at `i`: the atom and the end of the group. */
+function groupedAtom(source: string, i: number): { atom: string; end: number } | undefined {
+  const open = /^\((?:\?:)?/.exec(source.slice(i));
+  if (!open || open[0] === '') return undefined;
+  const start = i + open[0].length;
+  const end = atomEnd(source, start);
+  return end > start && source[end] === ')' ? { atom: source.slice(start, end), end: end + 1 } : undefined;
 }
 
 /** The end of the single-character atom at `i` (a character, an escape, a class), or `i` for syntax (groups, |). */

@@ -222,7 +222,7 @@ test("a mapping's where: alternatives ORed, a list field matched by element (fil
   assert.deepEqual(got, [created, overwritten, creat]);
 });
 
-test('a trailing "at least m" of one character runs as "m" (SigmaHQ: a command line of 200 characters or more)', () => {
+test('a group around one character repeated at least m times runs (SigmaHQ: a command line of 200 characters or more)', () => {
   const own = testStore();
   registerSqlFunctions(own.db);
   const add = (q: string) => own.add(sec(1), 'web.access', { 'url.original': `/x?${q}`, 'url.path': '/x', 'user_agent.original': 'x' }, q);
