@@ -22,6 +22,12 @@ export function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A record's object value, or undefined (the JSON-record parsers read nested objects with it). */
+export const objectOf = (v: unknown): Obj | undefined => (isObject(v) ? v : undefined);
+
+/** A record's text value, or undefined when it is empty or no string. */
+export const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
 function isEcsShaped(doc: Obj): boolean {
   let stamp = false;
   let sets = false;

@@ -5,18 +5,16 @@
  * orchestrator.*), the request URI and the response code. The whole event stays under `kubernetes.audit` with the
  * API server's own keys and nesting, the way Sigma's `product: kubernetes, service: audit` rules address it.
  */
-import { EventFlag, type Fields, type FieldValue, type ParsedEvent } from '../model/event.js';
+import { EventFlag, type Fields, type ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import type { Parser, ParserContext } from './types.js';
-import { isObject, readObject, type Obj } from './json.js';
+import { nonEmpty as str, objectOf as obj, readObject, type Obj } from './json.js';
 import { isIpAddress, parseIsoTime } from './lib.js';
 import { setUrl } from './web-common.js';
 
 const DATASET = 'kubernetes.audit';
 const NOT_AUDIT = 'not a Kubernetes audit event (needs "kind": "Event", an audit.k8s.io "apiVersion" and a "verb")';
 
-const str = (v: FieldValue | undefined): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const obj = (v: FieldValue | undefined): Obj | undefined => (isObject(v) ? v : undefined);
 
 /** The API server's verbs as ECS event types; a verb it adds later is "info". */
 const VERB_TYPES: Record<string, string> = {

@@ -9,15 +9,13 @@
 import { EventFlag, type Fields, type FieldValue, type ParsedEvent } from '../model/event.js';
 import type { FieldDef } from '../model/fields.js';
 import type { Parser, ParserContext } from './types.js';
-import { isObject, readObject, type Obj } from './json.js';
+import { isObject, nonEmpty as str, objectOf as obj, readObject, type Obj } from './json.js';
 import { isIpAddress, parseIsoTime } from './lib.js';
 import { WEB_FIELDS, setUrl } from './web-common.js';
 import { isoUtc } from '../util/time.js';
 
 const DATASET = 'suricata.eve';
 
-const obj = (v: FieldValue | undefined): Obj | undefined => (isObject(v) ? v : undefined);
-const str = (v: FieldValue): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const count = (v: FieldValue): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
 const ip = (v: FieldValue): string | undefined => (typeof v === 'string' && isIpAddress(v) ? v : undefined);
 const port = (v: FieldValue): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : undefined);

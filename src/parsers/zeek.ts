@@ -21,7 +21,7 @@ import type { FieldDef } from '../model/fields.js';
 import type { Parser, ParserContext } from './types.js';
 import { isIpAddress, parseIsoTime } from './lib.js';
 import { WEB_FIELDS, httpOutcome, setUrl } from './web-common.js';
-import { objectStart, readObject } from './json.js';
+import { nonEmpty as str, objectStart, readObject } from './json.js';
 import { wallToUtc } from '../util/time.js';
 
 const MODULE = 'zeek';
@@ -233,7 +233,6 @@ function take(rec: Rec, name: string): FieldValue | undefined {
   return v;
 }
 
-const str = (v: FieldValue | undefined) => (typeof v === 'string' && v !== '' ? v : undefined);
 const numOf = (v: FieldValue | undefined) => (typeof v === 'number' ? v : undefined);
 const boolOf = (v: FieldValue | undefined) => (typeof v === 'boolean' ? v : undefined);
 
