@@ -136,7 +136,7 @@ export async function probeStream(stream: Readable, liveMs = LIVE_MS): Promise<{
   const first: Buffer[] = [];
   let len = 0;
   let dueAt: number | undefined;
-  const enough = () => len >= PROBE_BYTES || (dueAt !== undefined && performance.now() >= dueAt && holdsLine(Buffer.concat(first)));
+  const enough = (now: number) => len >= PROBE_BYTES || (dueAt !== undefined && now >= dueAt && holdsLine(Buffer.concat(first)));
   for await (const chunk of readUntil(stream, enough, () => dueAt)) {
     first.push(chunk);
     len += chunk.length;
@@ -174,23 +174,28 @@ function holdsLine(start: Buffer): boolean {
 }
 
 /**
- * Reads chunks from a stream until `enough()` or its end, leaving the rest unread. `wakeAt`: an instant at which
- * `enough()` is asked again though nothing more arrived.
+ * Reads chunks from a stream until `enough(now)` or its end, leaving the rest unread. `wakeAt`: an instant at which
+ * `enough()` is asked again though nothing more arrived. One reading of the clock decides both whether it is enough
+ * and whether to wait for the instant: read twice, the instant could pass between the two readings and the stream
+ * would wait for input that a live source may not send for hours.
  */
-async function* readUntil(stream: Readable, enough: () => boolean, wakeAt: () => number | undefined = () => undefined): AsyncGenerator<Buffer> {
-  while (!enough()) {
+async function* readUntil(stream: Readable, enough: (now: number) => boolean, wakeAt: () => number | undefined = () => undefined): AsyncGenerator<Buffer> {
+  for (;;) {
+    const now = performance.now();
+    if (enough(now)) return;
     const chunk: Buffer | null = stream.read();
     if (chunk !== null) {
       yield chunk;
       continue;
     }
     if (stream.readableEnded) return;
-    const wait = wakeAt() === undefined ? undefined : wakeAt()! - performance.now();
+    // past the instant, and still not enough: only more input can change that
+    const due = wakeAt();
+    const wait = due !== undefined && now < due ? Math.max(0, due - performance.now()) : undefined;
     const more = await new Promise<boolean>((resolve) => {
       const onReadable = () => done(true);
       const onEnd = () => done(false);
-      // past the instant, and still not enough: only more input can change that
-      const timer = wait !== undefined && wait > 0 ? setTimeout(onReadable, wait) : undefined;
+      const timer = wait !== undefined ? setTimeout(onReadable, wait) : undefined;
       const done = (v: boolean) => {
         clearTimeout(timer);
         stream.off('readable', onReadable);

@@ -3,12 +3,13 @@
  * the stream stays open, not once 64 KiB, a full parser sample or a full batch have come; and what a stream read
  * at full speed guarantees still holds (each line once, the same content again adds nothing).
  */
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ingest, type IngestOptions } from '../../src/ingest/ingest.js';
+import { probeStream } from '../../src/ingest/probe.js';
 import { openDb } from '../../src/store/db.js';
 import { run, start, tmpDir } from '../helpers/cli.js';
 import { count, query } from '../helpers/store.js';
@@ -137,6 +138,25 @@ test('live stdin: a parser chosen from the first line keeps the stream; a batch 
   assert.equal(summary.events_stored, 3);
   assert.equal(count(file, 'status = 0'), 3);
   db.close();
+});
+
+test('live stdin: a first line and then silence is probed at its instant, however the clock moves between two readings', async () => {
+  // A loaded machine: each reading of the clock comes some milliseconds after the last. The instant the probe waits
+  // for then passes between two readings (whether it is enough, how long to wait) at one step or another; read twice,
+  // the probe would then wait for a second line that a live source may never send.
+  for (let step = 1; step <= 13; step++) {
+    let clock = performance.now();
+    const now = mock.method(performance, 'now', () => (clock += step));
+    try {
+      const stdin = new PassThrough();
+      stdin.write(authLine(0));
+      const probed = await Promise.race([probeStream(stdin, 50), sleep(2000).then(() => undefined)]);
+      assert.ok(probed, `clock step ${step} ms: still waiting after 2 s`);
+      assert.equal(Buffer.concat(probed.first).toString(), authLine(0));
+    } finally {
+      now.mock.restore();
+    }
+  }
 });
 
 test('live stdin: journalctl -f -o export, an entry at a time', async () => {
