@@ -5,7 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { rebuildRollup } from './rollup.js';
-import { rebuildCounts, VALUE_COUNTS_TABLE } from './counts.js';
+import { rebuildCounts, rebuildTotals, VALUE_COUNTS_TABLE, VALUE_TOTALS_TABLE } from './counts.js';
 import { eventIndexSql, spanEventsTableSql } from './spans.js';
 import { EVENT_INDEXES } from './db.js';
 
@@ -258,6 +258,14 @@ UPDATE runs SET delivered_at = finished_at;
     up(db) {
       db.exec('DROP INDEX IF EXISTS events_user_name');
       db.exec(EVENT_INDEXES.events_user_name);
+    },
+  },
+  {
+    version: 12,
+    description: 'how many events have each counted field, one row per field (stats --top reads it instead of summing every value)',
+    up(db) {
+      db.exec(VALUE_TOTALS_TABLE);
+      rebuildTotals(db);
     },
   },
 ];

@@ -9,10 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openDb, storeVersion } from '../../src/store/db.js';
 import { histogram, overview, topValues, type EventFilter } from '../../src/store/read.js';
-import { COUNTED_COLUMNS } from '../../src/store/counts.js';
+import { COUNTED_COLUMNS, rebuildCounts } from '../../src/store/counts.js';
 import { ingest } from '../../src/ingest/ingest.js';
 import { Sources } from '../../src/store/sources.js';
-import { adjustRollup, datasetSpan } from '../../src/store/rollup.js';
+import { adjustRollup, datasetSpan, rebuildRollup } from '../../src/store/rollup.js';
 import { prune } from '../../src/store/maintenance.js';
 import { testStore } from '../helpers/events.js';
 import { FIXTURES, run, tmpDir } from '../helpers/cli.js';
@@ -61,6 +61,8 @@ function assertCountsAgree(db: ReturnType<typeof openDb>, label: string): void {
     const kept = db.prepare('SELECT value, n FROM value_counts WHERE col = ? ORDER BY value').all(col);
     const counted = db.prepare(`SELECT ${col} AS value, count(*) AS n FROM events WHERE ${col} IS NOT NULL GROUP BY 1 ORDER BY 1`).all();
     assert.deepEqual(kept, counted, `${label}: value counts of ${col}`);
+    const total = db.prepare('SELECT coalesce(sum(n), 0) FROM value_totals WHERE col = ?').pluck().get(col);
+    assert.equal(total, db.prepare(`SELECT count(${col}) FROM events`).pluck().get(), `${label}: events that have ${col}`);
     // stats --top reads them; the scan (a condition keeps them out) is the reference
     const field = FIELD_OF[col];
     assert.deepEqual(topValues(db, {}, field, 5), topValues(db, SCAN, field, 5), `${label}: top ${field}`);
@@ -162,6 +164,21 @@ test('a store whose value counts came from version 5 (no destination.ip) is coun
   assert.equal(db.prepare("SELECT count(*) FROM meta WHERE key = 'value_counts'").pluck().get(), 0);
   db.close();
   assertAgrees(file, 'from version 5');
+});
+
+test('a store from before the totals (version 11) gets them from its value counts', () => {
+  const { file, old, src } = olderStore(11);
+  const insert = old.prepare('INSERT INTO events (ts, dataset, source_id, line, offset, status, raw, source_ip) VALUES (1, ?, ?, ?, 0, 0, ?, ?)');
+  ['192.0.2.1', '192.0.2.1', '198.51.100.2'].forEach((ip, i) => insert.run('firewall', src.id, i + 1, 'a', ip));
+  rebuildRollup(old);
+  rebuildCounts(old);
+  assert.equal(old.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'value_totals'").pluck().get(), 0);
+  old.close();
+  const db = openDb(file);
+  assert.deepEqual(db.prepare('SELECT col, n FROM value_totals').all(), [{ col: 'source_ip', n: 3 }]);
+  assert.equal(topValues(db, {}, 'source.ip', 1).present, 3);
+  db.close();
+  assertAgrees(file, 'migrated to the totals');
 });
 
 test('migrating an older store fills the rollup from the events it holds', () => {
