@@ -55,6 +55,7 @@ test('a source read by a version 6 loghound (no resume check) is resumed, and ge
   for (const col of ['resume_fp', 'resume_fp_at', 'resume_fp_len']) raw.exec(`ALTER TABLE sources DROP COLUMN ${col}`);
   raw.exec('ALTER TABLE runs DROP COLUMN delivered_at');
   raw.exec('ALTER TABLE sources DROP COLUMN zoneless_ts');
+  raw.exec('DROP TABLE value_totals');
   raw.pragma('user_version = 6');
   raw.close();
 
@@ -79,6 +80,7 @@ test('the findings of hunts run by a version 7 loghound count as delivered: the 
   const raw = new Database(file);
   raw.exec('ALTER TABLE runs DROP COLUMN delivered_at');
   raw.exec('ALTER TABLE sources DROP COLUMN zoneless_ts');
+  raw.exec('DROP TABLE value_totals');
   raw.pragma('user_version = 7');
   raw.close();
 
@@ -96,6 +98,7 @@ test('a source read by a version 8 loghound (no zoneless time kept) is resumed, 
   assert.equal(run(['--db', file, 'ingest', '--tz', 'Europe/Berlin', log]).code, 0);
   const raw = new Database(file);
   raw.exec('ALTER TABLE sources DROP COLUMN zoneless_ts');
+  raw.exec('DROP TABLE value_totals');
   raw.pragma('user_version = 8');
   raw.close();
 
