@@ -322,15 +322,20 @@ class Ctx {
     }
     const list = this.asList(f, item.values, mods);
     if (list) return list;
-    const preds = item.values.flatMap((v) => this.values(v, mods).map((x) => this.predicate(f, x, mods)));
+    // |all joins the rule's values, not the forms one value takes: `-a` under windash is any of its five dashes,
+    // a base64offset value any of its three shifts, as pySigma expands them
+    const perValue = item.values.map((v) => or(this.forms(f, v, mods)));
+    return mods.has('all') ? and(perValue) : or(perValue);
+  }
+
+  /** The predicates one rule value stands for, any of which matches it. */
+  forms(f: ResolvedField, v: FieldItem['values'][number], mods: Set<string>): Sql[] {
+    const preds = this.values(v, mods).map((x) => this.predicate(f, x, mods));
     // a quoted 'true' or 'false' (Sigma's Zeek rules write `rejected: 'true'`) also matches the JSON boolean
-    if (mods.size === 0 && (f.type === 'boolean' || f.sql.startsWith('json_extract('))) {
-      for (const v of item.values) {
-        if (v === 'true' || v === 'false') preds.push(this.predicate(f, v === 'true', mods));
-      }
+    if (mods.size === 0 && (f.type === 'boolean' || f.sql.startsWith('json_extract(')) && (v === 'true' || v === 'false')) {
+      preds.push(this.predicate(f, v === 'true', mods));
     }
-    const combined = mods.has('all') ? and(preds) : or(preds);
-    return combined;
+    return preds;
   }
 
   /** Three or more plain strings ORed on one field: one sigma_any() call instead of a LIKE each. */

@@ -346,3 +346,26 @@ test("a parser's own fields (ssh.invalid_user, source.domain) are known to rules
   const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
   assert.deepEqual(got, [invalid]);
 });
+
+test('|all joins the values, each in any of the forms windash or base64offset expands it into', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (q: string) => own.add(sec(1), 'web.access', { 'url.original': q, 'url.path': '/', 'source.ip': '203.0.113.9' }, `GET ${q}`);
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const ids = {
+    dashes: add('/run?c=powershell -enc x /nop'),
+    one: add('/run?c=powershell \u2013enc x'),
+    shifted: add(`/run?p=${b64('a; whoami; echo hi')}`),
+    half: add(`/run?p=${b64('x whoami')}`),
+  };
+  const run = (detection: string) => {
+    const c = compileDetection(rule(detection));
+    if (typeof c === 'string') throw new Error(c);
+    return (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
+  };
+  // before: every dash form of every value was required at once, so nothing could match
+  assert.deepEqual(run(`sel:\n  cs-uri-query|windash|contains|all: ['-enc', '-nop']\ncondition: sel`), [ids.dashes]);
+  assert.deepEqual(run(`sel:\n  cs-uri-query|windash|contains: ['-enc', '-nop']\ncondition: sel`), [ids.dashes, ids.one]);
+  assert.deepEqual(run(`sel:\n  cs-uri-query|base64offset|contains|all: ['whoami', 'echo']\ncondition: sel`), [ids.shifted]);
+  assert.deepEqual(run(`sel:\n  cs-uri-query|base64offset|contains: ['whoami', 'echo']\ncondition: sel`), [ids.shifted, ids.half]);
+});
