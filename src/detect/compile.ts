@@ -187,13 +187,18 @@ function globPattern(value: string, prefix = '', suffix = ''): string {
   return out + suffix;
 }
 
-/** Sigma's windash: an option's leading - or / (at a word's start) in each of the five dash forms, every combination. */
+const DASHES = ['-', '/', '\u2013', '\u2014', '\u2015'];
+
+/**
+ * Sigma's windash: an option's leading dash (at a word's start) in each of the five dash forms, every combination.
+ * The rule may write the option with any of the five (Sigma v2.1 converts them "interchangeably").
+ */
 function windashes(value: string): string[] {
   let out = [''];
   let from = 0;
-  for (const m of value.matchAll(/\B[-/](?=\w)/g)) {
+  for (const m of value.matchAll(/\B[-/\u2013\u2014\u2015](?=\w)/g)) {
     const before = value.slice(from, m.index);
-    out = out.flatMap((o) => ['-', '/', '\u2013', '\u2014', '\u2015'].map((d) => o + before + d));
+    out = out.flatMap((o) => DASHES.map((d) => o + before + d));
     from = m.index + 1;
     if (out.length > 625) throw new CompileError(`|windash: "${value}" has too many options to expand`);
   }

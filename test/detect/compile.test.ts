@@ -284,6 +284,12 @@ test('windash: an option written with any of the five dashes', () => {
   if (typeof c === 'string') throw new Error(c);
   const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
   assert.deepEqual(got, ids.slice(0, 3));
+  // the rule may write the option with any of the five: each is converted into the others (Sigma v2.1)
+  for (const written of ['certutil \u2013urlcache /f', 'certutil \u2014urlcache \u2015f']) {
+    const d = compileDetection(rule(`sel:\n  cs-uri-query|windash|contains: '${written}'\ncondition: sel`));
+    if (typeof d === 'string') throw new Error(d);
+    assert.deepEqual((own.db.prepare(`SELECT e.id FROM events e WHERE ${d.match.sql} ORDER BY e.id`).all(...d.match.params) as { id: number }[]).map((r) => r.id), ids.slice(0, 3), written);
+  }
 });
 
 test('cs-host: the host of an absolute request target, else the virtual host that served the request', () => {
