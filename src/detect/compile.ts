@@ -9,6 +9,7 @@ import { describeLogsource, keywordField, mappingFor, resolveField, type Mapping
 import { expandPattern } from './condition.js';
 import { compileSigmaRegex, listId, type ListMode } from './regex.js';
 import { fieldSql, isFieldName, jsonArraySql } from '../store/fieldsql.js';
+import { parseRange } from '../util/ip.js';
 
 export interface Sql {
   sql: string;
@@ -415,7 +416,8 @@ class Ctx {
       }
     }
     if (mods.has('cidr')) {
-      if (typeof v !== 'string' || !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(v)) throw new CompileError(`|cidr needs a network such as 10.0.0.0/8, not "${v}"`);
+      // the check ip_in_cidr makes too: a network it cannot read would match no event, silently
+      if (typeof v !== 'string' || !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(v) || !parseRange(v)) throw new CompileError(`|cidr needs a network such as 10.0.0.0/8, not "${v}"`);
       return { sql: `ip_in_cidr(${x}, ?)`, params: [v] };
     }
     if (mods.has('re')) {

@@ -163,6 +163,10 @@ test('refusals carry a reason: unmapped fields and log sources, windash, unsafe 
   assert.match(wide.skipped[0].reason, /modifier "wide" is not supported/);
   assert.deepEqual([wide.skipped[0].where?.line, wide.skipped[0].where?.col], [6, 5]);
   assert.match(reason(`sel:\n  cs-uri-query|re|m: '\\Aroot'\ncondition: sel`), /\\A, \\Z or \\z with the m flag/);
+  // a network ip_in_cidr cannot read matched nothing, silently: a prefix too long, an octet too large, three octets
+  for (const net of ['10.0.0.0/33', '300.0.0.0/8', '10.0.0/8', '2001:db8::/129', '2001:db8:::1/64']) {
+    assert.match(reason(`sel:\n  c-ip|cidr: '${net}'\ncondition: sel`), /\|cidr needs a network such as 10\.0\.0\.0\/8/, net);
+  }
 });
 
 test('a catastrophic regex against a long hostile value finishes in bounded time', () => {
