@@ -909,3 +909,45 @@ detection:
   assert.equal(findingsOf(s, 'policy')[0]?.count, 1, 'the quoted words of the policy document, as written in it');
   assert.equal(findingsOf(s, 'ecs-nocmd')[0]?.count, 1, '|exists and null look into the list too: only the task without a command');
 });
+
+test('an ordered chain that meets a long episode at its firing and again at its end counts its events once', () => {
+  const s = testStore();
+  const text = `
+title: get
+id: get
+name: get
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: GET}
+  condition: sel
+---
+title: post
+id: post
+name: post
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: POST}
+  condition: sel
+---
+title: burst
+id: burst
+name: burst
+correlation: {type: event_count, rules: [get], group-by: [c-ip], timespan: 1m, condition: {gte: 3}}
+---
+title: burst then post
+id: burst-post
+correlation: {type: temporal_ordered, rules: [burst, post], group-by: [c-ip], timespan: 2m}
+level: high
+`;
+  const req = (t: number, method: string) => s.add(sec(t), 'web.access', { 'source.ip': '198.51.100.30', 'http.request.method': method, 'url.original': '/' });
+  // the burst fires at 20 s and goes on to 50 s; a POST comes inside it (30 s) and after it (60 s)
+  for (const t of [0, 10, 20, 50]) req(t, 'GET');
+  req(30, 'POST');
+  req(60, 'POST');
+  run(s, rules(text));
+  const f = findingsOf(s, 'burst-post');
+  assert.equal(f.length, 1);
+  // before: 10, the burst's four events counted at its firing and again at its end
+  assert.equal(f[0].count, 6);
+  assert.deepEqual([f[0].first_ts, f[0].last_ts], [sec(0), sec(60)]);
+});
