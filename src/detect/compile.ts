@@ -429,8 +429,10 @@ class Ctx {
     if (mods.has('fieldref')) {
       const other = this.field(String(v));
       if (other.each) throw new CompileError(`|fieldref to the multi-valued field "${v}" is not supported`);
-      const a = `lower(${x})`;
-      const b = `lower(${other.sql})`;
+      // SQLite's lower() folds only ASCII letters: Émile would differ from émile; |cased compares as written
+      const text = (y: string) => (mods.has('cased') ? `CAST(${y} AS TEXT)` : `sigma_fold(${y})`);
+      const a = text(x);
+      const b = text(other.sql);
       if (mods.has('contains')) return { sql: `instr(${a}, ${b}) > 0`, params: [] };
       if (mods.has('startswith')) return { sql: `instr(${a}, ${b}) = 1`, params: [] };
       if (mods.has('endswith')) return { sql: `substr(${a}, -length(${b})) = ${b}`, params: [] };

@@ -299,7 +299,7 @@ export function ipInCidr(ip: unknown, cidr: unknown): number {
 }
 
 /**
- * SQL functions the compiled rules and searches call: sigma_re(flags, pattern, value) and ip_in_cidr(ip, cidr).
+ * SQL functions the compiled rules and searches call: sigma_re(flags, pattern, value), ip_in_cidr(ip, cidr), sigma_fold(value).
  * Both are deterministic, so SQLite may use them in indexes and reuse results.
  */
 /**
@@ -332,6 +332,8 @@ export function registerSqlFunctions(db: DB): void {
     return lists[id as number].test(folded(value)) ? 1 : 0;
   });
   db.function('json_reach', { deterministic: true }, (json: unknown, path: unknown) => jsonReach(json, path));
+  // lower() as JavaScript folds (letters beyond ASCII too), for |fieldref, which compares two values of a row
+  db.function('sigma_fold', { deterministic: true }, (value: unknown) => (value === null || value === undefined ? null : String(value).toLowerCase()));
   // sigma_any_of(id1, value1, id2, value2, ...): whether any value matches its list
   db.function('sigma_any_of', { deterministic: true, varargs: true }, (...args: unknown[]) => {
     for (let i = 0; i < args.length; i += 2) {

@@ -379,3 +379,20 @@ test('|all joins the values, each in any of the forms windash or base64offset ex
   assert.deepEqual(run(`sel:\n  cs-uri-query|base64offset|contains|all: ['whoami', 'echo']\ncondition: sel`), [ids.shifted]);
   assert.deepEqual(run(`sel:\n  cs-uri-query|base64offset|contains: ['whoami', 'echo']\ncondition: sel`), [ids.shifted, ids.half]);
 });
+
+test('|fieldref folds letters beyond ASCII as plain values do, and |cased compares the two fields as written', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (path: string, referrer: string) => own.add(sec(1), 'web.access', { 'url.original': path, 'url.path': path, 'http.request.referrer': referrer, 'source.ip': '203.0.113.9' }, `GET ${path}`);
+  const ids = { accents: add('/école', '/ÉCOLE'), upper: add('/self', '/SELF'), same: add('/self', '/self'), other: add('/a', '/b') };
+  const run = (detection: string) => {
+    const c = compileDetection(rule(detection));
+    if (typeof c === 'string') throw new Error(c);
+    return (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
+  };
+  // before: SQLite's lower() left É as it is, and |cased was ignored
+  assert.deepEqual(run(`sel:\n  cs-referer|fieldref: cs-uri-stem\ncondition: sel`), [ids.accents, ids.upper, ids.same]);
+  assert.deepEqual(run(`sel:\n  cs-referer|fieldref|contains: cs-uri-stem\ncondition: sel`), [ids.accents, ids.upper, ids.same]);
+  assert.deepEqual(run(`sel:\n  cs-referer|fieldref|neq: cs-uri-stem\ncondition: sel`), [ids.other]);
+  assert.deepEqual(run(`sel:\n  cs-referer|fieldref|cased: cs-uri-stem\ncondition: sel`), [ids.same]);
+});
