@@ -396,3 +396,20 @@ test('|fieldref folds letters beyond ASCII as plain values do, and |cased compar
   assert.deepEqual(run(`sel:\n  cs-referer|fieldref|neq: cs-uri-stem\ncondition: sel`), [ids.other]);
   assert.deepEqual(run(`sel:\n  cs-referer|fieldref|cased: cs-uri-stem\ncondition: sel`), [ids.same]);
 });
+
+test('a selection that names nothing, a field with no value and |exists with no boolean are refused, not run', () => {
+  const refused = (detection: string) => {
+    const text = `title: t\nlogsource:\n  category: webserver\ndetection:\n  ${detection.trim().replace(/\n/g, '\n  ')}\n`;
+    const res = loadText(text, 'inline.yml');
+    assert.equal(res.rules.length, 0, `loaded: ${detection}`);
+    return res.skipped[0].reason;
+  };
+  // before: `sel: {}` matched every request, `[]` matched none (and `not sel` every one), `exists: 'yes'` meant false
+  assert.match(refused(`sel: {}\ncondition: sel`), /selection "sel" has no field to match/);
+  assert.match(refused(`sel:\n  - cs-method: GET\n  - {}\ncondition: sel`), /selection "sel" has no field to match/);
+  assert.match(refused(`sel: []\ncondition: sel`), /selection "sel" lists nothing to match/);
+  assert.match(refused(`sel:\n  cs-user-agent: []\ncondition: not sel`), /"cs-user-agent" lists no value/);
+  assert.match(refused(`sel:\n  cs-referer|exists: 'yes'\ncondition: sel`), /"cs-referer\|exists" takes true or false, not "yes"/);
+  assert.match(refused(`sel:\n  cs-referer|exists: [true, false]\ncondition: sel`), /takes true or false/);
+  assert.deepEqual(matched(`sel:\n  cs-referer|exists: 'true'\ncondition: sel`), [ids.refself]);
+});
