@@ -217,6 +217,17 @@ function base64offsets(value: string): string[] {
   return out;
 }
 
+/** An item with its values as the field holds them (Mapping.fields `values`: Sysmon's Initiated 'true' is egress). */
+function translated(f: ResolvedField, item: FieldItem): FieldItem {
+  if (!f.translate) return item;
+  return { ...item, values: item.values.map((v) => (v === null ? v : (f.translate![String(v).toLowerCase()] ?? v))) };
+}
+
+/** A quoted 'true' or 'false' (Sigma's Zeek rules write `rejected: 'true'`) also matches the JSON boolean. */
+function alsoBoolean(f: ResolvedField, v: FieldItem['values'][number], mods: Set<string>): boolean {
+  return mods.size === 0 && (f.type === 'boolean' || f.sql.startsWith('json_extract(')) && (v === 'true' || v === 'false');
+}
+
 class Ctx {
   constructor(
     private readonly rule: DetectionRule,
@@ -282,12 +293,15 @@ class Ctx {
     return this.fieldNeeds(f, item);
   }
 
-  fieldNeeds(f: ResolvedField, item: FieldItem): Needs | null {
+  fieldNeeds(f: ResolvedField, given: FieldItem): Needs | null {
+    // the values as the field holds them: a literal of Initiated 'true' is "egress", not "true"
+    const item = translated(f, given);
     if (item.values.length === 0) return null;
     const values = item.modifiers.includes('all') ? item.values.slice(0, 1) : item.values;
     const literals: string[] = [];
     for (const v of values) {
-      if (typeof v !== 'string') return null;
+      // a boolean the value also matches is no text the field spells (a true is stored as 1)
+      if (typeof v !== 'string' || alsoBoolean(f, v, new Set(item.modifiers))) return null;
       // escaped wildcards are literal characters: set them aside, cut at the real wildcards, put them back
       const runs = v
         .replace(/\\([*?\\])/g, (_m, c: string) => String.fromCharCode(0xe000 + '*?\\'.indexOf(c)))
@@ -316,7 +330,7 @@ class Ctx {
   }
 
   itemOn(f: ResolvedField, given: FieldItem): Sql {
-    const item = f.translate ? { ...given, values: given.values.map((v) => (v === null ? v : (f.translate![String(v).toLowerCase()] ?? v))) } : given;
+    const item = translated(f, given);
     const mods = new Set(item.modifiers);
     // keyword lists are unbound values: they match anywhere in the text
     if (item.field === '' && !mods.has('re') && !mods.has('startswith') && !mods.has('endswith')) mods.add('contains');
@@ -337,10 +351,7 @@ class Ctx {
   /** The predicates one rule value stands for, any of which matches it. */
   forms(f: ResolvedField, v: FieldItem['values'][number], mods: Set<string>): Sql[] {
     const preds = this.values(v, mods).map((x) => this.predicate(f, x, mods));
-    // a quoted 'true' or 'false' (Sigma's Zeek rules write `rejected: 'true'`) also matches the JSON boolean
-    if (mods.size === 0 && (f.type === 'boolean' || f.sql.startsWith('json_extract(')) && (v === 'true' || v === 'false')) {
-      preds.push(this.predicate(f, v === 'true', mods));
-    }
+    if (alsoBoolean(f, v, mods)) preds.push(this.predicate(f, v === 'true', mods));
     return preds;
   }
 

@@ -951,3 +951,49 @@ level: high
   assert.equal(f[0].count, 6);
   assert.deepEqual([f[0].first_ts, f[0].last_ts], [sec(0), sec(60)]);
 });
+
+test('the scan prefilter looks for a value as the field holds it: a translated value, a quoted boolean', () => {
+  const s = testStore();
+  const text = `
+title: callback port
+id: callback
+logsource: {product: linux, category: network_connection}
+detection:
+  sel:
+    Initiated: 'true'
+    DestinationPort: 4444
+  condition: sel
+level: high
+---
+title: curl connects
+id: curl-connects
+logsource: {product: linux, category: network_connection}
+detection:
+  sel: {Image|endswith: /curl}
+  condition: sel
+level: low
+---
+title: invalid user
+id: invalid-user
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {ssh.invalid_user: 'true'}
+  condition: sel
+level: low
+---
+title: sshd banner
+id: sshd-banner
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {message|contains: 'Bad protocol version'}
+  condition: sel
+level: low
+`;
+  s.add(sec(1), 'auditd.log', { 'process.executable': '/usr/bin/bash', 'network.direction': 'egress', 'destination.ip': '203.0.113.7', 'destination.port': 4444, auditd: { syscall_name: 'connect' } });
+  s.add(sec(2), 'system.auth', { 'process.name': 'sshd', 'ssh.invalid_user': true, 'user.name': 'admin', 'source.ip': '203.0.113.5', message: 'Invalid user admin from 203.0.113.5 port 4242' });
+  run(s, rules(text));
+  // before: each rule alone fired, but beside another rule of its log source the shared prefilter wanted the text
+  // "true" in network.direction (which holds "egress") or in ssh.invalid_user (a boolean), and dropped the event
+  assert.equal(findingsOf(s, 'callback').length, 1);
+  assert.equal(findingsOf(s, 'invalid-user').length, 1);
+});
