@@ -359,8 +359,10 @@ class Ctx {
   asList(f: ResolvedField, values: FieldItem['values'], mods: Set<string>): Sql | undefined {
     const modes = [...mods].filter((m) => m === 'contains' || m === 'startswith' || m === 'endswith');
     if (modes.length > 1 || mods.size !== modes.length || values.length < 3) return undefined;
-    if (!values.every((v): v is string => typeof v === 'string' && v !== '')) return undefined;
+    if (!values.every((v): v is string => typeof v === 'string' && v !== '' && !alsoBoolean(f, v, mods))) return undefined;
     const id = listId((modes[0] as ListMode | undefined) ?? 'exact', values);
+    // a nested key is also looked for in the lists and objects on its path, as a single value is (predicate)
+    if (f.nested) return this.orNested(f.nested, { sql: `sigma_any(${f.sql}, ?)`, params: [id] }, { sql: 'sigma_any(j.value, ?)', params: [id] });
     if (!f.each) return { sql: `sigma_any(${f.sql}, ?)`, params: [id] };
     return { sql: `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE sigma_any(j.value, ?))`, params: [id] };
   }
@@ -382,7 +384,9 @@ class Ctx {
       const present = this.present(f);
       return { sql: `NOT (${present.sql})`, params: present.params };
     }
-    if (f.nested && v !== null && !mods.has('neq') && !mods.has('fieldref')) return this.orNested(f.nested, negated, v, mods);
+    if (f.nested && v !== null && !mods.has('neq') && !mods.has('fieldref')) {
+      return this.orNested(f.nested, negated, this.compare('j.value', { name: f.nested.path, sql: 'j.value', type: 'keyword' }, v, mods));
+    }
     if (!f.each) return negated;
     if (v === null && !mods.has('neq')) return { sql: `NOT EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE j.value IS NOT NULL)`, params: [] };
     return { sql: `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE ${negated.sql})`, params: negated.params };
@@ -405,8 +409,7 @@ class Ctx {
    * text inside an object there (a policy document, a JSON string in requestParameters, is matched as written, not
    * as escaped in the object's JSON). Looked into only when the event has a list or object on that path.
    */
-  orNested(n: NonNullable<ResolvedField['nested']>, direct: Sql, v: string | number | boolean, mods: Set<string>): Sql {
-    const deep = this.compare('j.value', { name: n.path, sql: 'j.value', type: 'keyword' }, v, mods);
+  orNested(n: NonNullable<ResolvedField['nested']>, direct: Sql, deep: Sql): Sql {
     const guard = [...n.arrays.map((p) => `json_type(e.extra, '${p}') = 'array'`), `json_type(e.extra, '${n.leaf}') IN ('array', 'object')`];
     return {
       sql: `(${direct.sql}) OR ((${guard.join(' OR ')}) AND EXISTS (SELECT 1 FROM json_each(json_reach(json_extract(e.extra, '${n.root}'), ?)) j WHERE ${deep.sql}))`,

@@ -901,6 +901,20 @@ detection:
   sel: {requestParameters.containerDefinitions.name|exists: true}
   cmd: {requestParameters.containerDefinitions.command: null}
   condition: sel and cmd
+---
+title: one of three container names
+id: ecs-names
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters.containerDefinitions.name: [proxy, sidecar, agent]}
+  condition: sel
+---
+title: one of three commands
+id: ecs-commands
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters.containerDefinitions.command|contains: ['server.js', 'python', 'ruby']}
+  condition: sel
 `);
   run(s, r);
   assert.equal(findingsOf(s, 'ecs-creds').length, 1);
@@ -908,6 +922,10 @@ detection:
   assert.equal(findingsOf(s, 'ecs-app')[0]?.count, 1, 'an exact value: one element of the list');
   assert.equal(findingsOf(s, 'policy')[0]?.count, 1, 'the quoted words of the policy document, as written in it');
   assert.equal(findingsOf(s, 'ecs-nocmd')[0]?.count, 1, '|exists and null look into the list too: only the task without a command');
+  // before: three values or more went through one list match on the key's path alone, which holds no value when a
+  // list is on the way, so they matched nothing
+  assert.equal(findingsOf(s, 'ecs-names')[0]?.count, 1, 'three exact values: any element of the list');
+  assert.equal(findingsOf(s, 'ecs-commands')[0]?.count, 1, 'three contains values: any element of the list');
 });
 
 test('an ordered chain that meets a long episode at its firing and again at its end counts its events once', () => {
