@@ -37,6 +37,8 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
   const anchored = subjectAnchors(source, f.includes('m'));
   if (anchored === null) return 'the regular expression uses \\A, \\Z or \\z with the m flag: JavaScript has no anchor for the start or end of the whole text in multiline mode';
   source = anchored;
+  const foreign = pcreOnly(source);
+  if (foreign) return `the regular expression uses ${foreign}, which PCRE reads differently from JavaScript (it would match other text, silently)`;
   // The linear engine has no `i` flag: fold the pattern's letters to lower case and the text too (sigma_re does).
   const fold = f.includes('i');
   if (fold) {
@@ -181,6 +183,25 @@ function subjectAnchors(p: string, multiline: boolean): string | null {
     } else out += '\\' + c;
   }
   return found && multiline ? null : out;
+}
+
+/**
+ * PCRE syntax that JavaScript (without the u flag) takes without an error but reads as something else: \\h, \\Q,
+ * \\p{L}, \\x{41}... become a plain letter (`\\h` is "h"), \\v is a vertical tab instead of any vertical space, and
+ * a POSIX class [[:digit:]] is a class of the characters "[:digt" then a "]". Escapes of punctuation and those the
+ * two flavours share (\\d \\w \\s \\b, \\n \\t..., \\xHH, \\cX, back-references; \\uHHHH, which PCRE lacks, means the
+ * one character) pass. The first such construct, or undefined.
+ */
+function pcreOnly(p: string): string | undefined {
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '[' && /^\[:[A-Za-z]+:\]/.test(p.slice(i))) return `the POSIX class ${/^\[:[A-Za-z]+:\]/.exec(p.slice(i))![0]}`;
+    if (p[i] !== '\\') continue;
+    const c = p[++i] ?? '';
+    if (c === 'x' && !/^[0-9a-fA-F]{2}/.test(p.slice(i + 1))) return `\\x${p.slice(i + 1, i + 2)}`;
+    if (c === 'u' && !/^[0-9a-fA-F]{4}/.test(p.slice(i + 1))) return `\\u${p.slice(i + 1, i + 2)}`;
+    if (/[A-Za-z]/.test(c) && !'dDwWsSbBnrtfxuck'.includes(c)) return `\\${c}`;
+  }
+  return undefined;
 }
 
 /**

@@ -413,3 +413,25 @@ test('a selection that names nothing, a field with no value and |exists with no 
   assert.match(refused(`sel:\n  cs-referer|exists: [true, false]\ncondition: sel`), /takes true or false/);
   assert.deepEqual(matched(`sel:\n  cs-referer|exists: 'true'\ncondition: sel`), [ids.refself]);
 });
+
+test('PCRE syntax that JavaScript reads as other text is refused with the construct named, not run', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  own.add(sec(1), 'web.access', { 'url.original': '/run?c=a*b 42', 'url.path': '/run', 'source.ip': '203.0.113.9', 'user_agent.original': 'tool\t-x' }, 'GET /run');
+  // before: each loaded and matched nothing: \h was the letter h, \Q the letter Q, [[:digit:]] a class of "[:dgit"
+  for (const [re, named] of [
+    ['tool\\h-x', '\\h'],
+    ['\\Qa*b\\E', '\\Q'],
+    ['[[:digit:]]{2}', 'the POSIX class [:digit:]'],
+    ['\\x{2a}', '\\x{'],
+    ['\\p{L}+', '\\p'],
+    ['tool\\v', '\\v'],
+    ['\\u{2a}', '\\u{'],
+  ]) {
+    assert.equal(reason(`sel:\n  cs-uri-query|re: '${re}'\ncondition: sel`), `regex /${re}/: the regular expression uses ${named}, which PCRE reads differently from JavaScript (it would match other text, silently)`);
+  }
+  // what the two flavours share still runs: class escapes, \xHH, escaped punctuation, a backslash escaped
+  const c = compileDetection(rule(`sel:\n  cs-uri-query|re: '\\?c=a\\x2ab\\s\\d\\d$'\ncondition: sel`));
+  if (typeof c === 'string') throw new Error(c);
+  assert.equal((own.db.prepare(`SELECT count(*) FROM events e WHERE ${c.match.sql}`).pluck().get(...c.match.params) as number), 1);
+});
