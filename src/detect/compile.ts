@@ -9,6 +9,7 @@ import { describeLogsource, keywordField, mappingFor, resolveField, type Mapping
 import { expandPattern } from './condition.js';
 import { compileSigmaRegex, listId, type ListMode } from './regex.js';
 import { fieldSql, isFieldName, jsonArraySql } from '../store/fieldsql.js';
+import { parseRange } from '../util/ip.js';
 
 export interface Sql {
   sql: string;
@@ -187,13 +188,18 @@ function globPattern(value: string, prefix = '', suffix = ''): string {
   return out + suffix;
 }
 
-/** Sigma's windash: an option's leading - or / (at a word's start) in each of the five dash forms, every combination. */
+const DASHES = ['-', '/', '\u2013', '\u2014', '\u2015'];
+
+/**
+ * Sigma's windash: an option's leading dash (at a word's start) in each of the five dash forms, every combination.
+ * The rule may write the option with any of the five (Sigma v2.1 converts them "interchangeably").
+ */
 function windashes(value: string): string[] {
   let out = [''];
   let from = 0;
-  for (const m of value.matchAll(/\B[-/](?=\w)/g)) {
+  for (const m of value.matchAll(/\B[-/\u2013\u2014\u2015](?=\w)/g)) {
     const before = value.slice(from, m.index);
-    out = out.flatMap((o) => ['-', '/', '\u2013', '\u2014', '\u2015'].map((d) => o + before + d));
+    out = out.flatMap((o) => DASHES.map((d) => o + before + d));
     from = m.index + 1;
     if (out.length > 625) throw new CompileError(`|windash: "${value}" has too many options to expand`);
   }
@@ -209,6 +215,17 @@ function base64offsets(value: string): string[] {
     out.push(enc.slice(start, end));
   }
   return out;
+}
+
+/** An item with its values as the field holds them (Mapping.fields `values`: Sysmon's Initiated 'true' is egress). */
+function translated(f: ResolvedField, item: FieldItem): FieldItem {
+  if (!f.translate) return item;
+  return { ...item, values: item.values.map((v) => (v === null ? v : (f.translate![String(v).toLowerCase()] ?? v))) };
+}
+
+/** A quoted 'true' or 'false' (Sigma's Zeek rules write `rejected: 'true'`) also matches the JSON boolean. */
+function alsoBoolean(f: ResolvedField, v: FieldItem['values'][number], mods: Set<string>): boolean {
+  return mods.size === 0 && (f.type === 'boolean' || f.sql.startsWith('json_extract(')) && (v === 'true' || v === 'false');
 }
 
 class Ctx {
@@ -276,12 +293,15 @@ class Ctx {
     return this.fieldNeeds(f, item);
   }
 
-  fieldNeeds(f: ResolvedField, item: FieldItem): Needs | null {
+  fieldNeeds(f: ResolvedField, given: FieldItem): Needs | null {
+    // the values as the field holds them: a literal of Initiated 'true' is "egress", not "true"
+    const item = translated(f, given);
     if (item.values.length === 0) return null;
     const values = item.modifiers.includes('all') ? item.values.slice(0, 1) : item.values;
     const literals: string[] = [];
     for (const v of values) {
-      if (typeof v !== 'string') return null;
+      // a boolean the value also matches is no text the field spells (a true is stored as 1)
+      if (typeof v !== 'string' || alsoBoolean(f, v, new Set(item.modifiers))) return null;
       // escaped wildcards are literal characters: set them aside, cut at the real wildcards, put them back
       const runs = v
         .replace(/\\([*?\\])/g, (_m, c: string) => String.fromCharCode(0xe000 + '*?\\'.indexOf(c)))
@@ -310,7 +330,7 @@ class Ctx {
   }
 
   itemOn(f: ResolvedField, given: FieldItem): Sql {
-    const item = f.translate ? { ...given, values: given.values.map((v) => (v === null ? v : (f.translate![String(v).toLowerCase()] ?? v))) } : given;
+    const item = translated(f, given);
     const mods = new Set(item.modifiers);
     // keyword lists are unbound values: they match anywhere in the text
     if (item.field === '' && !mods.has('re') && !mods.has('startswith') && !mods.has('endswith')) mods.add('contains');
@@ -322,23 +342,27 @@ class Ctx {
     }
     const list = this.asList(f, item.values, mods);
     if (list) return list;
-    const preds = item.values.flatMap((v) => this.values(v, mods).map((x) => this.predicate(f, x, mods)));
-    // a quoted 'true' or 'false' (Sigma's Zeek rules write `rejected: 'true'`) also matches the JSON boolean
-    if (mods.size === 0 && (f.type === 'boolean' || f.sql.startsWith('json_extract('))) {
-      for (const v of item.values) {
-        if (v === 'true' || v === 'false') preds.push(this.predicate(f, v === 'true', mods));
-      }
-    }
-    const combined = mods.has('all') ? and(preds) : or(preds);
-    return combined;
+    // |all joins the rule's values, not the forms one value takes: `-a` under windash is any of its five dashes,
+    // a base64offset value any of its three shifts, as pySigma expands them
+    const perValue = item.values.map((v) => or(this.forms(f, v, mods)));
+    return mods.has('all') ? and(perValue) : or(perValue);
+  }
+
+  /** The predicates one rule value stands for, any of which matches it. */
+  forms(f: ResolvedField, v: FieldItem['values'][number], mods: Set<string>): Sql[] {
+    const preds = this.values(v, mods).map((x) => this.predicate(f, x, mods));
+    if (alsoBoolean(f, v, mods)) preds.push(this.predicate(f, v === 'true', mods));
+    return preds;
   }
 
   /** Three or more plain strings ORed on one field: one sigma_any() call instead of a LIKE each. */
   asList(f: ResolvedField, values: FieldItem['values'], mods: Set<string>): Sql | undefined {
     const modes = [...mods].filter((m) => m === 'contains' || m === 'startswith' || m === 'endswith');
     if (modes.length > 1 || mods.size !== modes.length || values.length < 3) return undefined;
-    if (!values.every((v): v is string => typeof v === 'string' && v !== '')) return undefined;
+    if (!values.every((v): v is string => typeof v === 'string' && v !== '' && !alsoBoolean(f, v, mods))) return undefined;
     const id = listId((modes[0] as ListMode | undefined) ?? 'exact', values);
+    // a nested key is also looked for in the lists and objects on its path, as a single value is (predicate)
+    if (f.nested) return this.orNested(f.nested, { sql: `sigma_any(${f.sql}, ?)`, params: [id] }, { sql: 'sigma_any(j.value, ?)', params: [id] });
     if (!f.each) return { sql: `sigma_any(${f.sql}, ?)`, params: [id] };
     return { sql: `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE sigma_any(j.value, ?))`, params: [id] };
   }
@@ -360,7 +384,9 @@ class Ctx {
       const present = this.present(f);
       return { sql: `NOT (${present.sql})`, params: present.params };
     }
-    if (f.nested && v !== null && !mods.has('neq') && !mods.has('fieldref')) return this.orNested(f.nested, negated, v, mods);
+    if (f.nested && v !== null && !mods.has('neq') && !mods.has('fieldref')) {
+      return this.orNested(f.nested, negated, this.compare('j.value', { name: f.nested.path, sql: 'j.value', type: 'keyword' }, v, mods));
+    }
     if (!f.each) return negated;
     if (v === null && !mods.has('neq')) return { sql: `NOT EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE j.value IS NOT NULL)`, params: [] };
     return { sql: `EXISTS (SELECT 1 FROM json_each(${f.each.column}, '${f.each.path}') j WHERE ${negated.sql})`, params: negated.params };
@@ -383,8 +409,7 @@ class Ctx {
    * text inside an object there (a policy document, a JSON string in requestParameters, is matched as written, not
    * as escaped in the object's JSON). Looked into only when the event has a list or object on that path.
    */
-  orNested(n: NonNullable<ResolvedField['nested']>, direct: Sql, v: string | number | boolean, mods: Set<string>): Sql {
-    const deep = this.compare('j.value', { name: n.path, sql: 'j.value', type: 'keyword' }, v, mods);
+  orNested(n: NonNullable<ResolvedField['nested']>, direct: Sql, deep: Sql): Sql {
     const guard = [...n.arrays.map((p) => `json_type(e.extra, '${p}') = 'array'`), `json_type(e.extra, '${n.leaf}') IN ('array', 'object')`];
     return {
       sql: `(${direct.sql}) OR ((${guard.join(' OR ')}) AND EXISTS (SELECT 1 FROM json_each(json_reach(json_extract(e.extra, '${n.root}'), ?)) j WHERE ${deep.sql}))`,
@@ -405,7 +430,8 @@ class Ctx {
       }
     }
     if (mods.has('cidr')) {
-      if (typeof v !== 'string' || !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(v)) throw new CompileError(`|cidr needs a network such as 10.0.0.0/8, not "${v}"`);
+      // the check ip_in_cidr makes too: a network it cannot read would match no event, silently
+      if (typeof v !== 'string' || !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(v) || !parseRange(v)) throw new CompileError(`|cidr needs a network such as 10.0.0.0/8, not "${v}"`);
       return { sql: `ip_in_cidr(${x}, ?)`, params: [v] };
     }
     if (mods.has('re')) {
@@ -417,8 +443,10 @@ class Ctx {
     if (mods.has('fieldref')) {
       const other = this.field(String(v));
       if (other.each) throw new CompileError(`|fieldref to the multi-valued field "${v}" is not supported`);
-      const a = `lower(${x})`;
-      const b = `lower(${other.sql})`;
+      // SQLite's lower() folds only ASCII letters: Émile would differ from émile; |cased compares as written
+      const text = (y: string) => (mods.has('cased') ? `CAST(${y} AS TEXT)` : `sigma_fold(${y})`);
+      const a = text(x);
+      const b = text(other.sql);
       if (mods.has('contains')) return { sql: `instr(${a}, ${b}) > 0`, params: [] };
       if (mods.has('startswith')) return { sql: `instr(${a}, ${b}) = 1`, params: [] };
       if (mods.has('endswith')) return { sql: `substr(${a}, -length(${b})) = ${b}`, params: [] };

@@ -94,6 +94,11 @@ interface OpenEpisode extends Omit<Episode, 'group'> {
   /** sequence numbers of the first and last member occurrence */
   start: number;
   end: number;
+  /**
+   * the chained episodes taken in, by their evidence list: an ordered chain meets a long episode twice (at its firing
+   * and at its end), and its events count once
+   */
+  chained: Set<unknown>;
 }
 
 /** One group's sliding window. Occurrences carry sequence numbers; the window is occ[head..]. */
@@ -206,7 +211,7 @@ export class CorrelationStream {
       return;
     }
     this.close(g);
-    g.ep = { start: from, end: from - 1, first: g.at(from).ts, last: g.at(from).ts, fired: g.at(to).ts, count: 0, distinct, aggregate, evidence: [] };
+    g.ep = { start: from, end: from - 1, first: g.at(from).ts, last: g.at(from).ts, fired: g.at(to).ts, count: 0, distinct, aggregate, evidence: [], chained: new Set() };
     this.include(g, from, to);
   }
 
@@ -214,9 +219,11 @@ export class CorrelationStream {
     const ep = g.ep!;
     for (let s = from; s <= to; s++) {
       const o = g.at(s);
-      ep.count += o.weight;
       ep.last = o.ts;
+      if (o.evidence && ep.chained.has(o.evidence)) continue;
+      ep.count += o.weight;
       if (o.evidence) {
+        ep.chained.add(o.evidence);
         // a chained episode's occurrence stands at its firing; its events began earlier
         for (const e of o.evidence) {
           ep.first = Math.min(ep.first, e.ts);
@@ -229,7 +236,7 @@ export class CorrelationStream {
 
   private close(g: GroupWindow): void {
     if (!g.ep) return;
-    const { start: _s, end: _e, ...ep } = g.ep;
+    const { start: _s, end: _e, chained: _c, ...ep } = g.ep;
     g.ep = undefined;
     this.onEpisode({ group: g.group, ...ep });
   }

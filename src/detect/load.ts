@@ -248,6 +248,11 @@ function checkRefs(c: Condition, selections: Map<string, Selection>, at: (k: (st
 type Scalar = string | number | boolean | null;
 
 function selectionOf(value: unknown, path: (string | number)[], at: (k: (string | number)[]) => Where): Selection {
+  // an empty selection would match every event (a map with no conditions) or none (a list with no values)
+  if (Array.isArray(value) && value.length === 0) throw new RuleError(`selection "${path[1]}" lists nothing to match`, at(path));
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0) {
+    throw new RuleError(`selection "${path[1]}" has no field to match: it would match every event`, at(path));
+  }
   if (Array.isArray(value)) {
     if (value.every((v) => v === null || typeof v !== 'object')) {
       return { kind: 'and', items: [{ field: '', modifiers: [], values: value as Scalar[] }] };
@@ -276,6 +281,10 @@ function selectionOf(value: unknown, path: (string | number)[], at: (k: (string 
     }
     const values = Array.isArray(raw) ? raw : [raw];
     if (values.some((v) => v !== null && typeof v === 'object')) throw new RuleError(`values of "${key}" must be scalars`, at([...path, key]));
+    if (values.length === 0) throw new RuleError(`"${key}" lists no value`, at([...path, key]));
+    if (modifiers.includes('exists') && (values.length !== 1 || ![true, false, 'true', 'false'].includes(values[0] as never))) {
+      throw new RuleError(`"${key}" takes true or false, not ${JSON.stringify(raw)}`, at([...path, key]));
+    }
     items.push({ field, modifiers, values: values as Scalar[] });
   }
   return { kind: 'and', items };

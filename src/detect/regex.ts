@@ -37,6 +37,8 @@ export function compileSigmaRegex(pattern: string, flags: string): SigmaRegex | 
   const anchored = subjectAnchors(source, f.includes('m'));
   if (anchored === null) return 'the regular expression uses \\A, \\Z or \\z with the m flag: JavaScript has no anchor for the start or end of the whole text in multiline mode';
   source = anchored;
+  const foreign = pcreOnly(source);
+  if (foreign) return `the regular expression uses ${foreign}, which PCRE reads differently from JavaScript (it would match other text, silently)`;
   // The linear engine has no `i` flag: fold the pattern's letters to lower case and the text too (sigma_re does).
   const fold = f.includes('i');
   if (fold) {
@@ -184,6 +186,25 @@ function subjectAnchors(p: string, multiline: boolean): string | null {
 }
 
 /**
+ * PCRE syntax that JavaScript (without the u flag) takes without an error but reads as something else: \\h, \\Q,
+ * \\p{L}, \\x{41}... become a plain letter (`\\h` is "h"), \\v is a vertical tab instead of any vertical space, and
+ * a POSIX class [[:digit:]] is a class of the characters "[:digt" then a "]". Escapes of punctuation and those the
+ * two flavours share (\\d \\w \\s \\b, \\n \\t..., \\xHH, \\cX, back-references; \\uHHHH, which PCRE lacks, means the
+ * one character) pass. The first such construct, or undefined.
+ */
+function pcreOnly(p: string): string | undefined {
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '[' && /^\[:[A-Za-z]+:\]/.test(p.slice(i))) return `the POSIX class ${/^\[:[A-Za-z]+:\]/.exec(p.slice(i))![0]}`;
+    if (p[i] !== '\\') continue;
+    const c = p[++i] ?? '';
+    if (c === 'x' && !/^[0-9a-fA-F]{2}/.test(p.slice(i + 1))) return `\\x${p.slice(i + 1, i + 2)}`;
+    if (c === 'u' && !/^[0-9a-fA-F]{4}/.test(p.slice(i + 1))) return `\\u${p.slice(i + 1, i + 2)}`;
+    if (/[A-Za-z]/.test(c) && !'dDwWsSbBnrtfxuck'.includes(c)) return `\\${c}`;
+  }
+  return undefined;
+}
+
+/**
  * Lower-cases a pattern's literal letters, leaving class escapes (\\S, \\W, \\p{...}) as they are; a letter written
  * as an escape (\\x41, \\u0041, \\u{41}) is folded too, since the text it must match is folded.
  */
@@ -299,7 +320,7 @@ export function ipInCidr(ip: unknown, cidr: unknown): number {
 }
 
 /**
- * SQL functions the compiled rules and searches call: sigma_re(flags, pattern, value) and ip_in_cidr(ip, cidr).
+ * SQL functions the compiled rules and searches call: sigma_re(flags, pattern, value), ip_in_cidr(ip, cidr), sigma_fold(value).
  * Both are deterministic, so SQLite may use them in indexes and reuse results.
  */
 /**
@@ -332,6 +353,8 @@ export function registerSqlFunctions(db: DB): void {
     return lists[id as number].test(folded(value)) ? 1 : 0;
   });
   db.function('json_reach', { deterministic: true }, (json: unknown, path: unknown) => jsonReach(json, path));
+  // lower() as JavaScript folds (letters beyond ASCII too), for |fieldref, which compares two values of a row
+  db.function('sigma_fold', { deterministic: true }, (value: unknown) => (value === null || value === undefined ? null : String(value).toLowerCase()));
   // sigma_any_of(id1, value1, id2, value2, ...): whether any value matches its list
   db.function('sigma_any_of', { deterministic: true, varargs: true }, (...args: unknown[]) => {
     for (let i = 0; i < args.length; i += 2) {

@@ -163,6 +163,10 @@ test('refusals carry a reason: unmapped fields and log sources, windash, unsafe 
   assert.match(wide.skipped[0].reason, /modifier "wide" is not supported/);
   assert.deepEqual([wide.skipped[0].where?.line, wide.skipped[0].where?.col], [6, 5]);
   assert.match(reason(`sel:\n  cs-uri-query|re|m: '\\Aroot'\ncondition: sel`), /\\A, \\Z or \\z with the m flag/);
+  // a network ip_in_cidr cannot read matched nothing, silently: a prefix too long, an octet too large, three octets
+  for (const net of ['10.0.0.0/33', '300.0.0.0/8', '10.0.0/8', '2001:db8::/129', '2001:db8:::1/64']) {
+    assert.match(reason(`sel:\n  c-ip|cidr: '${net}'\ncondition: sel`), /\|cidr needs a network such as 10\.0\.0\.0\/8/, net);
+  }
 });
 
 test('a catastrophic regex against a long hostile value finishes in bounded time', () => {
@@ -284,6 +288,12 @@ test('windash: an option written with any of the five dashes', () => {
   if (typeof c === 'string') throw new Error(c);
   const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
   assert.deepEqual(got, ids.slice(0, 3));
+  // the rule may write the option with any of the five: each is converted into the others (Sigma v2.1)
+  for (const written of ['certutil \u2013urlcache /f', 'certutil \u2014urlcache \u2015f']) {
+    const d = compileDetection(rule(`sel:\n  cs-uri-query|windash|contains: '${written}'\ncondition: sel`));
+    if (typeof d === 'string') throw new Error(d);
+    assert.deepEqual((own.db.prepare(`SELECT e.id FROM events e WHERE ${d.match.sql} ORDER BY e.id`).all(...d.match.params) as { id: number }[]).map((r) => r.id), ids.slice(0, 3), written);
+  }
 });
 
 test('cs-host: the host of an absolute request target, else the virtual host that served the request', () => {
@@ -345,4 +355,83 @@ test("a parser's own fields (ssh.invalid_user, source.domain) are known to rules
   if (typeof c === 'string') throw new Error(c);
   const got = (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
   assert.deepEqual(got, [invalid]);
+});
+
+test('|all joins the values, each in any of the forms windash or base64offset expands it into', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (q: string) => own.add(sec(1), 'web.access', { 'url.original': q, 'url.path': '/', 'source.ip': '203.0.113.9' }, `GET ${q}`);
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const ids = {
+    dashes: add('/run?c=powershell -enc x /nop'),
+    one: add('/run?c=powershell \u2013enc x'),
+    shifted: add(`/run?p=${b64('a; whoami; echo hi')}`),
+    half: add(`/run?p=${b64('x whoami')}`),
+  };
+  const run = (detection: string) => {
+    const c = compileDetection(rule(detection));
+    if (typeof c === 'string') throw new Error(c);
+    return (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
+  };
+  // before: every dash form of every value was required at once, so nothing could match
+  assert.deepEqual(run(`sel:\n  cs-uri-query|windash|contains|all: ['-enc', '-nop']\ncondition: sel`), [ids.dashes]);
+  assert.deepEqual(run(`sel:\n  cs-uri-query|windash|contains: ['-enc', '-nop']\ncondition: sel`), [ids.dashes, ids.one]);
+  assert.deepEqual(run(`sel:\n  cs-uri-query|base64offset|contains|all: ['whoami', 'echo']\ncondition: sel`), [ids.shifted]);
+  assert.deepEqual(run(`sel:\n  cs-uri-query|base64offset|contains: ['whoami', 'echo']\ncondition: sel`), [ids.shifted, ids.half]);
+});
+
+test('|fieldref folds letters beyond ASCII as plain values do, and |cased compares the two fields as written', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  const add = (path: string, referrer: string) => own.add(sec(1), 'web.access', { 'url.original': path, 'url.path': path, 'http.request.referrer': referrer, 'source.ip': '203.0.113.9' }, `GET ${path}`);
+  const ids = { accents: add('/école', '/ÉCOLE'), upper: add('/self', '/SELF'), same: add('/self', '/self'), other: add('/a', '/b') };
+  const run = (detection: string) => {
+    const c = compileDetection(rule(detection));
+    if (typeof c === 'string') throw new Error(c);
+    return (own.db.prepare(`SELECT e.id FROM events e WHERE ${c.match.sql} ORDER BY e.id`).all(...c.match.params) as { id: number }[]).map((r) => r.id);
+  };
+  // before: SQLite's lower() left É as it is, and |cased was ignored
+  assert.deepEqual(run(`sel:\n  cs-referer|fieldref: cs-uri-stem\ncondition: sel`), [ids.accents, ids.upper, ids.same]);
+  assert.deepEqual(run(`sel:\n  cs-referer|fieldref|contains: cs-uri-stem\ncondition: sel`), [ids.accents, ids.upper, ids.same]);
+  assert.deepEqual(run(`sel:\n  cs-referer|fieldref|neq: cs-uri-stem\ncondition: sel`), [ids.other]);
+  assert.deepEqual(run(`sel:\n  cs-referer|fieldref|cased: cs-uri-stem\ncondition: sel`), [ids.same]);
+});
+
+test('a selection that names nothing, a field with no value and |exists with no boolean are refused, not run', () => {
+  const refused = (detection: string) => {
+    const text = `title: t\nlogsource:\n  category: webserver\ndetection:\n  ${detection.trim().replace(/\n/g, '\n  ')}\n`;
+    const res = loadText(text, 'inline.yml');
+    assert.equal(res.rules.length, 0, `loaded: ${detection}`);
+    return res.skipped[0].reason;
+  };
+  // before: `sel: {}` matched every request, `[]` matched none (and `not sel` every one), `exists: 'yes'` meant false
+  assert.match(refused(`sel: {}\ncondition: sel`), /selection "sel" has no field to match/);
+  assert.match(refused(`sel:\n  - cs-method: GET\n  - {}\ncondition: sel`), /selection "sel" has no field to match/);
+  assert.match(refused(`sel: []\ncondition: sel`), /selection "sel" lists nothing to match/);
+  assert.match(refused(`sel:\n  cs-user-agent: []\ncondition: not sel`), /"cs-user-agent" lists no value/);
+  assert.match(refused(`sel:\n  cs-referer|exists: 'yes'\ncondition: sel`), /"cs-referer\|exists" takes true or false, not "yes"/);
+  assert.match(refused(`sel:\n  cs-referer|exists: [true, false]\ncondition: sel`), /takes true or false/);
+  assert.deepEqual(matched(`sel:\n  cs-referer|exists: 'true'\ncondition: sel`), [ids.refself]);
+});
+
+test('PCRE syntax that JavaScript reads as other text is refused with the construct named, not run', () => {
+  const own = testStore();
+  registerSqlFunctions(own.db);
+  own.add(sec(1), 'web.access', { 'url.original': '/run?c=a*b 42', 'url.path': '/run', 'source.ip': '203.0.113.9', 'user_agent.original': 'tool\t-x' }, 'GET /run');
+  // before: each loaded and matched nothing: \h was the letter h, \Q the letter Q, [[:digit:]] a class of "[:dgit"
+  for (const [re, named] of [
+    ['tool\\h-x', '\\h'],
+    ['\\Qa*b\\E', '\\Q'],
+    ['[[:digit:]]{2}', 'the POSIX class [:digit:]'],
+    ['\\x{2a}', '\\x{'],
+    ['\\p{L}+', '\\p'],
+    ['tool\\v', '\\v'],
+    ['\\u{2a}', '\\u{'],
+  ]) {
+    assert.equal(reason(`sel:\n  cs-uri-query|re: '${re}'\ncondition: sel`), `regex /${re}/: the regular expression uses ${named}, which PCRE reads differently from JavaScript (it would match other text, silently)`);
+  }
+  // what the two flavours share still runs: class escapes, \xHH, escaped punctuation, a backslash escaped
+  const c = compileDetection(rule(`sel:\n  cs-uri-query|re: '\\?c=a\\x2ab\\s\\d\\d$'\ncondition: sel`));
+  if (typeof c === 'string') throw new Error(c);
+  assert.equal((own.db.prepare(`SELECT count(*) FROM events e WHERE ${c.match.sql}`).pluck().get(...c.match.params) as number), 1);
 });

@@ -901,6 +901,20 @@ detection:
   sel: {requestParameters.containerDefinitions.name|exists: true}
   cmd: {requestParameters.containerDefinitions.command: null}
   condition: sel and cmd
+---
+title: one of three container names
+id: ecs-names
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters.containerDefinitions.name: [proxy, sidecar, agent]}
+  condition: sel
+---
+title: one of three commands
+id: ecs-commands
+logsource: {product: aws, service: cloudtrail}
+detection:
+  sel: {requestParameters.containerDefinitions.command|contains: ['server.js', 'python', 'ruby']}
+  condition: sel
 `);
   run(s, r);
   assert.equal(findingsOf(s, 'ecs-creds').length, 1);
@@ -908,4 +922,96 @@ detection:
   assert.equal(findingsOf(s, 'ecs-app')[0]?.count, 1, 'an exact value: one element of the list');
   assert.equal(findingsOf(s, 'policy')[0]?.count, 1, 'the quoted words of the policy document, as written in it');
   assert.equal(findingsOf(s, 'ecs-nocmd')[0]?.count, 1, '|exists and null look into the list too: only the task without a command');
+  // before: three values or more went through one list match on the key's path alone, which holds no value when a
+  // list is on the way, so they matched nothing
+  assert.equal(findingsOf(s, 'ecs-names')[0]?.count, 1, 'three exact values: any element of the list');
+  assert.equal(findingsOf(s, 'ecs-commands')[0]?.count, 1, 'three contains values: any element of the list');
+});
+
+test('an ordered chain that meets a long episode at its firing and again at its end counts its events once', () => {
+  const s = testStore();
+  const text = `
+title: get
+id: get
+name: get
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: GET}
+  condition: sel
+---
+title: post
+id: post
+name: post
+logsource: {category: webserver}
+detection:
+  sel: {cs-method: POST}
+  condition: sel
+---
+title: burst
+id: burst
+name: burst
+correlation: {type: event_count, rules: [get], group-by: [c-ip], timespan: 1m, condition: {gte: 3}}
+---
+title: burst then post
+id: burst-post
+correlation: {type: temporal_ordered, rules: [burst, post], group-by: [c-ip], timespan: 2m}
+level: high
+`;
+  const req = (t: number, method: string) => s.add(sec(t), 'web.access', { 'source.ip': '198.51.100.30', 'http.request.method': method, 'url.original': '/' });
+  // the burst fires at 20 s and goes on to 50 s; a POST comes inside it (30 s) and after it (60 s)
+  for (const t of [0, 10, 20, 50]) req(t, 'GET');
+  req(30, 'POST');
+  req(60, 'POST');
+  run(s, rules(text));
+  const f = findingsOf(s, 'burst-post');
+  assert.equal(f.length, 1);
+  // before: 10, the burst's four events counted at its firing and again at its end
+  assert.equal(f[0].count, 6);
+  assert.deepEqual([f[0].first_ts, f[0].last_ts], [sec(0), sec(60)]);
+});
+
+test('the scan prefilter looks for a value as the field holds it: a translated value, a quoted boolean', () => {
+  const s = testStore();
+  const text = `
+title: callback port
+id: callback
+logsource: {product: linux, category: network_connection}
+detection:
+  sel:
+    Initiated: 'true'
+    DestinationPort: 4444
+  condition: sel
+level: high
+---
+title: curl connects
+id: curl-connects
+logsource: {product: linux, category: network_connection}
+detection:
+  sel: {Image|endswith: /curl}
+  condition: sel
+level: low
+---
+title: invalid user
+id: invalid-user
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {ssh.invalid_user: 'true'}
+  condition: sel
+level: low
+---
+title: sshd banner
+id: sshd-banner
+logsource: {product: linux, service: sshd}
+detection:
+  sel: {message|contains: 'Bad protocol version'}
+  condition: sel
+level: low
+`;
+  s.add(sec(1), 'auditd.log', { 'process.executable': '/usr/bin/bash', 'network.direction': 'egress', 'destination.ip': '203.0.113.7', 'destination.port': 4444, auditd: { syscall_name: 'connect' } });
+  s.add(sec(2), 'system.auth', { 'process.name': 'sshd', 'ssh.invalid_user': true, 'user.name': 'admin', 'source.ip': '203.0.113.5', message: 'Invalid user admin from 203.0.113.5 port 4242' });
+  run(s, rules(text));
+  // before: each rule alone fired, but beside another rule of its log source the shared prefilter wanted the text
+  // "true" in network.direction (which holds "egress") or in ssh.invalid_user (a boolean), and dropped the event
+  assert.equal(findingsOf(s, 'callback').length, 1);
+  assert.equal(findingsOf(s, 'invalid-user').length, 1);
 });
