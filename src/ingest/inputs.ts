@@ -155,18 +155,45 @@ function identity(p: string): string {
 
 /**
  * Rotated families are read oldest first (access.log.2.gz, access.log.1, access.log), so event ids follow time.
- * The rotation number decides, not the mtime: a fresh checkout or a copy gives every file the same mtime.
+ * The rotation suffix decides, not the mtime: a fresh checkout or a copy gives every file the same mtime. A rotation
+ * number counts back in time (.1 is newer than .2); a date stamp (logrotate's dateext: -20261201, -2026-12-01,
+ * -%s) counts forward, so the smaller stamp is the older file.
  */
 function sortOldestFirst(files: string[]): string[] {
-  const key = (f: string) => {
-    const m = /^(.*?)(?:[.-](\d+))?(\.gz)?$/.exec(f)!;
-    return { base: m[1], n: m[2] === undefined ? -1 : Number(m[2]) };
-  };
-  return files.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka.base < kb.base ? -1 : ka.base > kb.base ? 1 : kb.n - ka.n;
-  });
+  const keyed = files.map((f) => ({ f, key: rotationOf(f) }));
+  keyed.sort((a, b) => compareRotations(a.key, b.key));
+  return keyed.map((k) => k.f);
+}
+
+interface Rotation {
+  /** the live file's name the family shares */
+  base: string;
+  /** the rotation number, or -1 for none */
+  n: number;
+  /** a date stamp's digits, or null for none */
+  stamp: number | null;
+}
+
+// [\s\S]: a name may hold a newline (anyone who can write a file in a folder that is read chooses its name)
+const ROTATED = /^([\s\S]*?)(?:[.-](\d{4}-\d{2}-\d{2}|\d+))?(\.gz)?$/;
+/** Eight digits and more are a date (YYYYMMDD, with an hour, epoch seconds): nobody keeps ten million rotations. */
+const STAMP = /^\d{4}-\d{2}-\d{2}$|^\d{8,}$/;
+
+function rotationOf(file: string): Rotation {
+  const m = ROTATED.exec(file)!;
+  const suffix = m[2];
+  if (suffix === undefined) return { base: m[1], n: -1, stamp: null };
+  if (STAMP.test(suffix)) return { base: m[1], n: -1, stamp: Number(suffix.replaceAll('-', '')) };
+  return { base: m[1], n: Number(suffix), stamp: null };
+}
+
+/** Oldest first within a family: numbered rotations from the highest, then dated ones from the earliest, then the live file. */
+function compareRotations(a: Rotation, b: Rotation): number {
+  if (a.base !== b.base) return a.base < b.base ? -1 : 1;
+  if (a.stamp !== null && b.stamp !== null) return a.stamp - b.stamp;
+  if (a.stamp !== null) return b.n === -1 ? -1 : 1;
+  if (b.stamp !== null) return a.n === -1 ? 1 : -1;
+  return b.n - a.n;
 }
 
 /**
