@@ -608,6 +608,24 @@ test('a gzip whose CRC trailer alone is broken: every line is stored, from a fil
   }
 });
 
+test('a gzip padded with zero bytes after its last member (gzip -t accepts it) is read whole, and the inputs after it too; exit 0', () => {
+  const dir = tmpDir();
+  const gz = Buffer.concat([zlib.gzipSync(accessLines(3000)), Buffer.alloc(512)]);
+  const f = path.join(dir, 'padded.log.gz');
+  fs.writeFileSync(f, gz);
+  const after = path.join(dir, 'zz-after.log');
+  fs.writeFileSync(after, accessLines(5, 0, 'after'));
+  for (const [i, args, input] of [[1, [f, after], undefined], [2, ['-'], gz]] as const) {
+    const db = path.join(dir, `s${i}.db`);
+    // before: zlib's end came during a write, the wait for another never ended, and Node exited 13 with no word
+    const res = ingest(db, [...args], input);
+    assert.equal(res.code, 0, `run ${i}: ${res.stderr}`);
+    assert.equal(res.stderr, '');
+    assert.equal(count(db), i === 1 ? 3005 : 3000);
+    assert.equal(ingest(db, [...args], input).summary.events_stored, 0, 'read again: nothing new');
+  }
+});
+
 test('a gzip damaged in the middle: every line zlib yields before the damage is stored, the cut line unparsed with the reason', () => {
   const dir = tmpDir();
   const text = Buffer.from(accessLines(20000));
