@@ -185,11 +185,30 @@ function storedBytes(db: DB): number {
  * A named pipe, or a process substitution such as <(zcat old.gz), cannot seek: it is read once from its start,
  * as stdin is, and recognised by content the same way.
  */
-async function openPipe(p: string): Promise<Readable | undefined> {
+async function openPipe(p: string, signal?: AbortSignal): Promise<Readable | undefined> {
   if (!fs.statSync(p).isFIFO()) return undefined;
+  // Opening a pipe waits for a writer, and a thread of the pool waits with it, out of an interrupt's reach: the
+  // interrupt ends that wait by being a writer for an instant (one that writes nothing and is gone at once).
+  const unblock = () => {
+    try {
+      fs.closeSync(fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      // the open has ended already, or the pipe is gone
+    }
+  };
+  signal?.addEventListener('abort', unblock, { once: true });
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) => fs.open(p, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+  } finally {
+    signal?.removeEventListener('abort', unblock);
+  }
+  if (signal?.aborted) {
+    fs.closeSync(fd);
+    throw new Error('interrupted while waiting for a writer');
+  }
   // a socket over the pipe, not a file stream: a file stream's pending read holds the process until the writer
   // sends or closes, so an interrupt could not end a wait on an idle pipe
-  const fd = await new Promise<number>((resolve, reject) => fs.open(p, 'r', (err, n) => (err ? reject(err) : resolve(n))));
   return new net.Socket({ fd, readable: true, writable: false });
 }
 
@@ -257,7 +276,7 @@ class IngestRun {
     this.opts.signal?.addEventListener('abort', stop, { once: true });
     try {
       try {
-        stdin = isStdin ? this.opts.stdin ?? process.stdin : await openPipe(file.path);
+        stdin = isStdin ? this.opts.stdin ?? process.stdin : await openPipe(file.path, this.opts.signal);
         if (stdin) ({ probe, first: stdinFirst } = await probeStream(stdin, this.opts.liveMs));
         else probe = probeFile(file.path);
       } catch (err) {
