@@ -78,16 +78,35 @@ export class LineFramer {
   }
 
   private emit(buf: Buffer, from: number, to: number, truncated: boolean): void {
-    let end = to;
-    if (!truncated && end > from && buf[end - 1] === 13) end--;
-    let flags = truncated ? EventFlag.TRUNCATED : 0;
-    const text = buf.toString('utf8', from, end);
-    if (text.indexOf('\uFFFD') >= 0 && !hasLiteralReplacement(buf, from, end, text)) {
-      flags |= EventFlag.INVALID_UTF8;
-    }
+    const { text, flags } = decodeUnit(buf, from, to, truncated, true);
     this.lineNo++;
     this.sink(text, this.lineNo, this.lineStart, flags);
   }
+}
+
+/**
+ * A line's (or a record's) bytes as text, with its truncated and invalid-UTF-8 flags; `crlf`: a CR before the end
+ * is part of the line ending. A unit cut at the cap may end inside a character: its first bytes are dropped, or the
+ * cut would read as invalid UTF-8, a U+FFFD the input never held.
+ */
+export function decodeUnit(buf: Buffer, from: number, to: number, truncated: boolean, crlf: boolean): { text: string; flags: number } {
+  let end = truncated ? wholeCharactersEnd(buf, from, to) : to;
+  if (crlf && !truncated && end > from && buf[end - 1] === 13) end--;
+  let flags = truncated ? EventFlag.TRUNCATED : 0;
+  const text = buf.toString('utf8', from, end);
+  if (text.indexOf('\uFFFD') >= 0 && !hasLiteralReplacement(buf, from, end, text)) flags |= EventFlag.INVALID_UTF8;
+  return { text, flags };
+}
+
+/** Where the last whole UTF-8 character before `to` ends. */
+function wholeCharactersEnd(buf: Buffer, from: number, to: number): number {
+  for (let i = to - 1; i >= Math.max(from, to - 4); i--) {
+    const b = buf[i];
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: its lead byte is further back
+    const size = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return i + size > to ? i : to;
+  }
+  return to;
 }
 
 /**

@@ -69,9 +69,11 @@ class Engine {
   delivered = 0;
   private readonly z = zlib.createGunzip({ chunkSize: 1 << 18 });
   private out: Buffer[] = [];
+  private ended = false;
 
   constructor() {
     this.z.on('data', (b: Buffer) => this.out.push(b));
+    this.z.on('end', () => (this.ended = true));
     this.z.on('error', (err) => {
       this.error ??= err;
     });
@@ -89,7 +91,10 @@ class Engine {
 
   finish(): Promise<Buffer[]> {
     return this.settle((done) => {
-      this.z.once('end', done);
+      // zlib ends its output by itself when only zero bytes follow the last member (gzip -t accepts that padding):
+      // its 'end' came during a write, and waiting for another left the whole run hanging until Node gave up (exit 13)
+      if (this.ended) done();
+      else this.z.once('end', done);
       this.z.end();
     });
   }

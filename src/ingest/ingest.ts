@@ -16,7 +16,7 @@ import type { Parser } from '../parsers/types.js';
 import { LineFramer } from './framer.js';
 import { RecordsFramer } from './records.js';
 import { JournalExportFramer, isJournalExport } from './journal-export.js';
-import { FP_BYTES, LIVE_MS, MIN_CONTENT_MATCH, fingerprintOf, looksBinary, probeFile, probeStream, type Probe } from './probe.js';
+import { FP_BYTES, LIVE_MS, MIN_CONTENT_MATCH, fingerprintOf, looksBinary, otherCompression, probeFile, probeStream, type Probe } from './probe.js';
 import { describeOpenError, expandInputs, type InputFile } from './inputs.js';
 import { CHECK_BYTES, RecentBytes, checkMatches, fileMatches, readRange, resumePoint, storedCheck, type ResumeCheck } from './resume.js';
 import { gunzipKeepingDamaged } from './gunzip.js';
@@ -185,11 +185,30 @@ function storedBytes(db: DB): number {
  * A named pipe, or a process substitution such as <(zcat old.gz), cannot seek: it is read once from its start,
  * as stdin is, and recognised by content the same way.
  */
-async function openPipe(p: string): Promise<Readable | undefined> {
+async function openPipe(p: string, signal?: AbortSignal): Promise<Readable | undefined> {
   if (!fs.statSync(p).isFIFO()) return undefined;
+  // Opening a pipe waits for a writer, and a thread of the pool waits with it, out of an interrupt's reach: the
+  // interrupt ends that wait by being a writer for an instant (one that writes nothing and is gone at once).
+  const unblock = () => {
+    try {
+      fs.closeSync(fs.openSync(p, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      // the open has ended already, or the pipe is gone
+    }
+  };
+  signal?.addEventListener('abort', unblock, { once: true });
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) => fs.open(p, 'r', (err, n) => (err ? reject(err) : resolve(n))));
+  } finally {
+    signal?.removeEventListener('abort', unblock);
+  }
+  if (signal?.aborted) {
+    fs.closeSync(fd);
+    throw new Error('interrupted while waiting for a writer');
+  }
   // a socket over the pipe, not a file stream: a file stream's pending read holds the process until the writer
   // sends or closes, so an interrupt could not end a wait on an idle pipe
-  const fd = await new Promise<number>((resolve, reject) => fs.open(p, 'r', (err, n) => (err ? reject(err) : resolve(n))));
   return new net.Socket({ fd, readable: true, writable: false });
 }
 
@@ -257,7 +276,7 @@ class IngestRun {
     this.opts.signal?.addEventListener('abort', stop, { once: true });
     try {
       try {
-        stdin = isStdin ? this.opts.stdin ?? process.stdin : await openPipe(file.path);
+        stdin = isStdin ? this.opts.stdin ?? process.stdin : await openPipe(file.path, this.opts.signal);
         if (stdin) ({ probe, first: stdinFirst } = await probeStream(stdin, this.opts.liveMs));
         else probe = probeFile(file.path);
       } catch (err) {
@@ -281,6 +300,12 @@ class IngestRun {
     skip: (p: string, r: string, e: boolean) => void,
   ): Promise<void> {
     const isStdin = file.path === '-';
+    const compression = probe.compressed ? undefined : otherCompression(probe.head, stdin !== undefined);
+    if (compression) {
+      if (stdin !== process.stdin) stdin?.destroy();
+      skip(shown, compression, true);
+      return;
+    }
     // journalctl -o export holds raw bytes (lengths, binary values) but is read as the journal it is
     if (!this.opts.force && looksBinary(probe.head) && !isJournalExport(probe.head)) {
       if (stdin !== process.stdin) stdin?.destroy();

@@ -55,23 +55,56 @@ export async function expandInputs(inputs: string[]): Promise<{ files: InputFile
     if (st?.isDirectory()) {
       const unreadable = skipped.length;
       const found = await walk(path.resolve(input), skipped);
-      if (found.length === 0 && skipped.length === unreadable) skipped.push({ path: input, reason: 'folder holds no files', error: true });
+      if (found.length === 0 && !problemSince(skipped, unreadable)) skipped.push({ path: input, reason: 'folder holds no files', error: true });
       for (const f of found) add(f, false);
     } else if (st) {
       add(path.resolve(input), true);
     } else {
       const unreadable = skipped.length;
-      const found = await fg(input, { onlyFiles: true, absolute: true, dot: false, suppressErrors: true, fs: watchedFs(skipped) });
-      if (found.length === 0 && skipped.length === unreadable) skipped.push({ path: input, reason: 'no file matches this pattern', error: true });
+      const found = await find(input, undefined, skipped);
+      if (found.length === 0 && !problemSince(skipped, unreadable)) skipped.push({ path: input, reason: 'no file matches this pattern', error: true });
       for (const f of sortOldestFirst(found)) add(f, false);
     }
   }
   return { files, skipped };
 }
 
+/** Whether a walk named an input it could not read: a folder of nothing but a named pipe still holds no files. */
+function problemSince(skipped: Skipped[], from: number): boolean {
+  return skipped.slice(from).some((s) => s.error);
+}
+
 async function walk(dir: string, skipped: Skipped[]): Promise<string[]> {
-  const found = await fg('**/*', { cwd: dir, onlyFiles: true, absolute: true, dot: false, suppressErrors: true, fs: watchedFs(skipped) });
-  return sortOldestFirst(found);
+  return sortOldestFirst(await find('**/*', dir, skipped));
+}
+
+/**
+ * The regular files a pattern finds. What it finds that is not one is named rather than dropped without a word: a
+ * link to a file that is gone or a link loop is a log that cannot be read (an error, as a missing file named is); a
+ * named pipe, socket or device is left unread, since a walk would wait on a pipe for as long as no one writes to it.
+ */
+async function find(pattern: string, cwd: string | undefined, skipped: Skipped[]): Promise<string[]> {
+  const cycles = new Set<string>();
+  const options = { cwd, onlyFiles: false, objectMode: true, absolute: true, dot: false, suppressErrors: true, fs: watchedFs(skipped, cycles) } as const;
+  const files: string[] = [];
+  for (const entry of await fg(pattern, options)) {
+    const d = entry.dirent;
+    if (d.isFile()) files.push(entry.path);
+    else if (d.isSymbolicLink() && !cycles.has(entry.path)) skipped.push({ path: entry.path, reason: describeOpenError(entry.path, unreadable(entry.path)), error: true });
+    else if (d.isFIFO()) skipped.push({ path: entry.path, reason: 'a named pipe, not read in a folder or glob; name it to read it', error: false });
+    else if (d.isSocket() || d.isBlockDevice() || d.isCharacterDevice()) skipped.push({ path: entry.path, reason: 'not a regular file (a socket or device); not read', error: false });
+  }
+  return files;
+}
+
+/** Why stat fails on a path (a link to nothing, a link loop). */
+function unreadable(p: string): unknown {
+  try {
+    fs.statSync(p);
+    return undefined;
+  } catch (err) {
+    return err;
+  }
 }
 
 /**
@@ -79,7 +112,7 @@ async function walk(dir: string, skipped: Skipped[]): Promise<string[]> {
  * folder that could not be read (/var/log/audit is 0700): that folder is now named with the reason, and the walk
  * goes on. A folder that vanished during the walk is not a problem.
  */
-function watchedFs(skipped: Skipped[]): Partial<fg.FileSystemAdapter> {
+function watchedFs(skipped: Skipped[], cycles: Set<string>): Partial<fg.FileSystemAdapter> {
   const readdir = (dir: string, options: object, callback: (err: NodeJS.ErrnoException | null, entries: unknown[]) => void) =>
     fs.readdir(dir, options, (err, entries) => {
       if (err && err.code !== 'ENOENT') {
@@ -107,6 +140,7 @@ function watchedFs(skipped: Skipped[]): Partial<fg.FileSystemAdapter> {
         callback(err, st);
         return;
       }
+      cycles.add(p);
       fs.lstat(p, (lerr, link) => {
         // the same link is met again through every other way into its folder: named once
         const key = link ? `${link.dev}:${link.ino}` : p;
@@ -155,18 +189,45 @@ function identity(p: string): string {
 
 /**
  * Rotated families are read oldest first (access.log.2.gz, access.log.1, access.log), so event ids follow time.
- * The rotation number decides, not the mtime: a fresh checkout or a copy gives every file the same mtime.
+ * The rotation suffix decides, not the mtime: a fresh checkout or a copy gives every file the same mtime. A rotation
+ * number counts back in time (.1 is newer than .2); a date stamp (logrotate's dateext: -20261201, -2026-12-01,
+ * -%s) counts forward, so the smaller stamp is the older file.
  */
 function sortOldestFirst(files: string[]): string[] {
-  const key = (f: string) => {
-    const m = /^(.*?)(?:[.-](\d+))?(\.gz)?$/.exec(f)!;
-    return { base: m[1], n: m[2] === undefined ? -1 : Number(m[2]) };
-  };
-  return files.sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    return ka.base < kb.base ? -1 : ka.base > kb.base ? 1 : kb.n - ka.n;
-  });
+  const keyed = files.map((f) => ({ f, key: rotationOf(f) }));
+  keyed.sort((a, b) => compareRotations(a.key, b.key));
+  return keyed.map((k) => k.f);
+}
+
+interface Rotation {
+  /** the live file's name the family shares */
+  base: string;
+  /** the rotation number, or -1 for none */
+  n: number;
+  /** a date stamp's digits, or null for none */
+  stamp: number | null;
+}
+
+// [\s\S]: a name may hold a newline (anyone who can write a file in a folder that is read chooses its name)
+const ROTATED = /^([\s\S]*?)(?:[.-](\d{4}-\d{2}-\d{2}|\d+))?(\.gz)?$/;
+/** Eight digits and more are a date (YYYYMMDD, with an hour, epoch seconds): nobody keeps ten million rotations. */
+const STAMP = /^\d{4}-\d{2}-\d{2}$|^\d{8,}$/;
+
+function rotationOf(file: string): Rotation {
+  const m = ROTATED.exec(file)!;
+  const suffix = m[2];
+  if (suffix === undefined) return { base: m[1], n: -1, stamp: null };
+  if (STAMP.test(suffix)) return { base: m[1], n: -1, stamp: Number(suffix.replaceAll('-', '')) };
+  return { base: m[1], n: Number(suffix), stamp: null };
+}
+
+/** Oldest first within a family: numbered rotations from the highest, then dated ones from the earliest, then the live file. */
+function compareRotations(a: Rotation, b: Rotation): number {
+  if (a.base !== b.base) return a.base < b.base ? -1 : 1;
+  if (a.stamp !== null && b.stamp !== null) return a.stamp - b.stamp;
+  if (a.stamp !== null) return b.n === -1 ? -1 : 1;
+  if (b.stamp !== null) return a.n === -1 ? 1 : -1;
+  return b.n - a.n;
 }
 
 /**
@@ -174,8 +235,17 @@ function sortOldestFirst(files: string[]): string[] {
  * bytes (from the command line or a folder listing), and that name does not exist: say so, rather than "no such file".
  */
 export function describeOpenError(file: string, err: unknown): string {
-  if ((err as NodeJS.ErrnoException)?.code === 'ENOENT' && file.includes('\uFFFD')) {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' && file.includes('\uFFFD')) {
     return 'its name is not valid UTF-8 (shown with \uFFFD), and loghound opens files by name: rename it, or pipe it in (loghound ingest - < FILE)';
+  }
+  if (code === 'ELOOP') return 'symbolic link loop (the links lead back to each other); not followed';
+  if (code === 'ENOENT') {
+    try {
+      return `symbolic link to ${fs.readlinkSync(file)}, which does not exist`;
+    } catch {
+      // not a link: the path itself is missing
+    }
   }
   return describeSystemError(err);
 }

@@ -9,8 +9,8 @@
  * element both stored and ahead of the resume point. A run that resumes there sees ',' or ']' first, which cannot
  * start a value, and knows it is inside a Records array again.
  */
-import { EventFlag, MAX_LINE_BYTES } from '../model/event.js';
-import { HeldBytes, hasLiteralReplacement, type LineSink } from './framer.js';
+import { MAX_LINE_BYTES } from '../model/event.js';
+import { HeldBytes, decodeUnit, type LineSink } from './framer.js';
 
 /** Damage in the document (it never closes, or another starts inside it): file-level, reported with the file name. */
 export type DamageSink = (message: string) => void;
@@ -347,10 +347,7 @@ export class RecordsFramer {
       buf = this.held.take();
       to = buf.length;
     }
-    if (text && !truncated && to > from && buf[to - 1] === CR) to--;
-    let flags = truncated ? EventFlag.TRUNCATED : 0;
-    const s = buf.toString('utf8', from, to);
-    if (s.indexOf('\uFFFD') >= 0 && !hasLiteralReplacement(buf, from, to, s)) flags |= EventFlag.INVALID_UTF8;
+    const { text: s, flags } = decodeUnit(buf, from, to, truncated, text);
     this.stopHolding();
     this.sink(s, line, offset, flags);
   }

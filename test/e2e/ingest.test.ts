@@ -574,6 +574,37 @@ test('binary files: named explicitly -> skipped, exit 2; found in a folder -> sk
   assert.equal(forced.summary.events_stored, 2);
 });
 
+test('a log compressed other than with gzip is named with the tool that reads it, in a folder too, exit 2; --force does not store its bytes', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  const body = Buffer.from([0x00, 0x04, 0xe6, 0xd6, 0xb4, 0x46, 0x02, 0x00, 0x21, 0x01, 0x0a, 0x41]);
+  const magic: Record<string, Buffer> = {
+    'access.log.2.xz': Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]),
+    'access.log.3.bz2': Buffer.from([0x42, 0x5a, 0x68, 0x39, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59]),
+    'access.log.4.zst': Buffer.from([0x28, 0xb5, 0x2f, 0xfd]),
+  };
+  for (const [name, m] of Object.entries(magic)) fs.writeFileSync(path.join(logs, name), Buffer.concat([m, body]));
+  fs.writeFileSync(path.join(logs, 'access.log'), accessLines(2));
+  // text that happens to start like bzip2's magic is text
+  fs.writeFileSync(path.join(logs, 'notes.log'), 'BZh9 is where the notes start\n');
+
+  // before: "binary file ... pass --force", and exit 0 in a folder: the rotated lines were lost without an error
+  const walked = ingest(db, [logs]);
+  assert.equal(walked.code, 2, walked.stderr);
+  assert.match(walked.stderr, /access\.log\.2\.xz: skipped: xz-compressed, and loghound decompresses gzip only: decompress it into a pipe \(xzcat FILE \| loghound ingest -\)/);
+  assert.match(walked.stderr, /access\.log\.3\.bz2: skipped: bzip2-compressed, .*\(bzcat FILE/);
+  assert.match(walked.stderr, /access\.log\.4\.zst: skipped: zstd-compressed, .*\(zstdcat FILE/);
+  assert.equal(walked.summary.events_stored, 3);
+  const forced = ingest(db, ['--force', path.join(logs, 'access.log.2.xz')]);
+  assert.equal(forced.code, 2);
+  assert.equal(count(db), 3, 'no compressed bytes stored as lines');
+  const piped = ingest(db, ['-'], fs.readFileSync(path.join(logs, 'access.log.2.xz')));
+  assert.equal(piped.code, 2);
+  assert.match(piped.stderr, /<stdin>: skipped: xz-compressed, .*\(\.\.\. \| xzcat \| loghound ingest -\)/);
+});
+
 test('a truncated gzip: every line before the damage is stored, the file and offset are named, exit 2', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');
@@ -605,6 +636,24 @@ test('a gzip whose CRC trailer alone is broken: every line is stored, from a fil
       assert.equal(count(db), n, `${n} lines, run ${i}`);
       assert.equal(count(db, 'status = 0'), n);
     }
+  }
+});
+
+test('a gzip padded with zero bytes after its last member (gzip -t accepts it) is read whole, and the inputs after it too; exit 0', () => {
+  const dir = tmpDir();
+  const gz = Buffer.concat([zlib.gzipSync(accessLines(3000)), Buffer.alloc(512)]);
+  const f = path.join(dir, 'padded.log.gz');
+  fs.writeFileSync(f, gz);
+  const after = path.join(dir, 'zz-after.log');
+  fs.writeFileSync(after, accessLines(5, 0, 'after'));
+  for (const [i, args, input] of [[1, [f, after], undefined], [2, ['-'], gz]] as const) {
+    const db = path.join(dir, `s${i}.db`);
+    // before: zlib's end came during a write, the wait for another never ended, and Node exited 13 with no word
+    const res = ingest(db, [...args], input);
+    assert.equal(res.code, 0, `run ${i}: ${res.stderr}`);
+    assert.equal(res.stderr, '');
+    assert.equal(count(db), i === 1 ? 3005 : 3000);
+    assert.equal(ingest(db, [...args], input).summary.events_stored, 0, 'read again: nothing new');
   }
 });
 

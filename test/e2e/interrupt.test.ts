@@ -69,3 +69,24 @@ test('SIGINT while stdin or a named pipe sends nothing: stops at once with what 
     assert.deepEqual([JSON.parse(stdout).events_stored, JSON.parse(stdout).interrupted], [30, true], via);
   }
 });
+
+test('SIGINT while a named pipe waits for its first writer: stops at once, exit 130', async () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const fifo = path.join(dir, 'in.fifo');
+  execFileSync('mkfifo', [fifo]);
+  // nothing ever opens the pipe for writing: opening it waits in a thread of the pool, which the interrupt did not
+  // reach (before: the first Ctrl-C said "committing what was read" and the run went on waiting)
+  const child = spawn(process.execPath, [ENTRY, '--db', db, 'ingest', '--json', fifo], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const sent = Date.now();
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearTimeout(timer);
+  assert.equal(code, 130);
+  assert.ok(Date.now() - sent < 5000, `stopped ${Date.now() - sent} ms after the interrupt`);
+  assert.deepEqual([JSON.parse(stdout).events_stored, JSON.parse(stdout).interrupted, JSON.parse(stdout).sources], [0, true, []]);
+});

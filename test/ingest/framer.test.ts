@@ -49,6 +49,22 @@ test('a line over the limit is cut and flagged without holding the rest', () => 
   assert.equal(f.position, 5006);
 });
 
+test('a line cut at the limit inside a character ends before that character: cut, not invalid UTF-8', () => {
+  // 'é' is 2 bytes, '€' 3 and '𝄞' 4: one ASCII byte first puts the 1024-byte cut inside a character
+  for (const ch of ['é', '€', '𝄞']) {
+    const long = Buffer.from('x' + ch.repeat(2000) + '\nnext\n');
+    const { out } = frame([long.subarray(0, 301), long.subarray(301)], 1024);
+    // before: the cut character's first bytes became a U+FFFD, and the line was counted as invalid UTF-8
+    assert.equal(out[0].flags, EventFlag.TRUNCATED, ch);
+    assert.ok(!out[0].line.includes('\uFFFD'), ch);
+    assert.equal(out[0].line, 'x' + ch.repeat(Math.floor(1023 / Buffer.byteLength(ch))));
+    assert.equal(out[1].line, 'next');
+  }
+  // bytes that were invalid before the cut still are
+  const bad = Buffer.concat([Buffer.from([0xff]), Buffer.from('é'.repeat(2000))]);
+  assert.equal(frame([bad], 1024).out[0].flags, EventFlag.TRUNCATED | EventFlag.INVALID_UTF8);
+});
+
 test('resumes at a start offset and line number', () => {
   const out: number[][] = [];
   const f = new LineFramer(100, 7, (_l, no, off) => out.push([no, off]));

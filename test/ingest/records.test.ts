@@ -94,6 +94,16 @@ test('a record over the cap is cut and flagged, the rest of it skipped, the next
   assert.deepEqual(units[1], { text: rec(2), line: 1, off: text.indexOf(rec(2)), flags: 0 });
 });
 
+test('a record cut at the cap inside a character ends before that character, flagged as cut only', () => {
+  const big = `{"eventName":"big","eventSource":"s","pad":"x${'é'.repeat(3000)}"}`;
+  const text = `{"Records":[${big},${rec(2)}]}`;
+  // the cap falls on the second byte of an 'é': 45 ASCII bytes, then 2-byte characters
+  const { units } = frame(text, { max: 1024, chunk: 700 });
+  assert.equal(units[0].flags, EventFlag.TRUNCATED, 'before: also invalid UTF-8');
+  assert.equal(units[0].text, big.slice(0, 45 + 489));
+  assert.deepEqual(units[1].text, rec(2));
+});
+
 test('outside the document: lines and JSON values as units; elements that are not objects; an empty document whole', () => {
   const text = `{"Records":[1, "two",null ,[3]]}\nplain text\r\n{"eventName":"x",\n "eventSource":"y"}\n{"Records":[]}`;
   const { units, damage, pending } = frame(text, { chunk: 4 });
