@@ -1,6 +1,6 @@
 /** stderr: progress, warnings and errors. --quiet silences chatter, never warnings, errors or results. */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { escapeTerminal } from './escape.js';
+import { escapeLines, escapeTerminal } from './escape.js';
 
 export interface LogOptions {
   quiet: boolean;
@@ -35,9 +35,8 @@ export class Log {
     }
   }
 
-  /** A message may span lines (a query with a caret under the column): each line is escaped on its own. */
   error(message: string, hint?: string): void {
-    this.write(`${this.c.red.bold('error:')} ${message.split('\n').map(escapeTerminal).join('\n')}`);
+    this.write(`${this.c.red.bold('error:')} ${escapeLines(message)}`);
     if (hint) this.write(`${this.c.dim('hint:')} ${escapeTerminal(hint)}`);
   }
 
