@@ -55,6 +55,11 @@ export class Log {
   }
 }
 
+// A pipe's write error reaches a stream as an 'error' event, not as a throw, and one nobody handles ends the process
+// with a stack trace and exit 1, which tells cron that hunt found something. stderr closed under us
+// (`loghound ... 2>&1 | head -1`) leaves nothing to say a message with; the results and the exit code still stand.
+process.stderr.on('error', () => undefined);
+
 let current = new Log({ quiet: false, verbose: false, color: false });
 
 export function log(): Log {
