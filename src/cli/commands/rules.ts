@@ -104,6 +104,7 @@ export function register(program: Command): void {
         const app = appFor(cmd);
         const { BUILTIN_RULES, ruleFiles } = await import('../../detect/load.js');
         const { runRuleTest, testCases } = await import('../ruletest.js');
+        const { escapeTerminal } = await import('../../output/escape.js');
         const targets = paths.length ? paths : [BUILTIN_RULES];
         const { files, missing } = ruleFiles(targets);
         // a misspelt folder would otherwise run 0 cases and pass: a CI job that tests nothing, green
@@ -121,7 +122,7 @@ export function register(program: Command): void {
             ran++;
             if (!r.ok) failed++;
             if (flags.json) app.out.line(jsonLine(r));
-            else app.out.line(`${r.ok ? app.c.green('ok  ') : app.c.red('FAIL')} ${r.case.padEnd(7)} ${r.title}${r.message ? ` — ${r.message}` : ''}`);
+            else app.out.line(`${r.ok ? app.c.green('ok  ') : app.c.red('FAIL')} ${r.case.padEnd(7)} ${escapeTerminal(`${r.title}${r.message ? ` — ${r.message}` : ''}`)}`);
           }
         }
         for (const u of untested) app.log.warn(`${u}: no tests (tests/<rule>/match.log and nomatch.log)`);
