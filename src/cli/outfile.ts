@@ -6,10 +6,40 @@
  * folder such as /tmp (`--out /tmp/report.html` pointing at the analyst's ~/.bashrc): that is refused.
  */
 import fs from 'node:fs';
-import { InputError, describeSystemError } from '../errors.js';
+import { InputError, UsageError, describeSystemError } from '../errors.js';
 import { plantedLink } from '../util/files.js';
 
-export function replaceByRename(file: string): boolean {
+/** The store and the files SQLite and loghound keep beside it (the writer lock's name is in store/lock.ts). */
+const STORE_FILES = ['', '-wal', '-shm', '-journal', '.lock'];
+
+/**
+ * `--out case42.db` for `--db case42.db` is one typo away: the rename would replace the evidence with the export.
+ * The store is refused by what the path reaches (a symlink, a hard link or another spelling of the same file).
+ */
+function refuseStore(file: string, store: string): void {
+  let target: fs.Stats;
+  try {
+    target = fs.statSync(file);
+  } catch {
+    return; // nothing there yet: not one of the store's files
+  }
+  for (const suffix of STORE_FILES) {
+    let held: fs.Stats;
+    try {
+      held = fs.statSync(store + suffix);
+    } catch {
+      continue;
+    }
+    if (held.dev === target.dev && held.ino === target.ino) {
+      const what = suffix ? `the store's ${suffix} file` : 'the store';
+      const where = file === store + suffix ? '' : ` (${store}${suffix})`;
+      throw new UsageError(`--out ${file} is ${what}${where}: writing it would destroy the evidence`, 'name another file for the output');
+    }
+  }
+}
+
+export function replaceByRename(file: string, store: string): boolean {
+  refuseStore(file, store);
   const planted = plantedLink(file);
   if (planted) throw new InputError(`cannot write ${file}: ${planted}`);
   try {

@@ -2,6 +2,8 @@
 import { Command, Option } from 'commander';
 import { createRequire } from 'node:module';
 import { BUNDLED_ATTRIBUTION } from '../enrich/attribution.js';
+import { escapeLines } from '../output/escape.js';
+import { stdout } from '../output/sink.js';
 
 interface CommandModule {
   register(program: Command): void;
@@ -61,6 +63,12 @@ export async function buildProgram(argv: string[]): Promise<Command> {
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
+    .configureOutput({
+      // help and the version are output like any other: through the one stdout writer (a full disk is then exit 2)
+      writeOut: (text) => stdout().write(text),
+      // commander echoes what it refuses (an unknown option, a bad choice), which may have been pasted from a log
+      outputError: (text, write) => write(escapeLines(text)),
+    })
     .exitOverride();
   const named = commandNamed(argv);
   const wanted = named ? [COMMANDS[named]] : [...new Set(Object.values(COMMANDS))];

@@ -26,3 +26,8 @@ export function escapeTerminal(s: string): string {
   UNSAFE.lastIndex = 0;
   return UNSAFE.test(s) ? s.replace(UNSAFE, replace) : s;
 }
+
+/** A message that may span lines (a query with a caret under its column): each line escaped on its own. */
+export function escapeLines(s: string): string {
+  return s.split('\n').map(escapeTerminal).join('\n');
+}

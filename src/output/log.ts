@@ -1,6 +1,6 @@
 /** stderr: progress, warnings and errors. --quiet silences chatter, never warnings, errors or results. */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { escapeTerminal } from './escape.js';
+import { escapeLines, escapeTerminal } from './escape.js';
 
 export interface LogOptions {
   quiet: boolean;
@@ -35,9 +35,8 @@ export class Log {
     }
   }
 
-  /** A message may span lines (a query with a caret under the column): each line is escaped on its own. */
   error(message: string, hint?: string): void {
-    this.write(`${this.c.red.bold('error:')} ${message.split('\n').map(escapeTerminal).join('\n')}`);
+    this.write(`${this.c.red.bold('error:')} ${escapeLines(message)}`);
     if (hint) this.write(`${this.c.dim('hint:')} ${escapeTerminal(hint)}`);
   }
 
@@ -55,6 +54,11 @@ export class Log {
     if (this.opts.verbose && !this.opts.quiet) this.write(this.c.dim(escapeTerminal(message)));
   }
 }
+
+// A pipe's write error reaches a stream as an 'error' event, not as a throw, and one nobody handles ends the process
+// with a stack trace and exit 1, which tells cron that hunt found something. stderr closed under us
+// (`loghound ... 2>&1 | head -1`) leaves nothing to say a message with; the results and the exit code still stand.
+process.stderr.on('error', () => undefined);
 
 let current = new Log({ quiet: false, verbose: false, color: false });
 

@@ -260,10 +260,10 @@ export function listFindings(db: DB, f: FindingFilter = {}): FindingRow[] {
 const ID_TEXT = /^[0-9a-f]{1,40}$/;
 
 /**
- * The finding with this id or id prefix. `matches` lists up to `max` ids when the prefix is ambiguous, and is
- * empty when nothing matches (or the text cannot be an id).
+ * The finding with this id or id prefix. `matches` lists up to `max` ids when the prefix is ambiguous (`more` says
+ * whether other ids share it too), and is empty when nothing matches (or the text cannot be an id).
  */
-export function findFinding(db: DB, idOrPrefix: string, max = 5): { row?: FindingRow; matches: string[] } {
+export function findFinding(db: DB, idOrPrefix: string, max = 5): { row?: FindingRow; matches: string[]; more?: boolean } {
   const text = idOrPrefix.toLowerCase();
   if (!ID_TEXT.test(text)) return { matches: [] };
   const exact = db.prepare<[string], FindingRow>('SELECT * FROM findings WHERE id = ?').get(text);
@@ -271,7 +271,7 @@ export function findFinding(db: DB, idOrPrefix: string, max = 5): { row?: Findin
   const rows = db
     .prepare<[string, string, number], FindingRow>('SELECT * FROM findings WHERE id >= ? AND id < ? ORDER BY id LIMIT ?')
     .all(text, text + '\u{10ffff}', max + 1);
-  return rows.length === 1 ? { row: rows[0], matches: [rows[0].id] } : { matches: rows.slice(0, max).map((r) => r.id) };
+  return rows.length === 1 ? { row: rows[0], matches: [rows[0].id] } : { matches: rows.slice(0, max).map((r) => r.id), more: rows.length > max };
 }
 
 export function getFinding(db: DB, idOrPrefix: string): FindingRow | undefined {

@@ -166,6 +166,29 @@ test('--out /dev/stdout into a pipe closed early (| head) is a normal end: exit 
   }
 });
 
+test('--out never names the store: export and report refuse it (a typo would replace the evidence), under any name', () => {
+  const own = path.join(dir, 'guarded.db');
+  buildStore(own, loadStory());
+  const before = fs.readFileSync(own);
+  const link = path.join(dir, 'guarded-link.db');
+  fs.symlinkSync(own, link);
+  const hard = path.join(dir, 'guarded-hard.db');
+  fs.linkSync(own, hard);
+  const relative = path.relative(process.cwd(), own);
+  for (const target of [own, link, hard, relative]) {
+    for (const args of [['export', '--events'], ['export', '--findings', '--format', 'csv'], ['report']]) {
+      const r = run(['--db', own, ...args, '--out', target]);
+      assert.equal(r.code, 2, `${args.join(' ')} --out ${target}: ${r.stderr}`);
+      assert.match(r.stderr, /^error: --out .* is the store/, `${args.join(' ')} --out ${target}`);
+      assert.equal(r.stdout, '');
+    }
+  }
+  assert.ok(fs.readFileSync(own).equals(before), 'the store is byte for byte as it was');
+  assert.ok(fs.lstatSync(link).isSymbolicLink());
+  assert.equal(run(['--db', own, 'sql', 'SELECT count(*) AS n FROM events', '--json']).stdout, '{"n":21}\n');
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temp file left behind');
+});
+
 test('bad flags are usage errors', () => {
   assert.match(run(['--db', store, 'export']).stderr, /--events/);
   for (const args of [['--format', 'xml'], ['--index', 'x'], ['--format', 'ecs-bulk', '--index', 'Bad Name'], ['--query', 'a:']]) {

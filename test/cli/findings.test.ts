@@ -112,6 +112,13 @@ test('bad flags are usage errors', () => {
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /error:/);
   }
+  // an empty value (a script's unset variable: --rule "$RULE") is refused, not read as no filter at all
+  for (const args of [['findings', '--rule', ''], ['export', '--findings', '--rule', ''], ['findings', '--user', ''], ['findings', '--host', '']]) {
+    const r = cli(...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^error: --(rule|user|host): give a value/, args.join(' '));
+    assert.equal(r.stdout, '', args.join(' '));
+  }
 });
 
 test('show: the finding, its enrichment and evidence lines, as text and JSON (golden)', () => {

@@ -100,6 +100,15 @@ test('no table or text view lets an escape sequence through', () => {
   assert.match(show, /\\u202e/);
 });
 
+test('explain escapes the names a log gives its fields, not only their values', () => {
+  // a JSON line names its own fields; explain prints every name beside its value
+  const line = JSON.stringify({ msg: 'hi', [`ev${OSC}${CSI}${C1}il${BIDI}${MARKS}`]: 'v' });
+  const r = run(['explain', line], { env: ENV });
+  assert.equal(r.code, 0, r.stderr);
+  assertClean(`explain ${line}`, r.stdout);
+  assert.match(r.stdout, /^ {2}json\.ev\\e\]0;pwned\\x07\\e\[2J\\x9b31mil\\u202e\\u061c\\u2028 {2}v$/m);
+});
+
 test('JSON keeps every planted character, escaped as JSON', () => {
   const outputs: string[][] = [
     ['findings', '--json'],

@@ -113,6 +113,23 @@ test('ids by full id or unique prefix, any case; an ambiguous prefix lists the c
   assert.equal(evidenceCount(db, all[0].id), 2);
 });
 
+test('an ambiguous prefix lists up to five candidates and says whether there are more: exactly five are all of them', () => {
+  const own = openDb(path.join(dir, 'prefixes.db'));
+  try {
+    const insert = own.prepare(
+      `INSERT INTO findings (id, rule_id, rule_title, rule_kind, level, level_rank, tags, group_key, group_json, first_ts, last_ts, count,
+         created_run, updated_run, created_at, updated_at) VALUES (?, 'r', 'rule r', 'detection', 'low', 1, '[]', ?, '{}', 0, 0, 1, 1, 1, 0, 0)`,
+    );
+    // five ids start with "c", six with "d"
+    const ids = (c: string, n: number) => Array.from({ length: n }, (_, i) => `${c}${String(i).padStart(19, '0')}`);
+    for (const id of [...ids('c', 5), ...ids('d', 6)]) insert.run(id, id);
+    assert.deepEqual(findFinding(own, 'c'), { matches: ids('c', 5), more: false });
+    assert.deepEqual(findFinding(own, 'd'), { matches: ids('d', 5), more: true });
+  } finally {
+    own.close();
+  }
+});
+
 test('finding counts and histograms under an event filter: start time in range, query through evidence', () => {
   const all = findingCounts(db, {})!;
   assert.equal(all.total, 4);

@@ -64,9 +64,12 @@ export function register(program: Command): void {
         const ranks = new Map(rankParsers(lines.slice(0, 200)).map((r) => [r.parser.name, r.score]));
         for (const e of result.events) {
           app.out.line(`${app.c.bold(`line ${e.at.line}`)}: taken by ${app.c.green(e.parser.name)}${e.status === 0 ? '' : app.c.yellow(' (unparsed)')}`);
-          const fields = flat(e.doc).filter(([k]) => k !== 'event.original');
+          // a JSON or logfmt line names its own fields: the names are log data as much as the values
+          const fields = flat(e.doc)
+            .filter(([k]) => k !== 'event.original')
+            .map(([k, v]) => [escapeTerminal(k), escapeTerminal(typeof v === 'string' ? v : JSON.stringify(v))]);
           const w = Math.max(...fields.map(([k]) => k.length));
-          for (const [k, v] of fields) app.out.line(`  ${k.padEnd(w)}  ${escapeTerminal(typeof v === 'string' ? v : JSON.stringify(v))}`);
+          for (const [k, v] of fields) app.out.line(`  ${k.padEnd(w)}  ${v}`);
         }
         if (lines.length === 1) {
           const { PARSERS } = await import('../../parsers/registry.js');

@@ -57,8 +57,11 @@ class FileOutput implements Output {
   private error: Error | undefined;
   private waiting: Promise<void> | undefined;
 
-  constructor(readonly file: string) {
-    this.direct = !replaceByRename(file);
+  constructor(
+    readonly file: string,
+    store: string,
+  ) {
+    this.direct = !replaceByRename(file, store);
     this.tmp = this.direct ? file : tempBeside(file);
     try {
       // a FIFO's open waits here for its reader, as a shell's "> fifo" does
@@ -194,7 +197,7 @@ async function runExport(app: App, flags: ExportFlags): Promise<number | void> {
   let committed = false;
   const sig = onInterrupt();
   try {
-    file = flags.out !== undefined ? new FileOutput(path.resolve(flags.out)) : undefined;
+    file = flags.out !== undefined ? new FileOutput(path.resolve(flags.out), app.dbPath) : undefined;
     const out: Output = file ?? app.out;
     const n =
       what === 'events'

@@ -35,7 +35,8 @@ export function findingFilter(flags: Omit<FindingsFlags, 'new' | 'limit' | 'evid
   if (flags.since !== undefined) f.since = parseTimeArg(flags.since, 'UTC', now);
   if (flags.until !== undefined) f.until = parseTimeArg(flags.until, 'UTC', now);
   if (f.since !== undefined && f.until !== undefined && f.since >= f.until) throw new UsageError('--since must be earlier than --until');
-  for (const k of ['ip', 'user', 'host'] as const) if (f[k] === '') throw new UsageError(`--${k}: give a value`);
+  // an empty value (a script's unset variable) would otherwise filter nothing and list every finding
+  for (const k of ['rule', 'ip', 'user', 'host'] as const) if (flags[k] === '') throw new UsageError(`--${k}: give a value`);
   return f;
 }
 

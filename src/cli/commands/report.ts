@@ -25,8 +25,8 @@ export function evidencePerFinding(findings: number): number {
  * Written beside the target as a private temp file (reports hold raw log lines), then renamed over it; a FIFO,
  * a device or a symlink is written to directly (see outfile.ts).
  */
-function writeReport(file: string, text: string): void {
-  if (!replaceByRename(file)) return writeDirectly(file, text);
+function writeReport(file: string, store: string, text: string): void {
+  if (!replaceByRename(file, store)) return writeDirectly(file, text);
   try {
     replaceFile(file, text);
   } catch (err) {
@@ -81,7 +81,7 @@ async function runReport(app: App, flags: ReportFlags): Promise<void> {
   } finally {
     db.close();
   }
-  writeReport(out, html);
+  writeReport(out, app.dbPath, html);
   const levels = [...LEVELS].reverse().filter((l) => data.levels[l] > 0);
   const count = (n: number, what: string) => `${fmtInt(n)} ${what}${n === 1 ? '' : 's'}`;
   app.log.info(

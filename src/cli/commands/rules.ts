@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { jsonLine } from '../../output/json.js';
 import { action, appFor, examples } from '../app.js';
 import { collect, loadRuleSet, type RuleFlags } from '../rulesets.js';
-import { EXIT } from '../../errors.js';
+import { EXIT, InputError } from '../../errors.js';
 import type { Rule, Skipped } from '../../detect/model.js';
 
 function kindText(r: Rule): string {
@@ -104,12 +104,16 @@ export function register(program: Command): void {
         const app = appFor(cmd);
         const { BUILTIN_RULES, ruleFiles } = await import('../../detect/load.js');
         const { runRuleTest, testCases } = await import('../ruletest.js');
+        const { escapeTerminal } = await import('../../output/escape.js');
         const targets = paths.length ? paths : [BUILTIN_RULES];
+        const { files, missing } = ruleFiles(targets);
+        // a misspelt folder would otherwise run 0 cases and pass: a CI job that tests nothing, green
+        if (missing.length) throw new InputError(`${missing.join(', ')}: no such file or folder`);
         const set = await loadRuleSet({ builtin: true, rules: paths });
         let failed = 0;
         let ran = 0;
         const untested: string[] = [];
-        for (const file of ruleFiles(targets).files) {
+        for (const file of files) {
           if (!testCases(file)) {
             untested.push(file);
             continue;
@@ -118,7 +122,7 @@ export function register(program: Command): void {
             ran++;
             if (!r.ok) failed++;
             if (flags.json) app.out.line(jsonLine(r));
-            else app.out.line(`${r.ok ? app.c.green('ok  ') : app.c.red('FAIL')} ${r.case.padEnd(7)} ${r.title}${r.message ? ` — ${r.message}` : ''}`);
+            else app.out.line(`${r.ok ? app.c.green('ok  ') : app.c.red('FAIL')} ${r.case.padEnd(7)} ${escapeTerminal(`${r.title}${r.message ? ` — ${r.message}` : ''}`)}`);
           }
         }
         for (const u of untested) app.log.warn(`${u}: no tests (tests/<rule>/match.log and nomatch.log)`);

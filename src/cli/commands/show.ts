@@ -24,7 +24,7 @@ async function runShow(app: App, id: string, flags: ShowFlags): Promise<void> {
     if (!found.row) {
       if (found.matches.length > 1) {
         throw new UsageError(
-          `"${id}" is the start of several finding ids: ${found.matches.join(', ')}${found.matches.length === 5 ? ', ...' : ''}`,
+          `"${id}" is the start of several finding ids: ${found.matches.join(', ')}${found.more ? ', ...' : ''}`,
           'give more characters of the id',
         );
       }
