@@ -16,7 +16,7 @@ import type { Parser } from '../parsers/types.js';
 import { LineFramer } from './framer.js';
 import { RecordsFramer } from './records.js';
 import { JournalExportFramer, isJournalExport } from './journal-export.js';
-import { FP_BYTES, LIVE_MS, MIN_CONTENT_MATCH, fingerprintOf, looksBinary, otherCompression, probeFile, probeStream, type Probe } from './probe.js';
+import { FP_BYTES, LIVE_MS, MIN_CONTENT_MATCH, fingerprintOf, looksBinary, needsConversion, probeFile, probeStream, type Probe } from './probe.js';
 import { describeOpenError, expandInputs, type InputFile } from './inputs.js';
 import { CHECK_BYTES, RecentBytes, checkMatches, fileMatches, readRange, resumePoint, storedCheck, type ResumeCheck } from './resume.js';
 import { gunzipKeepingDamaged } from './gunzip.js';
@@ -300,10 +300,10 @@ class IngestRun {
     skip: (p: string, r: string, e: boolean) => void,
   ): Promise<void> {
     const isStdin = file.path === '-';
-    const compression = probe.compressed ? undefined : otherCompression(probe.head, stdin !== undefined);
-    if (compression) {
+    const conversion = probe.compressed ? undefined : needsConversion(probe.head, stdin !== undefined);
+    if (conversion) {
       if (stdin !== process.stdin) stdin?.destroy();
-      skip(shown, compression, true);
+      skip(shown, conversion, true);
       return;
     }
     // journalctl -o export holds raw bytes (lengths, binary values) but is read as the journal it is

@@ -37,29 +37,38 @@ export function isGzip(head: Buffer): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
-/** Compressions loghound does not decompress, by their magic bytes, with the tool that does. */
-const OTHER_COMPRESSIONS: { name: string; magic: Buffer; tool: string }[] = [
-  { name: 'bzip2', magic: Buffer.from('BZh'), tool: 'bzcat' },
-  { name: 'xz', magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), tool: 'xzcat' },
-  { name: 'zstd', magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), tool: 'zstdcat' },
-  { name: 'lz4', magic: Buffer.from([0x04, 0x22, 0x4d, 0x18]), tool: 'lz4cat' },
-  { name: 'compress (.Z)', magic: Buffer.from([0x1f, 0x9d]), tool: 'zcat' },
-  { name: 'zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]), tool: 'unzip -p' },
+/**
+ * Text loghound cannot read as it is, by its first bytes: other compressions than gzip, and UTF-16 (Windows
+ * tools' logs and exports start with its byte order mark), each with the tool that turns it into what it reads.
+ */
+const CONVERTIBLE: { name: string; magic: Buffer; tool: string; why: string }[] = [
+  ...[
+    { name: 'bzip2', magic: Buffer.from('BZh'), tool: 'bzcat' },
+    { name: 'xz', magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), tool: 'xzcat' },
+    { name: 'zstd', magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), tool: 'zstdcat' },
+    { name: 'lz4', magic: Buffer.from([0x04, 0x22, 0x4d, 0x18]), tool: 'lz4cat' },
+    { name: 'compress (.Z)', magic: Buffer.from([0x1f, 0x9d]), tool: 'zcat' },
+    { name: 'zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]), tool: 'unzip -p' },
+  ].map((c) => ({ ...c, why: `${c.name}-compressed, and loghound decompresses gzip only: decompress it` })),
+  ...[
+    { name: 'UTF-16LE', magic: Buffer.from([0xff, 0xfe]), tool: 'iconv -f UTF-16 -t UTF-8' },
+    { name: 'UTF-16BE', magic: Buffer.from([0xfe, 0xff]), tool: 'iconv -f UTF-16 -t UTF-8' },
+  ].map((c) => ({ ...c, why: `${c.name} text (it starts with that byte order mark), and loghound reads UTF-8: convert it` })),
 ];
 /** What follows "BZh" and the block size: the first block's magic, or the end-of-stream magic of an empty file. */
 const BZIP2_BLOCK = [Buffer.from([0x31, 0x41, 0x59, 0x26, 0x53, 0x59]), Buffer.from([0x17, 0x72, 0x45, 0x38, 0x50, 0x90])];
 
 /**
- * Why a file compressed other than with gzip cannot be read, or undefined. Its bytes are no lines: skipped as binary
- * (which --force would have stored as garbage), and in a folder without an error, a rotated log.2.xz lost its lines
- * while the run said all went well.
+ * Why a file compressed other than with gzip, or in UTF-16, cannot be read as it is, or undefined. Its bytes are no
+ * lines: skipped as binary (which --force would have stored as garbage), and in a folder without an error, a
+ * rotated log.2.xz lost its lines while the run said all went well.
  */
-export function otherCompression(head: Buffer, stdin: boolean): string | undefined {
-  const found = OTHER_COMPRESSIONS.find((c) => head.subarray(0, c.magic.length).equals(c.magic));
+export function needsConversion(head: Buffer, stdin: boolean): string | undefined {
+  const found = CONVERTIBLE.find((c) => head.subarray(0, c.magic.length).equals(c.magic));
   if (!found) return undefined;
   if (found.name === 'bzip2' && !(head[3] >= 0x31 && head[3] <= 0x39 && BZIP2_BLOCK.some((m) => head.subarray(4, 10).equals(m)))) return undefined;
   const how = stdin ? `... | ${found.tool} | loghound ingest -` : `${found.tool} FILE | loghound ingest -`;
-  return `${found.name}-compressed, and loghound decompresses gzip only: decompress it into a pipe (${how})`;
+  return `${found.why} into a pipe (${how})`;
 }
 
 /** NUL bytes early on mean a binary file (wtmp, a core dump, an image). */

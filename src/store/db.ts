@@ -22,6 +22,7 @@ export interface OpenOptions {
 export function openDb(file: string, opts: OpenOptions = {}): DB {
   let db: DB;
   try {
+    refuseFolder(file);
     if (opts.readonly) {
       requireExisting(file);
       db = openReader(file);
@@ -177,6 +178,13 @@ function claimBlank(file: string): void {
 }
 
 /** For commands that need what a store holds: a missing file is a mistyped --db, not a store to create. */
+/** SQLite says only "disk I/O error" or "unable to open database file" for a folder: say what it is. */
+function refuseFolder(file: string): void {
+  if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new StoreError(`${file} is a folder, not a store`, `pass --db a file, such as ${path.join(file, 'loghound.db')}`);
+  }
+}
+
 export function requireExisting(file: string): void {
   if (!fs.existsSync(file)) throw new StoreError(`no store at ${file}`, 'run "loghound ingest" or "loghound hunt" first, or pass --db');
 }

@@ -605,6 +605,24 @@ test('a log compressed other than with gzip is named with the tool that reads it
   assert.match(piped.stderr, /<stdin>: skipped: xz-compressed, .*\(\.\.\. \| xzcat \| loghound ingest -\)/);
 });
 
+test('a UTF-16 log (as Windows tools write it, with its byte order mark) is named with the conversion, in a folder too, exit 2', () => {
+  const dir = tmpDir();
+  const db = path.join(dir, 'store.db');
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  const text = '2026-11-14 03:00:01 W3SVC1 192.0.2.10 GET /index.html - 80 - 203.0.113.9 Mozilla/5.0 - 200 0 0 15\r\n';
+  fs.writeFileSync(path.join(logs, 'u_ex261114.log'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+  const be = Buffer.from(text, 'utf16le').swap16();
+  fs.writeFileSync(path.join(logs, 'export-be.log'), Buffer.concat([Buffer.from([0xfe, 0xff]), be]));
+  fs.writeFileSync(path.join(logs, 'access.log'), accessLines(2));
+  // before: "binary file" in a folder, exit 0: the log was left out without an error
+  const walked = ingest(db, [logs]);
+  assert.equal(walked.code, 2, walked.stderr);
+  assert.match(walked.stderr, /u_ex261114\.log: skipped: UTF-16LE text \(it starts with that byte order mark\), and loghound reads UTF-8: convert it into a pipe \(iconv -f UTF-16 -t UTF-8 FILE \| loghound ingest -\)/);
+  assert.match(walked.stderr, /export-be\.log: skipped: UTF-16BE text/);
+  assert.equal(walked.summary.events_stored, 2);
+});
+
 test('a truncated gzip: every line before the damage is stored, the file and offset are named, exit 2', () => {
   const dir = tmpDir();
   const db = path.join(dir, 'store.db');

@@ -67,6 +67,16 @@ test('commands that read refuse an empty file, an empty database, another progra
   assert.equal(fs.statSync(files[0][0]).size, 0, 'prune and repair leave the empty file empty');
 });
 
+test('a folder given as the store is named as one by readers and writers, and nothing is made in it', () => {
+  const dir = tmpDir();
+  for (const args of [...READERS, ['ingest', LOG], ['hunt', LOG], ['prune', '--older-than', '1d']]) {
+    const r = run(['--db', dir, ...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}\n${r.stderr}`);
+    assert.match(r.stderr, /is a folder, not a store\nhint: pass --db a file, such as .*loghound\.db/, args.join(' '));
+  }
+  assert.deepEqual(fs.readdirSync(dir), []);
+});
+
 test('ingest and hunt leave another program\'s database as it was; they make a store of an empty file or database', () => {
   const dir = tmpDir();
   const foreign = path.join(dir, 'foreign.db');
